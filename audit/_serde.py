@@ -1,0 +1,65 @@
+"""Dataclasses to JSON-ready values and back, driven by the type hints (no per-class code)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar, Union
+
+__all__ = ["from_jsonable", "to_jsonable"]
+
+T = TypeVar("T")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses become dicts, tuples lists, NaN / infinity ``None``."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def from_jsonable(tp: Any, data: Any) -> Any:
+    """Rebuild a value of type ``tp`` from :func:`to_jsonable` output."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None:
+            return None if type(None) in args else math.nan
+        if all(a in (str, int, float, bool, type(None)) for a in args):
+            return data
+        non_none = [a for a in args if a is not type(None)]
+        return from_jsonable(non_none[0], data)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_jsonable(args[0], v) for v in data)
+        return tuple(from_jsonable(a, v) for a, v in zip(args, data, strict=True))
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        args = typing.get_args(tp)
+        value_type = args[1] if args else Any
+        return {k: from_jsonable(value_type, v) for k, v in data.items()}
+    if tp is float:
+        return math.nan if data is None else float(data)
+    if tp is Any or tp in (str, int, bool):
+        return data
+    if dataclasses.is_dataclass(tp):
+        from_dict = getattr(tp, "from_dict", None)
+        if from_dict is not None and getattr(tp, "_serde_custom", False):
+            return from_dict(data)
+        hints = typing.get_type_hints(tp)
+        kwargs = {
+            f.name: from_jsonable(hints[f.name], data[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in data
+        }
+        return tp(**kwargs)
+    return data

@@ -1,0 +1,293 @@
+"""The Auditor: open the data, run the one grouped count, compute every metric, build the result."""
+
+from __future__ import annotations
+
+import itertools
+import platform
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from audit.crosstab import CrossTab, Marginal, compute_crosstab
+from audit.data import open_data
+from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
+from audit.metrics.classification import confusion_rates, prediction_summary
+from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
+from audit.metrics.outcomes import base_rates, disparities_vs_reference, pair_test
+from audit.metrics.rates import Proportion, range_summary
+from audit.metrics.representation import goodness_of_fit, group_shares, representation_ratio
+from audit.result import (
+    SCHEMA_VERSION,
+    AuditResult,
+    DimensionResult,
+    GroupClassification,
+    GroupResult,
+)
+from audit.spec import AuditSpec
+
+__all__ = ["Auditor", "audit"]
+
+_VERSIONED = ("biasaudit", "numpy", "scipy", "narwhals", "duckdb", "pyarrow", "pandas", "polars",
+              "pyspark")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _choose_reference(
+    m: Marginal, spec: AuditSpec, rates: Sequence[Proportion], eligible: Sequence[bool]
+) -> tuple[int | None, str]:
+    given = [spec.reference.get(a) for a in m.attributes]
+    if all(g is not None for g in given):
+        key = tuple(str(g) for g in given)
+        for i, k in enumerate(m.keys):
+            if k == key:
+                if rates[i].total <= 0:
+                    raise ConfigError(
+                        f"The reference group given for {' & '.join(m.attributes)} has no "
+                        "labelled rows. Hint: choose another reference group."
+                    )
+                return i, "given"
+        if len(m.attributes) == 1:
+            attribute = m.attributes[0]
+            raise ConfigError(
+                f"The reference group given for '{attribute}' is not one of its "
+                f"{len(m.keys)} groups. Hint: values are compared as text (the number 1 is "
+                f"'1'; bins are named like '[25, 45)'); run the audit without reference to "
+                "see the group names."
+            )
+    candidates = [i for i, r in enumerate(rates) if eligible[i] and r.total > 0]
+    if not candidates:
+        candidates = [i for i, r in enumerate(rates) if r.total > 0]
+    if not candidates:
+        return None, "none"
+    best = max(candidates, key=lambda i: (rates[i].value, -i))
+    return best, "most_favoured"
+
+
+def _dimension(
+    ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float
+) -> DimensionResult:
+    m = ct.marginal(dims)
+    names = m.labels
+    shares = group_shares(m)
+    rates = base_rates(m)
+    small = [s.rows < spec.min_group_size for s in shares]
+    eligible = [not s for s in small]
+    ref_index, rule = _choose_reference(m, spec, rates, eligible)
+    ref_rate = rates[ref_index] if ref_index is not None else None
+
+    pair_tests: list[TestResult] = []
+    disparities: list[tuple[Estimate, Estimate]] = []
+    for i, rate in enumerate(rates):
+        if ref_rate is None:
+            undefined = Estimate.undefined(rate.rows, "no reference group has labelled rows")
+            disparities.append((undefined, undefined))
+            pair_tests.append(TestResult.undefined(rate.rows, "no reference group"))
+        elif i == ref_index:
+            one = Estimate(1.0, 1.0, 1.0, rate.rows, None)
+            zero = Estimate(0.0, 0.0, 0.0, rate.rows, None)
+            disparities.append((one, zero))
+            pair_tests.append(TestResult.undefined(rate.rows, "the reference group itself"))
+        elif rate.total <= 0:
+            reason = "empty intersection" if rate.rows == 0 and shares[i].rows == 0 else (
+                "the group has no labelled rows"
+            )
+            undefined = Estimate.undefined(rate.rows, reason)
+            disparities.append((undefined, undefined))
+            pair_tests.append(TestResult.undefined(rate.rows, reason))
+        else:
+            disparities.append(disparities_vs_reference(rate, ref_rate, z))
+            pair_tests.append(pair_test(rate, ref_rate))
+    adjusted = holm([t.p_value for t in pair_tests])
+    pair_tests = [t.with_holm(a) for t, a in zip(pair_tests, adjusted, strict=True)]
+
+    expected = spec.reference_population.get(m.attributes[0]) if len(dims) == 1 else None
+    conf = confusion_rates(m) if m.confusion_n is not None else None
+    groups = []
+    for i, key in enumerate(m.keys):
+        empty_reason = "empty intersection" if shares[i].rows == 0 else "no labelled rows"
+        exp = expected.get(key[0]) if expected is not None else None
+        classification = None
+        if conf is not None:
+            c = conf[i]
+            classification = GroupClassification(
+                n=c.selection_rate.rows,
+                selection_rate=c.selection_rate.estimate(z, "no rows with a prediction"),
+                true_positive_rate=c.true_positive_rate.estimate(z, "no favourable labels"),
+                false_positive_rate=c.false_positive_rate.estimate(z, "no unfavourable labels"),
+                false_negative_rate=c.false_negative_rate.estimate(z, "no favourable labels"),
+                positive_predictive_value=c.positive_predictive_value.estimate(
+                    z, "no favourable predictions"
+                ),
+            )
+        groups.append(
+            GroupResult(
+                key=key,
+                name=names[i],
+                n=shares[i].rows,
+                weight=shares[i].favourable,
+                n_effective=(shares[i].favourable ** 2 / float(m.w2[i].sum()))
+                if m.w2[i].sum() > 0 else 0.0,
+                share=shares[i].estimate(z, "the dataset is empty"),
+                expected_share=exp,
+                representation_ratio=representation_ratio(shares[i], exp, z)
+                if exp is not None else None,
+                n_labeled=rates[i].rows,
+                base_rate=rates[i].estimate(z, empty_reason),
+                disparate_impact_ratio=disparities[i][0],
+                statistical_parity_difference=disparities[i][1],
+                test_vs_reference=pair_tests[i],
+                is_reference=i == ref_index,
+                small=small[i],
+                classification=classification,
+            )
+        )
+    diff, ratio, extremes = range_summary(rates, eligible, z)
+    table = [[r.n_effective - r.x_effective, r.x_effective] for r in rates]
+    return DimensionResult(
+        attributes=m.attributes,
+        name=" & ".join(m.attributes),
+        reference=m.keys[ref_index] if ref_index is not None else None,
+        reference_rule=rule,
+        groups=tuple(groups),
+        demographic_parity_difference=diff,
+        demographic_parity_ratio=ratio,
+        highest_group=names[extremes[0]] if extremes else None,
+        lowest_group=names[extremes[1]] if extremes else None,
+        excluded_from_summary=tuple(
+            names[i] for i in range(len(names)) if not eligible[i] and shares[i].rows > 0
+        ),
+        independence=independence_test(table),
+        goodness_of_fit=goodness_of_fit(names, shares, expected) if expected else None,
+        classification=prediction_summary(conf, eligible, z) if conf is not None else None,
+    )
+
+
+def _combinations(n_attributes: int, max_depth: int) -> list[tuple[int, ...]]:
+    return [
+        combo
+        for depth in range(1, max_depth + 1)
+        for combo in itertools.combinations(range(n_attributes), depth)
+    ]
+
+
+class Auditor:
+    """Audits datasets under one :class:`~audit.spec.AuditSpec`.
+
+    Parameters
+    ----------
+    spec
+        A ready spec, or ``None`` to build one from the keyword arguments
+        (``sensitive_features``, ``label``, ``favorable``...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 40, "y": [1, 0, 0, 0] * 10 + [1, 0] * 20})
+    >>> result = Auditor(sensitive_features=["sex"], label="y", favorable=1).audit(df)
+    >>> result.dimension("sex").group("F").disparate_impact_ratio.value
+    0.5
+    """
+
+    def __init__(self, spec: AuditSpec | None = None, /, **kwargs: Any) -> None:
+        if spec is not None and kwargs:
+            raise ConfigError("Pass either a spec or keyword arguments, not both.")
+        self.spec = spec if spec is not None else AuditSpec(**kwargs)
+
+    def audit(self, data: object, *, created_at: datetime | str | None = None) -> AuditResult:
+        """Audit ``data`` (frame, relation or path); the data is read once and never changed."""
+        spec = self.spec
+        dataset = open_data(data)
+        ct = compute_crosstab(dataset, spec)
+        z = z_value(spec.confidence_level)
+        dims = [
+            _dimension(ct, combo, spec, z)
+            for combo in _combinations(len(spec.sensitive_features), spec.effective_max_depth)
+        ]
+        omnibus = holm([d.independence.p_value for d in dims])
+        dims = [
+            DimensionResult(**{**d.__dict__, "independence": d.independence.with_holm(p)})
+            for d, p in zip(dims, omnibus, strict=True)
+        ]
+        found_warnings = list(ct.warnings)
+        for d in dims:
+            if len(d.attributes) == 1:
+                tiny = sum(1 for g in d.groups if g.small and g.n > 0)
+                if tiny:
+                    found_warnings.append(
+                        f"{tiny} group(s) of '{d.name}' have fewer than min_group_size="
+                        f"{spec.min_group_size} rows; they are flagged and left out of the "
+                        "summary disparities."
+                    )
+        for message in found_warnings:
+            category = SmallGroupWarning if "min_group_size" in message else AuditWarning
+            warnings.warn(message, category, stacklevel=2)
+        if isinstance(created_at, datetime):
+            stamp = created_at.isoformat(timespec="seconds")
+        else:
+            stamp = created_at or datetime.now(UTC).isoformat(timespec="seconds")
+        label_missing = int(ct.n[ct.label < 0].sum())
+        pred_missing = int(ct.n[ct.prediction < 0].sum()) if ct.prediction is not None else None
+        return AuditResult(
+            schema_version=SCHEMA_VERSION,
+            spec=spec,
+            source=dataset.info,
+            n_rows=ct.n_rows,
+            n_rows_audited=int(ct.n.sum()),
+            n_dropped_missing=ct.n_dropped,
+            missing_by_attribute=dict(
+                zip(spec.sensitive_features, ct.missing_counts, strict=True)
+            ),
+            n_label_missing=label_missing,
+            n_prediction_missing=pred_missing,
+            total_weight=float(ct.w.sum()),
+            n_effective=float(ct.w.sum() ** 2 / ct.w2.sum()),
+            label_values=ct.label_values,
+            favorable_values=ct.favorable_values,
+            prediction_values=ct.prediction_values,
+            dimensions=tuple(dims),
+            warnings=tuple(found_warnings),
+            notes=ct.notes,
+            versions=_versions(),
+            created_at=stamp,
+        )
+
+
+def audit(
+    data: object,
+    *,
+    spec: AuditSpec | None = None,
+    created_at: datetime | str | None = None,
+    **kwargs: Any,
+) -> AuditResult:
+    """Audit a dataset: representation, outcomes and (with a prediction) classification parity.
+
+    Parameters
+    ----------
+    data
+        A pandas / polars / pyarrow frame, a polars LazyFrame, a DuckDB relation, a PySpark
+        DataFrame, or a path / glob to CSV or Parquet (opened lazily by DuckDB).
+    spec
+        An :class:`~audit.spec.AuditSpec`; or give its fields as keyword arguments.
+    created_at
+        Timestamp to record (defaults to now, UTC); fix it for reproducible output.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F", "M"] * 50, "y": [1, 1, 0, 1] * 25})
+    >>> r = audit(df, sensitive_features="sex", label="y", favorable=1)
+    >>> r.dimension("sex").demographic_parity_ratio.value
+    0.5
+    """
+    return Auditor(spec, **kwargs).audit(data, created_at=created_at)

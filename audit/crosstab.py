@@ -1,0 +1,467 @@
+"""The grouped-count kernel: one aggregation on the engine, a small numpy table in Python.
+
+Every dataset metric in biasaudit derives from::
+
+    GROUP BY (sensitive attributes..., label[, prediction])  ->  n, sum(w), sum(w^2)
+
+:func:`compute_crosstab` pushes that aggregation down to whatever holds the data (DuckDB,
+polars, pyarrow, pandas, Spark through narwhals) and returns a :class:`CrossTab` of a few
+hundred rows. Intersections of attributes are marginalisations of that table
+(:meth:`CrossTab.marginal`), never new passes over the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from audit.data import Dataset
+from audit.exceptions import ConfigError, DataError
+from audit.spec import MISSING_LABEL, AuditSpec, Scalar
+
+__all__ = ["DEFAULT_MAX_CELLS", "CrossTab", "Marginal", "compute_crosstab"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+DEFAULT_MAX_CELLS = 1_000_000
+"""The most cells the grouped count may return before the audit stops (a likely ID column)."""
+
+_MAX_DENSE_GROUPS = 10_000
+_SEN = "__biasaudit_s{}"
+_LAB = "__biasaudit_label"
+_PRED = "__biasaudit_pred"
+_W = "__biasaudit_w"
+_W2 = "__biasaudit_w2"
+_WNULL = "__biasaudit_wnull"
+_N = "__biasaudit_n"
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return repr(value)
+    return str(value)
+
+
+def _sort_key(value: object) -> tuple[int, Any]:
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    return (1, str(value))
+
+
+def _fmt_edge(edge: float) -> str:
+    return str(int(edge)) if edge.is_integer() else repr(edge)
+
+
+def bin_labels(edges: Sequence[float]) -> tuple[str, ...]:
+    """Group names for right-open bins: ``[25, 45]`` gives ``<25``, ``[25, 45)``, ``>=45``.
+
+    Examples
+    --------
+    >>> bin_labels([25, 45])
+    ('<25', '[25, 45)', '>=45')
+    """
+    e = [_fmt_edge(float(x)) for x in edges]
+    middle = [f"[{a}, {b})" for a, b in zip(e, e[1:], strict=False)]
+    return (f"<{e[0]}", *middle, f">={e[-1]}")
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """Counts for one set of attributes, over groups x label (x prediction).
+
+    The label axis is ``0`` unfavourable, ``1`` favourable, ``2`` missing; the prediction axis
+    likewise. ``n`` counts rows, ``w`` sums weights and ``w2`` sums squared weights (equal to
+    ``n`` when the data is unweighted).
+    """
+
+    attributes: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    n: IntArray  # (G, 3)
+    w: FloatArray  # (G, 3)
+    w2: FloatArray  # (G, 3)
+    confusion_n: IntArray | None = None  # (G, 3, 3): label x prediction
+    confusion_w: FloatArray | None = None
+    confusion_w2: FloatArray | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Display names of the groups (values joined by `` & ``)."""
+        return tuple(" & ".join(k) for k in self.keys)
+
+
+@dataclass(frozen=True)
+class CrossTab:
+    """The grouped count of one audit: a small numpy table, frozen.
+
+    Attributes
+    ----------
+    attributes
+        The sensitive attributes, in spec order.
+    levels
+        Group names per attribute: observed values in sorted order (bins in bin order), with
+        the explicit missing group last.
+    codes
+        ``(cells, attributes)`` indices into ``levels``.
+    label, prediction
+        Per cell: ``1`` favourable, ``0`` unfavourable, ``-1`` missing.
+    n, w, w2
+        Per cell: row count, sum of weights, sum of squared weights.
+    """
+
+    attributes: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    codes: IntArray
+    label: npt.NDArray[np.int8]
+    prediction: npt.NDArray[np.int8] | None
+    n: IntArray
+    w: FloatArray
+    w2: FloatArray
+    weighted: bool
+    n_rows: int
+    n_dropped: int
+    missing_counts: tuple[int, ...]
+    label_values: tuple[str, ...]
+    favorable_values: tuple[str, ...]
+    prediction_values: tuple[str, ...] | None
+    notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+
+    def marginal(self, dims: Sequence[int]) -> Marginal:
+        """Sum the table over every attribute not in ``dims``.
+
+        Groups are all combinations of the attributes' levels when there are at most 10,000 of
+        them (so an empty intersection shows as a group with ``n = 0``), otherwise the observed
+        combinations.
+        """
+        dims = tuple(dims)
+        sizes = tuple(len(self.levels[d]) for d in dims)
+        flat = np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes) if dims else (
+            np.zeros(len(self.n), dtype=np.int64)
+        )
+        total = math.prod(sizes)
+        if total <= _MAX_DENSE_GROUPS:
+            group_ids = np.arange(total, dtype=np.int64)
+            index = flat
+        else:
+            group_ids, index = np.unique(flat, return_inverse=True)
+        g = len(group_ids)
+        lab = np.where(self.label < 0, 2, self.label).astype(np.int64)
+        n = np.zeros((g, 3), dtype=np.int64)
+        w = np.zeros((g, 3))
+        w2 = np.zeros((g, 3))
+        np.add.at(n, (index, lab), self.n)
+        np.add.at(w, (index, lab), self.w)
+        np.add.at(w2, (index, lab), self.w2)
+        confusion: tuple[Any, Any, Any] = (None, None, None)
+        if self.prediction is not None:
+            pred = np.where(self.prediction < 0, 2, self.prediction).astype(np.int64)
+            cn = np.zeros((g, 3, 3), dtype=np.int64)
+            cw = np.zeros((g, 3, 3))
+            cw2 = np.zeros((g, 3, 3))
+            np.add.at(cn, (index, lab, pred), self.n)
+            np.add.at(cw, (index, lab, pred), self.w)
+            np.add.at(cw2, (index, lab, pred), self.w2)
+            confusion = (cn, cw, cw2)
+        unravelled = np.unravel_index(group_ids, sizes) if dims else ()
+        keys = tuple(
+            tuple(self.levels[d][int(unravelled[j][i])] for j, d in enumerate(dims))
+            for i in range(g)
+        )
+        return Marginal(
+            attributes=tuple(self.attributes[d] for d in dims),
+            keys=keys,
+            n=n,
+            w=w,
+            w2=w2,
+            confusion_n=confusion[0],
+            confusion_w=confusion[1],
+            confusion_w2=confusion[2],
+        )
+
+
+def _favourable_map(
+    values: Sequence[object],
+    favorable: tuple[Scalar, ...] | None,
+    column: str,
+    role: str,
+    *,
+    require_present: bool = True,
+) -> tuple[dict[object, int], tuple[Scalar, ...]]:
+    """Map each observed non-missing value to 1 (favourable) or 0."""
+    distinct = sorted({v for v in values if not _is_missing(v)}, key=_sort_key)
+    if favorable is None:
+        if distinct and all(isinstance(v, bool) for v in distinct):
+            favorable = (True,)
+        elif distinct and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1)
+            for v in distinct
+        ):
+            favorable = (1,)
+        else:
+            shown = ", ".join(repr(_text(v)) for v in distinct[:10])
+            raise ConfigError(
+                f"The {role} column '{column}' has {len(distinct)} distinct values ({shown}) "
+                f"and no favourable value was given. Hint: pass favorable=..., e.g. "
+                f"favorable={_text(distinct[-1])!r} (CLI: --favorable)."
+                if distinct
+                else f"The {role} column '{column}' holds only missing values."
+            )
+    as_text = {str(f) for f in favorable}
+    mapping = {v: int(v in favorable or _text(v) in as_text or str(v) in as_text)
+               for v in distinct}
+    if require_present and distinct and not any(mapping.values()):
+        shown = ", ".join(repr(_text(v)) for v in distinct[:10])
+        more = f" and {len(distinct) - 10} more" if len(distinct) > 10 else ""
+        raise DataError(
+            f"None of the favourable values {[_text(f) for f in favorable]} occurs in the {role} "
+            f"column '{column}'. Hint: its values are {shown}{more}."
+        )
+    return mapping, favorable
+
+
+def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
+    keys: list[nw.Expr] = []
+    for i, attribute in enumerate(spec.sensitive_features):
+        if attribute in spec.bins:
+            x = nw.col(attribute).cast(nw.Float64)
+            code: nw.Expr = nw.lit(0, nw.Int16)
+            for edge in spec.bins[attribute]:
+                code = code + (x >= edge).cast(nw.Int16)
+            valid = ~(x.is_null() | x.is_nan())
+            keys.append(nw.when(valid).then(code).alias(_SEN.format(i)))
+        else:
+            keys.append(nw.col(attribute).alias(_SEN.format(i)))
+    keys.append(nw.col(spec.label).alias(_LAB))
+    if spec.prediction is not None:
+        keys.append(nw.col(spec.prediction).alias(_PRED))
+    key_names = [k for k in (_SEN.format(i) for i in range(len(spec.sensitive_features)))]
+    key_names += [_LAB] + ([_PRED] if spec.prediction is not None else [])
+    aggs: list[nw.Expr] = [nw.len().alias(_N)]
+    values: list[nw.Expr] = []
+    if spec.sample_weight is not None:
+        weight = nw.col(spec.sample_weight).cast(nw.Float64)
+        values += [
+            weight.alias(_W),
+            (weight * weight).alias(_W2),
+            weight.is_null().cast(nw.Float64).alias(_WNULL),
+        ]
+        aggs += [
+            nw.col(_W).sum(),
+            nw.col(_W2).sum(),
+            nw.col(_WNULL).sum(),
+            nw.col(_W).min().alias(_W + "_min"),
+        ]
+    grouped = (
+        dataset.frame.select(*keys, *values)
+        .group_by(*key_names, drop_null_keys=False)
+        .agg(*aggs)
+        .head(max_cells + 1)
+    )
+    table = grouped.collect().to_arrow()
+    return table
+
+
+def _column(table: pa.Table, name: str) -> list[Any]:
+    return list(table.column(name).to_pylist())
+
+
+def _numbers(table: pa.Table, name: str, dtype: Any) -> Any:
+    return np.asarray(table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False),
+                      dtype=np.float64).astype(dtype)
+
+
+def compute_crosstab(
+    dataset: Dataset, spec: AuditSpec, *, max_cells: int = DEFAULT_MAX_CELLS
+) -> CrossTab:
+    """Run the one grouped count of an audit on the data's own engine.
+
+    Parameters
+    ----------
+    dataset
+        An opened dataset (:func:`audit.data.open_data`).
+    spec
+        The audit spec; its columns must exist (:meth:`Dataset.require`).
+    max_cells
+        Stop with an error when the grouping has more cells (a sensitive column that is
+        really an identifier).
+
+    Notes
+    -----
+    One query: ``SELECT keys, COUNT(*), SUM(w), SUM(w*w) ... GROUP BY keys``. Missing
+    sensitive values are kept as keys and handled by the spec's ``missing`` policy here,
+    so they are never dropped by accident.
+    """
+    dataset.require(spec)
+    table = _query(dataset, spec, max_cells)
+    attributes = spec.sensitive_features
+    if table.num_rows > max_cells:
+        raise DataError(
+            f"The sensitive columns {list(attributes)} form more than {max_cells:,} groups. "
+            "Hint: one of them is probably an identifier or a continuous value; give bins "
+            "for numeric columns (bins={'age': [25, 45]}) or leave the column out."
+        )
+    n = _numbers(table, _N, np.int64)
+    n_rows = int(n.sum())
+    if n_rows == 0:
+        raise DataError("The dataset has no rows. Hint: check the path or the filter upstream.")
+
+    # Weights -------------------------------------------------------------------------------
+    if spec.sample_weight is not None:
+        w = _numbers(table, _W, np.float64)
+        w2 = _numbers(table, _W2, np.float64)
+        nulls = _numbers(table, _WNULL, np.float64)
+        wmin = _numbers(table, _W + "_min", np.float64)
+        column = spec.sample_weight
+        if nulls.sum() > 0 or not np.all(np.isfinite(w)) or not np.all(np.isfinite(w2)):
+            raise DataError(
+                f"Sample weight column '{column}' has missing, NaN or infinite values "
+                f"({int(nulls.sum())} missing). Hint: fill or drop them before the audit."
+            )
+        if np.any(wmin[~np.isnan(wmin)] < 0):
+            raise DataError(
+                f"Sample weight column '{column}' has negative values. "
+                "Hint: sample weights must be >= 0."
+            )
+        if w.sum() <= 0:
+            raise DataError(f"Sample weight column '{column}' sums to zero.")
+    else:
+        w = n.astype(np.float64)
+        w2 = n.astype(np.float64)
+
+    # Sensitive attributes ------------------------------------------------------------------
+    notes: list[str] = []
+    warned: list[str] = []
+    raw_keys = [_column(table, _SEN.format(i)) for i in range(len(attributes))]
+    missing_rows = [np.array([_is_missing(v) for v in col], dtype=bool) for col in raw_keys]
+    missing_counts = tuple(int(n[m].sum()) for m in missing_rows)
+    any_missing = np.zeros(len(n), dtype=bool)
+    for m in missing_rows:
+        any_missing |= m
+    n_dropped = 0
+    if spec.missing == "error" and any(missing_counts):
+        bad = [f"'{a}' ({c} rows)" for a, c in zip(attributes, missing_counts, strict=True) if c]
+        raise DataError(
+            f"Missing values in sensitive column(s) {', '.join(bad)} and missing='error'. "
+            "Hint: use missing='group' to audit them as an explicit group, or missing='drop'."
+        )
+    keep = np.ones(len(n), dtype=bool)
+    if spec.missing == "drop" and any_missing.any():
+        keep = ~any_missing
+        n_dropped = int(n[any_missing].sum())
+        notes.append(f"{n_dropped} rows with a missing sensitive value were dropped (missing='drop').")
+        if n_dropped == n_rows:
+            raise DataError("Every row has a missing sensitive value; nothing is left to audit.")
+
+    levels: list[tuple[str, ...]] = []
+    codes = np.zeros((int(keep.sum()), len(attributes)), dtype=np.int64)
+    for j, attribute in enumerate(attributes):
+        column_values = [v for v, k in zip(raw_keys[j], keep, strict=True) if k]
+        present = [v for v in column_values if not _is_missing(v)]
+        has_missing = len(present) < len(column_values)
+        if attribute in spec.bins:
+            names = bin_labels(spec.bins[attribute])
+            observed = sorted({int(v) for v in present})
+            level_names = [names[c] for c in observed]
+            lookup: dict[object, int] = {c: i for i, c in enumerate(observed)}
+        else:
+            observed_values = sorted(set(present), key=_sort_key)
+            level_names = [_text(v) for v in observed_values]
+            if len(set(level_names)) != len(level_names):
+                raise DataError(
+                    f"Sensitive column '{attribute}' mixes value types that print alike. "
+                    "Hint: cast the column to one type (string) first."
+                )
+            lookup = {v: i for i, v in enumerate(observed_values)}
+        if len(level_names) > spec.max_categories and not spec.allow_high_cardinality:
+            raise DataError(
+                f"Sensitive column '{attribute}' has {len(level_names)} distinct values, more "
+                f"than max_categories={spec.max_categories}; it looks like an identifier or a "
+                "continuous value. Hint: give bins for a numeric column, leave the column out, "
+                "or pass allow_high_cardinality=True."
+            )
+        if has_missing:
+            if MISSING_LABEL in level_names:
+                raise DataError(
+                    f"Sensitive column '{attribute}' holds the text '{MISSING_LABEL}' and also "
+                    "missing values. Hint: rename that value, or use missing='drop'."
+                )
+            level_names.append(MISSING_LABEL)
+        missing_code = len(level_names) - 1
+        codes[:, j] = [
+            missing_code if _is_missing(v) else lookup[int(v) if attribute in spec.bins else v]
+            for v in column_values
+        ]
+        levels.append(tuple(level_names))
+        if len(level_names) == 1:
+            warned.append(
+                f"Sensitive column '{attribute}' has a single group; its disparities are "
+                "undefined. Hint: check that the column is the one you meant."
+            )
+
+    # Label and prediction ------------------------------------------------------------------
+    raw_label = [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k]
+    label_map, favorable = _favourable_map(raw_label, spec.favorable, spec.label, "label")
+    label = np.array(
+        [-1 if _is_missing(v) else label_map[v] for v in raw_label], dtype=np.int8
+    )
+    prediction = None
+    prediction_values = None
+    if spec.prediction is not None:
+        raw_pred = [v for v, k in zip(_column(table, _PRED), keep, strict=True) if k]
+        distinct = sorted({v for v in raw_pred if not _is_missing(v)}, key=_sort_key)
+        if len(distinct) > 2:
+            raise DataError(
+                f"Prediction column '{spec.prediction}' has {len(distinct)} distinct values; "
+                "a binary prediction has at most two. Hint: threshold scores into a binary "
+                "prediction first, or pass the scores as score=."
+            )
+        pred_favorable = spec.prediction_favorable or favorable
+        if spec.prediction_favorable is None:
+            label_levels = {_text(v) for v in label_map} | {str(f) for f in favorable}
+            if not {_text(v) for v in distinct} <= label_levels:
+                raise ConfigError(
+                    f"Prediction column '{spec.prediction}' is not coded like the label "
+                    f"'{spec.label}'. Hint: pass prediction_favorable=... (CLI: "
+                    "--prediction-favorable) with the prediction's favourable value."
+                )
+        pred_map, _ = _favourable_map(
+            raw_pred, pred_favorable, spec.prediction, "prediction", require_present=False
+        )
+        prediction = np.array(
+            [-1 if _is_missing(v) else pred_map[v] for v in raw_pred], dtype=np.int8
+        )
+        prediction_values = tuple(_text(v) for v in distinct)
+
+    return CrossTab(
+        attributes=attributes,
+        levels=tuple(levels),
+        codes=codes,
+        label=label,
+        prediction=prediction,
+        n=n[keep],
+        w=w[keep],
+        w2=w2[keep],
+        weighted=spec.sample_weight is not None,
+        n_rows=n_rows,
+        n_dropped=n_dropped,
+        missing_counts=missing_counts,
+        label_values=tuple(_text(v) for v in sorted(label_map, key=_sort_key)),
+        favorable_values=tuple(
+            _text(v) for v in sorted(label_map, key=_sort_key) if label_map[v]
+        ),
+        prediction_values=prediction_values,
+        notes=tuple(notes),
+        warnings=tuple(warned),
+    )

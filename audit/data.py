@@ -1,0 +1,175 @@
+"""Opening and validating the user's data: the one module that accepts dataframes and paths.
+
+Paths (CSV or Parquet, a glob of them, or a directory of Parquet files) are opened lazily by
+DuckDB; frames (pandas, polars, pyarrow, DuckDB relations, polars LazyFrames, PySpark) are
+wrapped by narwhals. Nothing is copied or mutated: the result is a lazy narwhals frame on the
+engine that already holds the data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+
+from audit.exceptions import ColumnNotFoundError, DataError
+from audit.spec import AuditSpec, SourceInfo
+
+__all__ = ["Dataset", "SourceInfo", "open_data"]
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".csv.zst")
+_PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+_GLOB_CHARS = ("*", "?", "[")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A lazy frame on the engine holding the data, plus where it came from."""
+
+    frame: nw.LazyFrame[Any]
+    info: SourceInfo
+    keepalive: Any = None  # a DuckDB connection that must outlive the relation
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.frame.collect_schema().names())
+
+    def dtype(self, column: str) -> Any:
+        return self.frame.collect_schema()[column]
+
+    def require(self, spec: AuditSpec) -> None:
+        """Check that every column the spec names exists and has a usable type."""
+        schema = self.frame.collect_schema()
+        available = list(schema.names())
+        roles = [(c, "sensitive attribute") for c in spec.sensitive_features]
+        roles.append((spec.label, "label"))
+        for role in ("prediction", "score", "sample_weight"):
+            column = getattr(spec, role)
+            if column is not None:
+                roles.append((column, role.replace("_", " ")))
+        for column, role in roles:
+            if column not in schema:
+                raise ColumnNotFoundError(_not_found_message(column, role, available))
+        for column, role in roles:
+            dtype = schema[column]
+            if dtype.is_nested():
+                raise DataError(
+                    f"Column '{column}' ({role}) has nested type {dtype}. "
+                    "Hint: audit a column of scalar values."
+                )
+        for column in (spec.sample_weight, spec.score):
+            if column is not None and not schema[column].is_numeric():
+                raise DataError(
+                    f"Column '{column}' must be numeric to be used as "
+                    f"{'sample weight' if column == spec.sample_weight else 'score'}; "
+                    f"it has type {schema[column]}. Hint: cast it to float first."
+                )
+        for attribute in spec.bins:
+            if not schema[attribute].is_numeric():
+                raise DataError(
+                    f"Column '{attribute}' has bins but type {schema[attribute]}, not numeric. "
+                    f"Hint: bins apply to numeric columns; drop the bins for '{attribute}' to "
+                    "audit its values as they are."
+                )
+
+
+def _not_found_message(column: str, role: str, available: list[str]) -> str:
+    close = difflib.get_close_matches(column, available, n=3, cutoff=0.6)
+    shown = ", ".join(repr(c) for c in available[:30])
+    more = f" (and {len(available) - 30} more)" if len(available) > 30 else ""
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return (
+        f"Column '{column}' ({role}) not found.{hint} "
+        f"Hint: available columns are {shown}{more}."
+    )
+
+
+def _is_path(data: object) -> bool:
+    return isinstance(data, str | os.PathLike)
+
+
+def _open_path(data: str | os.PathLike[str]) -> Dataset:
+    import duckdb
+
+    text = os.fspath(data)
+    lowered = text.lower()
+    path = Path(text)
+    if path.is_dir():
+        matches = sorted(glob.glob(os.path.join(text, "**", "*.parquet"), recursive=True))
+        if not matches:
+            raise DataError(
+                f"Directory '{text}' holds no Parquet files. "
+                "Hint: pass a CSV or Parquet file, a glob such as 'data/*.parquet', or a "
+                "directory of Parquet files."
+            )
+        text = os.path.join(text, "**", "*.parquet")
+        lowered = text.lower()
+    elif any(ch in text for ch in _GLOB_CHARS):
+        if not glob.glob(text, recursive=True):
+            raise DataError(f"No file matches '{text}'. Hint: check the path and the pattern.")
+    elif not path.exists():
+        raise DataError(f"File '{text}' does not exist. Hint: check the path.")
+    connection = duckdb.connect()
+    try:
+        if lowered.endswith(_PARQUET_SUFFIXES):
+            relation = connection.read_parquet(text)
+            kind = "parquet"
+        elif lowered.endswith(_CSV_SUFFIXES):
+            relation = connection.read_csv(text)
+            kind = "csv"
+        else:
+            raise DataError(
+                f"'{text}' is neither CSV nor Parquet. Hint: supported suffixes are "
+                f"{', '.join(_CSV_SUFFIXES + _PARQUET_SUFFIXES)}."
+            )
+    except duckdb.Error as exc:
+        connection.close()
+        raise DataError(f"DuckDB could not read '{text}': {exc}") from None
+    except DataError:
+        connection.close()
+        raise
+    frame = nw.from_native(relation)
+    return Dataset(frame=frame, info=SourceInfo(kind=kind, engine="duckdb", path=text),
+                   keepalive=connection)
+
+
+def open_data(data: object) -> Dataset:
+    """Wrap a frame or open a path, lazily, without copying or mutating it.
+
+    Parameters
+    ----------
+    data
+        A pandas, polars or pyarrow frame, a polars LazyFrame, a DuckDB relation, a PySpark
+        DataFrame, or a path / glob / directory of CSV or Parquet files.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = open_data(pd.DataFrame({"sex": ["F", "M"], "y": [1, 0]}))
+    >>> ds.info.kind, ds.columns
+    ('pandas.DataFrame', ('sex', 'y'))
+    """
+    if isinstance(data, Dataset):
+        return data
+    if _is_path(data):
+        return _open_path(data)  # type: ignore[arg-type]
+    try:
+        wrapped = nw.from_native(data)
+    except TypeError:
+        raise DataError(
+            f"Cannot audit an object of type {type(data).__module__}.{type(data).__qualname__}. "
+            "Hint: pass a pandas, polars or pyarrow frame, a DuckDB relation, a polars "
+            "LazyFrame, a PySpark DataFrame, or a path to CSV or Parquet."
+        ) from None
+    if isinstance(wrapped, nw.Series):
+        raise DataError("Got a Series; an audit needs a frame with several columns.")
+    module = type(data).__module__.split(".")[0]
+    kind = f"{module}.{type(data).__qualname__}"
+    frame = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+    engine = str(wrapped.implementation).split(".")[-1].lower()
+    return Dataset(frame=frame, info=SourceInfo(kind=kind, engine=engine))

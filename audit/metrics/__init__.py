@@ -1,0 +1,5 @@
+"""Pure functions of a :class:`~audit.crosstab.Marginal`: numpy and scipy only."""
+
+from audit.metrics.inference import Estimate, TestResult
+
+__all__ = ["Estimate", "TestResult"]

@@ -1,0 +1,193 @@
+"""AuditResult: the frozen outcome of an audit, with a versioned JSON form."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit._serde import from_jsonable, to_jsonable
+from audit.exceptions import ConfigError
+from audit.metrics.classification import PredictionSummary
+from audit.metrics.inference import Estimate, TestResult
+from audit.spec import AuditSpec, SourceInfo
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditResult",
+    "DimensionResult",
+    "GroupClassification",
+    "GroupResult",
+    "PredictionSummary",
+]
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class GroupClassification:
+    """Rates of the prediction column in one group (each with its Wilson interval)."""
+
+    n: int
+    selection_rate: Estimate
+    true_positive_rate: Estimate
+    false_positive_rate: Estimate
+    false_negative_rate: Estimate
+    positive_predictive_value: Estimate
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """Every number about one group of one attribute (or intersection of attributes)."""
+
+    key: tuple[str, ...]
+    name: str
+    n: int
+    weight: float
+    n_effective: float
+    share: Estimate
+    expected_share: float | None
+    representation_ratio: Estimate | None
+    n_labeled: int
+    base_rate: Estimate
+    disparate_impact_ratio: Estimate
+    statistical_parity_difference: Estimate
+    test_vs_reference: TestResult
+    is_reference: bool
+    small: bool
+    classification: GroupClassification | None
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """One attribute, or one intersection of attributes, with all its groups."""
+
+    attributes: tuple[str, ...]
+    name: str
+    reference: tuple[str, ...] | None
+    reference_rule: str
+    groups: tuple[GroupResult, ...]
+    demographic_parity_difference: Estimate
+    demographic_parity_ratio: Estimate
+    highest_group: str | None
+    lowest_group: str | None
+    excluded_from_summary: tuple[str, ...]
+    independence: TestResult
+    goodness_of_fit: TestResult | None
+    classification: PredictionSummary | None
+
+    def group(self, *key: str) -> GroupResult:
+        """The group with this key (one value per attribute)."""
+        for g in self.groups:
+            if g.key == tuple(key):
+                return g
+        raise ConfigError(
+            f"No group with that key in '{self.name}'. Hint: see .groups for the keys "
+            f"({len(self.groups)} groups)."
+        )
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The result of :func:`audit.audit`: every metric with its n and interval, frozen.
+
+    ``to_json()`` / ``from_json()`` round-trip exactly (NaN is written as ``null``); the JSON
+    carries ``schema_version`` and is documented in ``docs/json-schema.md``.
+    """
+
+    schema_version: str
+    spec: AuditSpec
+    source: SourceInfo
+    n_rows: int
+    n_rows_audited: int
+    n_dropped_missing: int
+    missing_by_attribute: Mapping[str, int]
+    n_label_missing: int
+    n_prediction_missing: int | None
+    total_weight: float
+    n_effective: float
+    label_values: tuple[str, ...]
+    favorable_values: tuple[str, ...]
+    prediction_values: tuple[str, ...] | None
+    dimensions: tuple[DimensionResult, ...]
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+    versions: Mapping[str, str]
+    created_at: str
+
+    # -- access --------------------------------------------------------------------------------
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return self.spec.sensitive_features
+
+    def dimension(self, *attributes: str) -> DimensionResult:
+        """The result for one attribute or one intersection (in any order).
+
+        Examples
+        --------
+        ``result.dimension("sex")``, ``result.dimension("sex", "race")``.
+        """
+        wanted = set(attributes)
+        for d in self.dimensions:
+            if set(d.attributes) == wanted and len(d.attributes) == len(attributes):
+                return d
+        raise ConfigError(
+            f"No dimension {list(attributes)} in this result. Hint: audited dimensions are "
+            f"{[d.name for d in self.dimensions]}."
+        )
+
+    # -- serialisation -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (NaN as ``None``)."""
+        out: dict[str, Any] = to_jsonable(self)
+        out["spec"] = to_jsonable(self.spec.to_dict())
+        return out
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
+        """Serialise to JSON text; also write it atomically to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        if path is not None:
+            from audit._io import write_text_atomic
+
+            write_text_atomic(Path(path), text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        version = data.get("schema_version")
+        if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+            raise ConfigError(
+                f"Unsupported result schema_version {version!r}; this biasaudit reads "
+                f"{SCHEMA_VERSION}. Hint: re-run the audit with this version."
+            )
+        result: AuditResult = from_jsonable(cls, data)
+        return result
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> AuditResult:
+        """Read a result from JSON text or from a ``.json`` file path."""
+        if isinstance(source, Path) or not source.lstrip().startswith("{"):
+            path = Path(source)
+            if not path.is_file():
+                raise ConfigError(f"Result file '{path}' does not exist.")
+            source = path.read_text(encoding="utf-8")
+        try:
+            data = json.loads(source)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"Not valid result JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def __repr__(self) -> str:
+        dims = ", ".join(d.name for d in self.dimensions if len(d.attributes) == 1)
+        worst = [
+            d for d in self.dimensions
+            if len(d.attributes) == 1 and not math.isnan(d.demographic_parity_ratio.value)
+        ]
+        summary = "; ".join(
+            f"{d.name}: DP ratio {d.demographic_parity_ratio.value:.3f}" for d in worst
+        )
+        return f"<AuditResult {self.n_rows} rows, attributes [{dims}]{'; ' if summary else ''}{summary}>"

@@ -1,0 +1,360 @@
+"""AuditSpec: what to audit and under which policies, validated once and frozen."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, TypeAlias, cast
+
+from audit.exceptions import ConfigError
+
+__all__ = [
+    "MISSING_LABEL",
+    "AuditSpec",
+    "Scalar",
+    "SourceInfo",
+    "load_reference_population",
+]
+
+Scalar: TypeAlias = str | int | float | bool
+"""A value of a label or prediction column that can be written to JSON unchanged."""
+
+MissingPolicy = Literal["group", "drop", "error"]
+MISSING_LABEL = "(missing)"
+"""The name of the explicit group that holds missing sensitive values under ``missing="group"``."""
+
+_MISSING_POLICIES: tuple[str, ...] = ("group", "drop", "error")
+
+
+def _as_names(value: str | Iterable[str], setting: str) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(
+                f"{setting} must be column names (non-empty strings); got {type(name).__name__}. "
+                f"Hint: pass {setting}=['sex', 'race']."
+            )
+    return names
+
+
+def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[Scalar, ...] | None:
+    if value is None:
+        return None
+    values: tuple[Any, ...]
+    if isinstance(value, str | int | float | bool):
+        values = (value,)
+    else:
+        values = tuple(value)
+    if not values:
+        raise ConfigError(f"{setting} is empty. Hint: give at least one favourable value.")
+    for v in values:
+        if not isinstance(v, str | int | float | bool) or (isinstance(v, float) and math.isnan(v)):
+            raise ConfigError(
+                f"{setting} must hold strings, numbers or booleans; got {type(v).__name__}. "
+                f"Hint: pass the value exactly as it appears in the column, e.g. '>50K' or 1."
+            )
+    return values
+
+
+def _as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
+    try:
+        values = tuple(float(e) for e in edges)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"bins for '{attribute}' must be a list of numbers; got {edges!r}. "
+            f"Hint: bins={{'{attribute}': [25, 45]}} makes the groups <25, [25, 45) and >=45."
+        ) from None
+    if not values:
+        raise ConfigError(f"bins for '{attribute}' is empty. Hint: give at least one edge.")
+    if any(not math.isfinite(v) for v in values):
+        raise ConfigError(f"bins for '{attribute}' must be finite numbers; got {list(values)}.")
+    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        raise ConfigError(
+            f"bins for '{attribute}' must be strictly increasing; got {list(values)}."
+        )
+    return values
+
+
+def _normalise_population(
+    raw: Mapping[str, Mapping[Any, float]], sensitive: tuple[str, ...]
+) -> Mapping[str, Mapping[str, float]]:
+    out: dict[str, Mapping[str, float]] = {}
+    for attribute, shares in raw.items():
+        if attribute not in sensitive:
+            raise ConfigError(
+                f"reference_population names '{attribute}', which is not a sensitive attribute. "
+                f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+            )
+        clean: dict[str, float] = {}
+        for group, share in shares.items():
+            try:
+                value = float(share)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"reference_population['{attribute}'] holds a share that is not a number."
+                ) from None
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(
+                    f"reference_population['{attribute}'] shares must be finite and >= 0."
+                )
+            clean[str(group)] = value
+        total = sum(clean.values())
+        if not clean or abs(total - 1.0) > 0.01:
+            raise ConfigError(
+                f"reference_population['{attribute}'] shares sum to {total:.4g}, expected 1. "
+                "Hint: give proportions (0.49, 0.51), not percentages or counts."
+            )
+        out[attribute] = MappingProxyType({g: s / total for g, s in clean.items()})
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A description of where the audited data came from (recorded in every result).
+
+    ``kind`` is the type of object or file (``"pandas.DataFrame"``, ``"parquet"``...), ``path``
+    the file or glob for file inputs, and ``engine`` the backend that ran the aggregation.
+    """
+
+    kind: str
+    engine: str
+    path: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditSpec:
+    """What to audit: columns, favourable outcome, reference groups and policies.
+
+    Parameters
+    ----------
+    sensitive_features
+        Names of the sensitive columns (sex, race, age...). One name or a sequence.
+    label
+        The outcome column recorded in the data.
+    favorable
+        The label value(s) that count as the favourable outcome (``">50K"``, ``1``, ``"yes"``).
+        May be omitted only for a boolean label (``True``) or a 0/1 label (``1``).
+    prediction
+        Optional column of binary predictions, coded like the label.
+    prediction_favorable
+        Favourable value(s) of the prediction column, when they differ from ``favorable``.
+    score
+        Optional numeric score column (kept for the mitigations that rank rows).
+    sample_weight
+        Optional column of non-negative sample weights.
+    bins
+        Edges for numeric sensitive columns, ``{"age": [25, 45]}`` gives the groups ``<25``,
+        ``[25, 45)`` and ``>=45``. Numeric columns are never binned without edges.
+    reference
+        Reference group per attribute, ``{"sex": "Male"}``. Attributes left out use the most
+        favoured group (the highest base rate among groups of at least ``min_group_size``).
+    reference_population
+        Expected shares per attribute (census marginals), ``{"sex": {"Female": 0.51, ...}}``.
+    missing
+        ``"group"`` (default): missing sensitive values form an explicit ``(missing)`` group;
+        ``"drop"``: such rows are dropped and counted; ``"error"``: raise.
+    min_group_size
+        Groups with fewer rows are shown and flagged but left out of summary disparities.
+    max_depth
+        Deepest intersection to audit; ``None`` (default) audits every depth.
+    max_categories
+        A sensitive column with more distinct values is rejected as a likely identifier.
+    allow_high_cardinality
+        Accept sensitive columns above ``max_categories``.
+    confidence_level
+        Coverage of every interval, 0.95 by default.
+
+    Examples
+    --------
+    >>> spec = AuditSpec(sensitive_features=["sex"], label="income", favorable=">50K")
+    >>> spec.favorable
+    ('>50K',)
+    """
+
+    _serde_custom: ClassVar[bool] = True
+
+    sensitive_features: tuple[str, ...]
+    label: str
+    favorable: tuple[Scalar, ...] | None = None
+    prediction: str | None = None
+    prediction_favorable: tuple[Scalar, ...] | None = None
+    score: str | None = None
+    sample_weight: str | None = None
+    bins: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    reference: Mapping[str, str] = field(default_factory=dict)
+    reference_population: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    missing: MissingPolicy = "group"
+    min_group_size: int = 30
+    max_depth: int | None = None
+    max_categories: int = 1000
+    allow_high_cardinality: bool = False
+    confidence_level: float = 0.95
+
+    def __post_init__(self) -> None:
+        setv = object.__setattr__
+        sensitive = _as_names(cast(Any, self.sensitive_features), "sensitive_features")
+        if not sensitive:
+            raise ConfigError(
+                "sensitive_features is empty. Hint: name at least one column, e.g. ['sex']."
+            )
+        if len(set(sensitive)) != len(sensitive):
+            raise ConfigError("sensitive_features names a column twice.")
+        setv(self, "sensitive_features", sensitive)
+        if not isinstance(self.label, str) or not self.label:
+            raise ConfigError("label must be a column name. Hint: label='income'.")
+        roles = {"label": self.label}
+        for role in ("prediction", "score", "sample_weight"):
+            value = getattr(self, role)
+            if value is not None:
+                if not isinstance(value, str) or not value:
+                    raise ConfigError(f"{role} must be a column name or None.")
+                roles[role] = value
+        used = list(roles.values()) + list(sensitive)
+        for role, column in roles.items():
+            if used.count(column) > 1:
+                raise ConfigError(
+                    f"Column '{column}' is used as {role} and in another role. "
+                    "Hint: each column has one role (sensitive, label, prediction, score, weight)."
+                )
+        setv(self, "favorable", _as_values(cast(Any, self.favorable), "favorable"))
+        setv(
+            self,
+            "prediction_favorable",
+            _as_values(cast(Any, self.prediction_favorable), "prediction_favorable"),
+        )
+        if self.prediction_favorable is not None and self.prediction is None:
+            raise ConfigError("prediction_favorable is set but no prediction column is given.")
+
+        bins: dict[str, tuple[float, ...]] = {}
+        for attribute, edges in dict(self.bins).items():
+            if attribute not in sensitive:
+                raise ConfigError(
+                    f"bins names '{attribute}', which is not a sensitive attribute. "
+                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+                )
+            bins[attribute] = _as_edges(attribute, edges)
+        setv(self, "bins", MappingProxyType(bins))
+
+        reference: dict[str, str] = {}
+        for attribute, group in dict(self.reference).items():
+            if attribute not in sensitive:
+                raise ConfigError(
+                    f"reference names '{attribute}', which is not a sensitive attribute. "
+                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+                )
+            reference[attribute] = str(group)
+        setv(self, "reference", MappingProxyType(reference))
+        setv(
+            self,
+            "reference_population",
+            _normalise_population(dict(self.reference_population), sensitive),
+        )
+
+        if self.missing not in _MISSING_POLICIES:
+            raise ConfigError(
+                f"missing must be one of {', '.join(_MISSING_POLICIES)}; got {self.missing!r}."
+            )
+        for name in ("min_group_size", "max_categories"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
+        if self.max_depth is not None and (
+            isinstance(self.max_depth, bool) or not isinstance(self.max_depth, int)
+            or self.max_depth < 1
+        ):
+            raise ConfigError(
+                f"max_depth must be a positive integer or None; got {self.max_depth!r}."
+            )
+        if not isinstance(self.confidence_level, float | int) or not (
+            0.0 < float(self.confidence_level) < 1.0
+        ):
+            raise ConfigError(
+                f"confidence_level must lie strictly between 0 and 1; got {self.confidence_level!r}."
+            )
+        setv(self, "confidence_level", float(self.confidence_level))
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the audit reads, in a stable order."""
+        extra = [c for c in (self.label, self.prediction, self.score, self.sample_weight) if c]
+        return (*self.sensitive_features, *extra)
+
+    @property
+    def effective_max_depth(self) -> int:
+        """The deepest intersection audited."""
+        n = len(self.sensitive_features)
+        return n if self.max_depth is None else min(self.max_depth, n)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary; :meth:`from_dict` inverts it."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping):
+                value = {
+                    k: (dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple)
+                        else v)
+                    for k, v in value.items()
+                }
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditSpec:
+        """Build a spec from :meth:`to_dict` output or a config table; unknown keys are errors."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            import difflib
+
+            hints = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hints.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            raise ConfigError(
+                f"Unknown spec key(s): {', '.join(hints)}. "
+                f"Hint: valid keys are {', '.join(sorted(known))}."
+            )
+        return cls(**dict(data))
+
+
+def load_reference_population(path: str | Path) -> dict[str, dict[str, float]]:
+    """Read expected shares from a CSV with columns ``attribute,group,share``.
+
+    Examples
+    --------
+    A file holding census marginals::
+
+        attribute,group,share
+        sex,Female,0.508
+        sex,Male,0.492
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"Reference population file '{file}' does not exist.")
+    out: dict[str, dict[str, float]] = {}
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        if set(header) != {"attribute", "group", "share"}:
+            raise ConfigError(
+                f"Reference population file '{file}' has columns {header}; "
+                "expected attribute, group, share."
+            )
+        for line, row in enumerate(reader, start=2):
+            try:
+                share = float(row["share"])
+            except ValueError:
+                raise ConfigError(
+                    f"Reference population file '{file}', line {line}: share is not a number."
+                ) from None
+            out.setdefault(row["attribute"], {})[row["group"]] = share
+    return out
+
