@@ -1,0 +1,177 @@
+"""A readable terminal summary of an AuditResult (rich tables); knows results, not data."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from audit.metrics.inference import Estimate, TestResult
+from audit.result import AuditResult, DimensionResult
+
+__all__ = ["fmt_estimate", "fmt_p", "render"]
+
+
+def _num(value: float, digits: int) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def fmt_estimate(e: Estimate | None, digits: int = 3, *, signed: bool = False) -> str:
+    """``0.358 [0.338, 0.379]``, or ``n/a`` when undefined."""
+    if e is None or math.isnan(e.value):
+        return "n/a"
+    sign = "+" if signed else ""
+    value = f"{e.value:{sign}.{digits}f}"
+    if math.isnan(e.ci_low) or (e.ci_low == e.value == e.ci_high):
+        return value
+    return f"{value} [{e.ci_low:{sign}.{digits}f}, {e.ci_high:{sign}.{digits}f}]"
+
+
+def fmt_p(test: TestResult) -> str:
+    p = test.p_value_holm
+    if math.isnan(p):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
+    ref = " & ".join(d.reference) if d.reference else "none"
+    rule = "given" if d.reference_rule == "given" else "most favoured"
+    table = Table(
+        title=f"[bold]{d.name}[/bold]  (reference: {ref}, {rule})",
+        title_justify="left",
+        caption=_summary_line(d),
+        caption_justify="left",
+    )
+    table.add_column("group", overflow="fold")
+    table.add_column("n", justify="right")
+    table.add_column("share", justify="right")
+    if any(g.representation_ratio is not None for g in d.groups):
+        table.add_column("vs expected", justify="right")
+    table.add_column("base rate [95% CI]", justify="right")
+    table.add_column("DI ratio [95% CI]", justify="right")
+    table.add_column("SPD [95% CI]", justify="right")
+    table.add_column("p (Holm)", justify="right")
+    table.add_column("", justify="left")
+    with_expected = any(g.representation_ratio is not None for g in d.groups)
+    for g in d.groups:
+        flags = []
+        if g.is_reference:
+            flags.append("reference")
+        if g.small and g.n > 0:
+            flags.append(f"small (n<{result.spec.min_group_size})")
+        row = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
+        if with_expected:
+            row.append(fmt_estimate(g.representation_ratio, 2))
+        row += [
+            fmt_estimate(g.base_rate),
+            "1 (ref)" if g.is_reference else fmt_estimate(g.disparate_impact_ratio),
+            "0 (ref)" if g.is_reference else fmt_estimate(g.statistical_parity_difference,
+                                                          signed=True),
+            "" if g.is_reference else fmt_p(g.test_vs_reference),
+            ", ".join(flags),
+        ]
+        table.add_row(*row)
+    return table
+
+
+def _summary_line(d: DimensionResult) -> str:
+    parts = [
+        f"demographic parity ratio {fmt_estimate(d.demographic_parity_ratio)}",
+        f"difference {fmt_estimate(d.demographic_parity_difference)}",
+    ]
+    if d.lowest_group is not None:
+        parts.append(f"lowest {d.lowest_group!s}, highest {d.highest_group!s}")
+    test = d.independence
+    if not math.isnan(test.p_value):
+        parts.append(f"{test.method.split(' ')[0].replace('_', ' ')} p (Holm) {fmt_p(test)}")
+    if d.goodness_of_fit is not None and not math.isnan(d.goodness_of_fit.p_value):
+        parts.append(f"vs reference population: p {fmt_p(d.goodness_of_fit)}")
+    return "; ".join(parts)
+
+
+def _intersections(result: AuditResult) -> Table | None:
+    dims = [d for d in result.dimensions if len(d.attributes) > 1]
+    if not dims:
+        return None
+    table = Table(title="[bold]intersections[/bold]", title_justify="left")
+    table.add_column("attributes", overflow="fold")
+    table.add_column("groups", justify="right")
+    table.add_column("small / empty", justify="right")
+    table.add_column("DP ratio [95% CI]", justify="right")
+    table.add_column("DP difference [95% CI]", justify="right")
+    table.add_column("lowest -> highest", overflow="fold")
+    for d in dims:
+        small = sum(1 for g in d.groups if g.small and g.n > 0)
+        empty = sum(1 for g in d.groups if g.n == 0)
+        extremes = f"{d.lowest_group} -> {d.highest_group}" if d.lowest_group else "n/a"
+        table.add_row(
+            Text(d.name), str(len(d.groups)), f"{small} / {empty}",
+            fmt_estimate(d.demographic_parity_ratio), fmt_estimate(d.demographic_parity_difference),
+            Text(extremes),
+        )
+    return table
+
+
+def _prediction_table(d: DimensionResult) -> Table | None:
+    if d.classification is None:
+        return None
+    s = d.classification
+    caption = "; ".join([
+        f"equal opportunity difference {fmt_estimate(s.equal_opportunity_difference)}",
+        f"equalized odds difference {fmt_estimate(s.equalized_odds_difference)}",
+        f"ratio {fmt_estimate(s.equalized_odds_ratio)}",
+        f"predictive parity difference {fmt_estimate(s.predictive_parity_difference)}",
+    ])
+    table = Table(title=f"[bold]{d.name}[/bold]: prediction", title_justify="left",
+                  caption=caption, caption_justify="left")
+    for column in ("group", "n", "selection rate", "TPR", "FPR", "FNR", "PPV"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for g in d.groups:
+        c = g.classification
+        if c is None:
+            continue
+        table.add_row(Text(g.name), f"{c.n:,}", fmt_estimate(c.selection_rate),
+                      fmt_estimate(c.true_positive_rate), fmt_estimate(c.false_positive_rate),
+                      fmt_estimate(c.false_negative_rate),
+                      fmt_estimate(c.positive_predictive_value))
+    return table
+
+
+def render(result: AuditResult, console: Console) -> None:
+    """Print the summary: header, one table per attribute, intersections, predictions."""
+    spec = result.spec
+    src = result.source.path or result.source.kind
+    header = [
+        f"[bold]biasaudit[/bold] audit of {src} ({result.source.engine})",
+        f"rows: {result.n_rows:,}"
+        + (f" ({result.n_dropped_missing:,} dropped: missing sensitive value)"
+           if result.n_dropped_missing else "")
+        + (f"; label missing: {result.n_label_missing:,}" if result.n_label_missing else "")
+        + (f"; weighted by '{spec.sample_weight}', effective n {result.n_effective:,.0f}"
+           if spec.sample_weight else ""),
+        f"label: '{spec.label}', favourable: {', '.join(result.favorable_values)}"
+        + (f"; prediction: '{spec.prediction}'" if spec.prediction else ""),
+        f"groups under {spec.min_group_size} rows are flagged and left out of summaries; "
+        f"intervals are {spec.confidence_level:.0%}; p-values Holm-adjusted",
+    ]
+    console.print(Group(*[Text.from_markup(h) if i == 0 else Text(h)
+                          for i, h in enumerate(header)]))
+    for d in result.dimensions:
+        if len(d.attributes) == 1:
+            console.print()
+            console.print(_attribute_table(d, result))
+    inter = _intersections(result)
+    if inter is not None:
+        console.print()
+        console.print(inter)
+    for d in result.dimensions:
+        if len(d.attributes) == 1:
+            table = _prediction_table(d)
+            if table is not None:
+                console.print()
+                console.print(table)
+    for message in result.warnings:
+        console.print(Text(f"warning: {message}", style="yellow"))

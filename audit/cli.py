@@ -1,0 +1,199 @@
+"""The ``biasaudit`` command: ``audit`` and ``demo``.
+
+Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
+("Error: ..." on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from audit.exceptions import AuditError, AuditWarning, ConfigError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Turns AuditError into 'Error: ...' and exit code 2, and warnings into stderr lines."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AuditWarning)
+            try:
+                return super().invoke(ctx)
+            except AuditError as exc:
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(2)
+            finally:
+                for w in caught:
+                    if issubclass(w.category, AuditWarning):
+                        continue  # already listed in the printed summary
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"{option} takes NAME=VALUE; got {value!r}. Hint: {option} sex=Male")
+        out[name] = rest
+    return out
+
+
+def _bins(values: Sequence[str]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for name, edges in _pairs(values, "--bins").items():
+        try:
+            out[name] = [float(e) for e in edges.split(",") if e.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"--bins {name}=... must be numbers separated by commas. Hint: --bins age=25,45"
+            ) from None
+    return out
+
+
+def _spec_options(func: F) -> F:
+    options = [
+        click.option("--sensitive", "-s", "sensitive", multiple=True, required=True,
+                     help="A sensitive column (repeat for several)."),
+        click.option("--label", "-l", required=True, help="The outcome column."),
+        click.option("--favorable", "-f", multiple=True,
+                     help="Favourable label value (repeat for several). Optional for 0/1 or "
+                          "boolean labels."),
+        click.option("--prediction", "-p", default=None, help="A binary prediction column."),
+        click.option("--prediction-favorable", multiple=True,
+                     help="Favourable prediction value, when coded differently from the label."),
+        click.option("--score", default=None, help="A numeric score column."),
+        click.option("--weight", "-w", default=None, help="A sample-weight column."),
+        click.option("--bins", multiple=True, metavar="COL=E1,E2",
+                     help="Edges for a numeric sensitive column: age=25,45 gives <25, "
+                          "[25, 45), >=45."),
+        click.option("--reference", "-r", multiple=True, metavar="COL=GROUP",
+                     help="Reference group of an attribute (default: the most favoured)."),
+        click.option("--reference-population", type=click.Path(dir_okay=False), default=None,
+                     help="CSV of expected shares: attribute,group,share."),
+        click.option("--missing", type=click.Choice(["group", "drop", "error"]),
+                     default="group", show_default=True,
+                     help="What to do with missing sensitive values."),
+        click.option("--min-group-size", type=int, default=30, show_default=True,
+                     help="Smaller groups are flagged and left out of summaries."),
+        click.option("--max-depth", type=int, default=None,
+                     help="Deepest intersection (default: all)."),
+        click.option("--allow-high-cardinality", is_flag=True,
+                     help="Accept sensitive columns with more than 1000 values."),
+        click.option("--confidence", type=float, default=0.95, show_default=True,
+                     help="Confidence level of every interval."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _build_spec(**kw: Any) -> Any:
+    from audit.spec import AuditSpec, load_reference_population
+
+    population = (
+        load_reference_population(kw["reference_population"])
+        if kw["reference_population"] else {}
+    )
+    return AuditSpec(
+        sensitive_features=tuple(kw["sensitive"]),
+        label=kw["label"],
+        favorable=tuple(kw["favorable"]) or None,
+        prediction=kw["prediction"],
+        prediction_favorable=tuple(kw["prediction_favorable"]) or None,
+        score=kw["score"],
+        sample_weight=kw["weight"],
+        bins=_bins(kw["bins"]),
+        reference=_pairs(kw["reference"], "--reference"),
+        reference_population=population,
+        missing=kw["missing"],
+        min_group_size=kw["min_group_size"],
+        max_depth=kw["max_depth"],
+        allow_high_cardinality=kw["allow_high_cardinality"],
+        confidence_level=kw["confidence"],
+    )
+
+
+def _emit(result: Any, json_out: str | None, quiet: bool) -> None:
+    from audit._terminal import render
+
+    if json_out == "-":
+        click.echo(result.to_json())
+        return
+    if not quiet:
+        render(result, Console(soft_wrap=False))
+    if json_out:
+        result.to_json(Path(json_out))
+        if not quiet:
+            click.echo(f"\nWrote {json_out}")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="biasaudit", prog_name="biasaudit")
+def cli() -> None:
+    """Audit datasets for fairness and bias before a model is trained."""
+
+
+@cli.command("audit")
+@click.argument("data", type=str)
+@_spec_options
+@click.option("--json", "json_out", metavar="OUT", default=None,
+              help="Write the result as JSON to OUT ('-' for standard output).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> None:
+    """Audit DATA (a CSV or Parquet file, a glob, or a directory of Parquet files).
+
+    \b
+    Example:
+      biasaudit audit adult.csv -s sex -s race -l income -f '>50K' --json out.json
+    """
+    from audit.auditor import audit
+
+    spec = _build_spec(**kw)
+    result = audit(data, spec=spec)
+    _emit(result, json_out, quiet)
+
+
+@cli.command("demo")
+@click.option("--json", "json_out", metavar="OUT", default="reports/adult-demo.json",
+              show_default=True, help="Where to write the result as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def demo_command(json_out: str, quiet: bool) -> None:
+    """Audit the bundled UCI Adult training data (sex, race, age bands; income >50K)."""
+    from audit.auditor import audit
+    from audit.datasets import adult_path
+
+    result = audit(
+        adult_path("train"),
+        sensitive_features=["sex", "race", "age"],
+        label="income",
+        favorable=">50K",
+        bins={"age": [25, 45, 65]},
+        reference={"sex": "Male", "race": "White"},
+    )
+    _emit(result, json_out, quiet)
+    if not quiet:
+        click.echo(
+            "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in "
+            "audit/datasets/ADULT.md."
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``biasaudit`` console script."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="biasaudit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])
