@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import platform
 import warnings
+from functools import lru_cache
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -33,6 +34,7 @@ _VERSIONED = ("biasaudit", "numpy", "scipy", "narwhals", "duckdb", "pyarrow", "p
               "pyspark")
 
 
+@lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in _VERSIONED:
@@ -258,7 +260,7 @@ class Auditor:
             dimensions=tuple(dims),
             warnings=tuple(found_warnings),
             notes=ct.notes,
-            versions=_versions(),
+            versions=dict(_versions()),
             created_at=stamp,
         )
 

@@ -54,6 +54,12 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else "text"
+
+
 def _sort_key(value: object) -> tuple[int, Any]:
     if isinstance(value, bool | int | float):
         return (0, value)
@@ -428,9 +434,13 @@ def compute_crosstab(
                 "prediction first, or pass the scores as score=."
             )
         pred_favorable = spec.prediction_favorable or favorable
-        if spec.prediction_favorable is None:
-            label_levels = {_text(v) for v in label_map} | {str(f) for f in favorable}
-            if not {_text(v) for v in distinct} <= label_levels:
+        if spec.prediction_favorable is None and distinct:
+            label_side = [*label_map, *favorable]
+            same_kind = {_kind(v) for v in distinct} <= {_kind(v) for v in label_side}
+            overlap = {_text(v) for v in distinct} & {_text(v) for v in label_side}
+            # Numbers and booleans share a coding by kind (0/1); text needs a shared value.
+            text_only = all(_kind(v) == "text" for v in distinct)
+            if not same_kind or (text_only and not overlap):
                 raise ConfigError(
                     f"Prediction column '{spec.prediction}' is not coded like the label "
                     f"'{spec.label}'. Hint: pass prediction_favorable=... (CLI: "

@@ -71,11 +71,13 @@ def result(train: pd.DataFrame) -> audit.AuditResult:
 
 
 @pytest.fixture(scope="module")
-def weighted_result(train: pd.DataFrame) -> audit.AuditResult:
-    return audit.audit(
+def results(train: pd.DataFrame, result: audit.AuditResult) -> dict[bool, audit.AuditResult]:
+    """The audit of the training data, keyed by weighted (``sample_weight="fnlwgt"``) or not."""
+    weighted = audit.audit(
         train, sensitive_features=list(ATTRIBUTES), label=LABEL, favorable=FAVORABLE,
         reference=REFERENCE, sample_weight="fnlwgt",
     )
+    return {False: result, True: weighted}
 
 
 def _close(ours: float, theirs: float, tol: float = TOL) -> bool:
@@ -106,9 +108,9 @@ def _key(k: object) -> tuple[str, ...]:
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "fnlwgt"])
 @pytest.mark.parametrize("attribute", ATTRIBUTES)
 def test_base_rates_and_demographic_parity_match_fairlearn(
-    train, y_train, result, weighted_result, attribute, weighted
+    train, y_train, results, attribute, weighted
 ):
-    r = weighted_result if weighted else result
+    r = results[weighted]
     weight = train["fnlwgt"].to_numpy(dtype=float) if weighted else None
     sf = train[attribute]
     frame = MetricFrame(
@@ -195,16 +197,14 @@ def _aif_dataset(train, codes, aif360_metric_cls, *, weighted: bool):
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "fnlwgt"])
-def test_disparities_match_aif360(
-    train, codes, aif360_metric_cls, result, weighted_result, weighted
-):
+def test_disparities_match_aif360(train, codes, aif360_metric_cls, results, weighted):
     _, metric_cls = aif360_metric_cls
     ds = _aif_dataset(train, codes, aif360_metric_cls, weighted=weighted)
     if weighted:
         assert np.array_equal(ds.instance_weights, train["fnlwgt"].to_numpy(dtype=float))
     else:
         assert np.all(ds.instance_weights == 1.0)
-    r = weighted_result if weighted else result
+    r = results[weighted]
     failures: list[str] = []
     checked = 0
     for attribute in ATTRIBUTES:
@@ -233,12 +233,10 @@ def test_disparities_match_aif360(
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "fnlwgt"])
-def test_intersection_disparities_match_aif360(
-    train, codes, aif360_metric_cls, result, weighted_result, weighted
-):
+def test_intersection_disparities_match_aif360(train, codes, aif360_metric_cls, results, weighted):
     _, metric_cls = aif360_metric_cls
     ds = _aif_dataset(train, codes, aif360_metric_cls, weighted=weighted)
-    d = (weighted_result if weighted else result).dimension("sex", "race")
+    d = results[weighted].dimension("sex", "race")
     assert d.reference == ("Male", "White")
     privileged = [{"sex": codes["sex"]["Male"], "race": codes["race"]["White"]}]
     failures: list[str] = []

@@ -108,10 +108,10 @@ def range_summary(
     if len(idx) < 2:
         reason = "fewer than two groups of at least min_group_size with a defined rate"
         return Estimate.undefined(rows, reason), Estimate.undefined(rows, reason), None
-    hi_i = max(idx, key=lambda i: props[i].value)
-    lo_i = min(idx, key=lambda i: props[i].value)
-    if hi_i == lo_i:  # every rate equal: pick two distinct groups
-        lo_i = next(i for i in idx if i != hi_i)
+    # Ties are broken by the smaller effective n (the wider, conservative interval), so the
+    # result never depends on the groups' names or order.
+    hi_i = max(idx, key=lambda i: (props[i].value, -props[i].n_effective))
+    lo_i = min((i for i in idx if i != hi_i), key=lambda i: (props[i].value, props[i].n_effective))
     diff = difference(props[hi_i], props[lo_i], z)
     rat = ratio(props[lo_i], props[hi_i], z)
     diff = Estimate(diff.value, diff.ci_low, diff.ci_high, rows, diff.reason)
