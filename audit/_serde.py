@@ -7,7 +7,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar, Union, cast
 
 __all__ = ["from_jsonable", "to_jsonable"]
 
@@ -61,5 +61,5 @@ def from_jsonable(tp: Any, data: Any) -> Any:
             for f in dataclasses.fields(tp)
             if f.name in data
         }
-        return tp(**kwargs)
+        return cast(Any, tp)(**kwargs)
     return data

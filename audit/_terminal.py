@@ -62,14 +62,15 @@ def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
             flags.append("reference")
         if g.small and g.n > 0:
             flags.append(f"small (n<{result.spec.min_group_size})")
-        row = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
+        row: list[Text | str] = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
         if with_expected:
             row.append(fmt_estimate(g.representation_ratio, 2))
         row += [
             fmt_estimate(g.base_rate),
             "1 (ref)" if g.is_reference else fmt_estimate(g.disparate_impact_ratio),
-            "0 (ref)" if g.is_reference else fmt_estimate(g.statistical_parity_difference,
-                                                          signed=True),
+            "0 (ref)"
+            if g.is_reference
+            else fmt_estimate(g.statistical_parity_difference, signed=True),
             "" if g.is_reference else fmt_p(g.test_vs_reference),
             ", ".join(flags),
         ]
@@ -108,8 +109,11 @@ def _intersections(result: AuditResult) -> Table | None:
         empty = sum(1 for g in d.groups if g.n == 0)
         extremes = f"{d.lowest_group} -> {d.highest_group}" if d.lowest_group else "n/a"
         table.add_row(
-            Text(d.name), str(len(d.groups)), f"{small} / {empty}",
-            fmt_estimate(d.demographic_parity_ratio), fmt_estimate(d.demographic_parity_difference),
+            Text(d.name),
+            str(len(d.groups)),
+            f"{small} / {empty}",
+            fmt_estimate(d.demographic_parity_ratio),
+            fmt_estimate(d.demographic_parity_difference),
             Text(extremes),
         )
     return table
@@ -119,24 +123,35 @@ def _prediction_table(d: DimensionResult) -> Table | None:
     if d.classification is None:
         return None
     s = d.classification
-    caption = "; ".join([
-        f"equal opportunity difference {fmt_estimate(s.equal_opportunity_difference)}",
-        f"equalized odds difference {fmt_estimate(s.equalized_odds_difference)}",
-        f"ratio {fmt_estimate(s.equalized_odds_ratio)}",
-        f"predictive parity difference {fmt_estimate(s.predictive_parity_difference)}",
-    ])
-    table = Table(title=f"[bold]{d.name}[/bold]: prediction", title_justify="left",
-                  caption=caption, caption_justify="left")
+    caption = "; ".join(
+        [
+            f"equal opportunity difference {fmt_estimate(s.equal_opportunity_difference)}",
+            f"equalized odds difference {fmt_estimate(s.equalized_odds_difference)}",
+            f"ratio {fmt_estimate(s.equalized_odds_ratio)}",
+            f"predictive parity difference {fmt_estimate(s.predictive_parity_difference)}",
+        ]
+    )
+    table = Table(
+        title=f"[bold]{d.name}[/bold]: prediction",
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
     for column in ("group", "n", "selection rate", "TPR", "FPR", "FNR", "PPV"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for g in d.groups:
         c = g.classification
         if c is None:
             continue
-        table.add_row(Text(g.name), f"{c.n:,}", fmt_estimate(c.selection_rate),
-                      fmt_estimate(c.true_positive_rate), fmt_estimate(c.false_positive_rate),
-                      fmt_estimate(c.false_negative_rate),
-                      fmt_estimate(c.positive_predictive_value))
+        table.add_row(
+            Text(g.name),
+            f"{c.n:,}",
+            fmt_estimate(c.selection_rate),
+            fmt_estimate(c.true_positive_rate),
+            fmt_estimate(c.false_positive_rate),
+            fmt_estimate(c.false_negative_rate),
+            fmt_estimate(c.positive_predictive_value),
+        )
     return table
 
 
@@ -147,18 +162,25 @@ def render(result: AuditResult, console: Console) -> None:
     header = [
         f"[bold]biasaudit[/bold] audit of {src} ({result.source.engine})",
         f"rows: {result.n_rows:,}"
-        + (f" ({result.n_dropped_missing:,} dropped: missing sensitive value)"
-           if result.n_dropped_missing else "")
+        + (
+            f" ({result.n_dropped_missing:,} dropped: missing sensitive value)"
+            if result.n_dropped_missing
+            else ""
+        )
         + (f"; label missing: {result.n_label_missing:,}" if result.n_label_missing else "")
-        + (f"; weighted by '{spec.sample_weight}', effective n {result.n_effective:,.0f}"
-           if spec.sample_weight else ""),
+        + (
+            f"; weighted by '{spec.sample_weight}', effective n {result.n_effective:,.0f}"
+            if spec.sample_weight
+            else ""
+        ),
         f"label: '{spec.label}', favourable: {', '.join(result.favorable_values)}"
         + (f"; prediction: '{spec.prediction}'" if spec.prediction else ""),
         f"groups under {spec.min_group_size} rows are flagged and left out of summaries; "
         f"intervals are {spec.confidence_level:.0%}; p-values Holm-adjusted",
     ]
-    console.print(Group(*[Text.from_markup(h) if i == 0 else Text(h)
-                          for i, h in enumerate(header)]))
+    console.print(
+        Group(*[Text.from_markup(h) if i == 0 else Text(h) for i, h in enumerate(header)])
+    )
     for d in result.dimensions:
         if len(d.attributes) == 1:
             console.print()

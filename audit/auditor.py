@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import platform
 import warnings
-from functools import lru_cache
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -30,8 +30,17 @@ from audit.spec import AuditSpec
 
 __all__ = ["Auditor", "audit"]
 
-_VERSIONED = ("biasaudit", "numpy", "scipy", "narwhals", "duckdb", "pyarrow", "pandas", "polars",
-              "pyspark")
+_VERSIONED = (
+    "biasaudit",
+    "numpy",
+    "scipy",
+    "narwhals",
+    "duckdb",
+    "pyarrow",
+    "pandas",
+    "polars",
+    "pyspark",
+)
 
 
 @lru_cache(maxsize=1)
@@ -72,13 +81,11 @@ def _choose_reference(
         candidates = [i for i, r in enumerate(rates) if r.total > 0]
     if not candidates:
         return None, "none"
-    best = max(candidates, key=lambda i: (rates[i].value, -i))
+    best = max(candidates, key=lambda i: (rates[i].value, rates[i].rows, -i))
     return best, "most_favoured"
 
 
-def _dimension(
-    ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float
-) -> DimensionResult:
+def _dimension(ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float) -> DimensionResult:
     m = ct.marginal(dims)
     names = m.labels
     shares = group_shares(m)
@@ -101,8 +108,10 @@ def _dimension(
             disparities.append((one, zero))
             pair_tests.append(TestResult.undefined(rate.rows, "the reference group itself"))
         elif rate.total <= 0:
-            reason = "empty intersection" if rate.rows == 0 and shares[i].rows == 0 else (
-                "the group has no labelled rows"
+            reason = (
+                "empty intersection"
+                if rate.rows == 0 and shares[i].rows == 0
+                else ("the group has no labelled rows")
             )
             undefined = Estimate.undefined(rate.rows, reason)
             disparities.append((undefined, undefined))
@@ -139,11 +148,13 @@ def _dimension(
                 n=shares[i].rows,
                 weight=shares[i].favourable,
                 n_effective=(shares[i].favourable ** 2 / float(m.w2[i].sum()))
-                if m.w2[i].sum() > 0 else 0.0,
+                if m.w2[i].sum() > 0
+                else 0.0,
                 share=shares[i].estimate(z, "the dataset is empty"),
                 expected_share=exp,
                 representation_ratio=representation_ratio(shares[i], exp, z)
-                if exp is not None else None,
+                if exp is not None
+                else None,
                 n_labeled=rates[i].rows,
                 base_rate=rates[i].estimate(z, empty_reason),
                 disparate_impact_ratio=disparities[i][0],
@@ -247,9 +258,7 @@ class Auditor:
             n_rows=ct.n_rows,
             n_rows_audited=int(ct.n.sum()),
             n_dropped_missing=ct.n_dropped,
-            missing_by_attribute=dict(
-                zip(spec.sensitive_features, ct.missing_counts, strict=True)
-            ),
+            missing_by_attribute=dict(zip(spec.sensitive_features, ct.missing_counts, strict=True)),
             n_label_missing=label_missing,
             n_prediction_missing=pred_missing,
             total_weight=float(ct.w.sum()),

@@ -50,11 +50,11 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
     return out
 
 
-def _bins(values: Sequence[str]) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
+def _bins(values: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    out: dict[str, tuple[float, ...]] = {}
     for name, edges in _pairs(values, "--bins").items():
         try:
-            out[name] = [float(e) for e in edges.split(",") if e.strip()]
+            out[name] = tuple(float(e) for e in edges.split(",") if e.strip())
         except ValueError:
             raise ConfigError(
                 f"--bins {name}=... must be numbers separated by commas. Hint: --bins age=25,45"
@@ -64,35 +64,77 @@ def _bins(values: Sequence[str]) -> dict[str, list[float]]:
 
 def _spec_options(func: F) -> F:
     options = [
-        click.option("--sensitive", "-s", "sensitive", multiple=True, required=True,
-                     help="A sensitive column (repeat for several)."),
+        click.option(
+            "--sensitive",
+            "-s",
+            "sensitive",
+            multiple=True,
+            required=True,
+            help="A sensitive column (repeat for several).",
+        ),
         click.option("--label", "-l", required=True, help="The outcome column."),
-        click.option("--favorable", "-f", multiple=True,
-                     help="Favourable label value (repeat for several). Optional for 0/1 or "
-                          "boolean labels."),
+        click.option(
+            "--favorable",
+            "-f",
+            multiple=True,
+            help="Favourable label value (repeat for several). Optional for 0/1 or boolean labels.",
+        ),
         click.option("--prediction", "-p", default=None, help="A binary prediction column."),
-        click.option("--prediction-favorable", multiple=True,
-                     help="Favourable prediction value, when coded differently from the label."),
+        click.option(
+            "--prediction-favorable",
+            multiple=True,
+            help="Favourable prediction value, when coded differently from the label.",
+        ),
         click.option("--score", default=None, help="A numeric score column."),
         click.option("--weight", "-w", default=None, help="A sample-weight column."),
-        click.option("--bins", multiple=True, metavar="COL=E1,E2",
-                     help="Edges for a numeric sensitive column: age=25,45 gives <25, "
-                          "[25, 45), >=45."),
-        click.option("--reference", "-r", multiple=True, metavar="COL=GROUP",
-                     help="Reference group of an attribute (default: the most favoured)."),
-        click.option("--reference-population", type=click.Path(dir_okay=False), default=None,
-                     help="CSV of expected shares: attribute,group,share."),
-        click.option("--missing", type=click.Choice(["group", "drop", "error"]),
-                     default="group", show_default=True,
-                     help="What to do with missing sensitive values."),
-        click.option("--min-group-size", type=int, default=30, show_default=True,
-                     help="Smaller groups are flagged and left out of summaries."),
-        click.option("--max-depth", type=int, default=None,
-                     help="Deepest intersection (default: all)."),
-        click.option("--allow-high-cardinality", is_flag=True,
-                     help="Accept sensitive columns with more than 1000 values."),
-        click.option("--confidence", type=float, default=0.95, show_default=True,
-                     help="Confidence level of every interval."),
+        click.option(
+            "--bins",
+            multiple=True,
+            metavar="COL=E1,E2",
+            help="Edges for a numeric sensitive column: age=25,45 gives <25, [25, 45), >=45.",
+        ),
+        click.option(
+            "--reference",
+            "-r",
+            multiple=True,
+            metavar="COL=GROUP",
+            help="Reference group of an attribute (default: the most favoured).",
+        ),
+        click.option(
+            "--reference-population",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="CSV of expected shares: attribute,group,share.",
+        ),
+        click.option(
+            "--missing",
+            type=click.Choice(["group", "drop", "error"]),
+            default="group",
+            show_default=True,
+            help="What to do with missing sensitive values.",
+        ),
+        click.option(
+            "--min-group-size",
+            type=int,
+            default=30,
+            show_default=True,
+            help="Smaller groups are flagged and left out of summaries.",
+        ),
+        click.option(
+            "--max-depth", type=int, default=None, help="Deepest intersection (default: all)."
+        ),
+        click.option(
+            "--allow-high-cardinality",
+            is_flag=True,
+            help="Accept sensitive columns with more than 1000 values.",
+        ),
+        click.option(
+            "--confidence",
+            type=float,
+            default=0.95,
+            show_default=True,
+            help="Confidence level of every interval.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -103,8 +145,7 @@ def _build_spec(**kw: Any) -> Any:
     from audit.spec import AuditSpec, load_reference_population
 
     population = (
-        load_reference_population(kw["reference_population"])
-        if kw["reference_population"] else {}
+        load_reference_population(kw["reference_population"]) if kw["reference_population"] else {}
     )
     return AuditSpec(
         sensitive_features=tuple(kw["sensitive"]),
@@ -148,8 +189,13 @@ def cli() -> None:
 @cli.command("audit")
 @click.argument("data", type=str)
 @_spec_options
-@click.option("--json", "json_out", metavar="OUT", default=None,
-              help="Write the result as JSON to OUT ('-' for standard output).")
+@click.option(
+    "--json",
+    "json_out",
+    metavar="OUT",
+    default=None,
+    help="Write the result as JSON to OUT ('-' for standard output).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> None:
     """Audit DATA (a CSV or Parquet file, a glob, or a directory of Parquet files).
@@ -166,8 +212,14 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
 
 
 @cli.command("demo")
-@click.option("--json", "json_out", metavar="OUT", default="reports/adult-demo.json",
-              show_default=True, help="Where to write the result as JSON.")
+@click.option(
+    "--json",
+    "json_out",
+    metavar="OUT",
+    default="reports/adult-demo.json",
+    show_default=True,
+    help="Where to write the result as JSON.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def demo_command(json_out: str, quiet: bool) -> None:
     """Audit the bundled UCI Adult training data (sex, race, age bands; income >50K)."""
@@ -185,8 +237,7 @@ def demo_command(json_out: str, quiet: bool) -> None:
     _emit(result, json_out, quiet)
     if not quiet:
         click.echo(
-            "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in "
-            "audit/datasets/ADULT.md."
+            "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in audit/datasets/ADULT.md."
         )
 
 

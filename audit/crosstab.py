@@ -12,6 +12,7 @@ hundred rows. Intersections of attributes are marginalisations of that table
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def bin_labels(edges: Sequence[float]) -> tuple[str, ...]:
     ('<25', '[25, 45)', '>=45')
     """
     e = [_fmt_edge(float(x)) for x in edges]
-    middle = [f"[{a}, {b})" for a, b in zip(e, e[1:], strict=False)]
+    middle = [f"[{a}, {b})" for a, b in itertools.pairwise(e)]
     return (f"<{e[0]}", *middle, f">={e[-1]}")
 
 
@@ -153,8 +154,10 @@ class CrossTab:
         """
         dims = tuple(dims)
         sizes = tuple(len(self.levels[d]) for d in dims)
-        flat = np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes) if dims else (
-            np.zeros(len(self.n), dtype=np.int64)
+        flat = (
+            np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes)
+            if dims
+            else (np.zeros(len(self.n), dtype=np.int64))
         )
         total = math.prod(sizes)
         if total <= _MAX_DENSE_GROUPS:
@@ -211,8 +214,7 @@ def _favourable_map(
         if distinct and all(isinstance(v, bool) for v in distinct):
             favorable = (True,)
         elif distinct and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1)
-            for v in distinct
+            isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in distinct
         ):
             favorable = (1,)
         else:
@@ -225,8 +227,7 @@ def _favourable_map(
                 else f"The {role} column '{column}' holds only missing values."
             )
     as_text = {str(f) for f in favorable}
-    mapping = {v: int(v in favorable or _text(v) in as_text or str(v) in as_text)
-               for v in distinct}
+    mapping = {v: int(v in favorable or _text(v) in as_text or str(v) in as_text) for v in distinct}
     if require_present and distinct and not any(mapping.values()):
         shown = ", ".join(repr(_text(v)) for v in distinct[:10])
         more = f" and {len(distinct) - 10} more" if len(distinct) > 10 else ""
@@ -252,7 +253,7 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
     keys.append(nw.col(spec.label).alias(_LAB))
     if spec.prediction is not None:
         keys.append(nw.col(spec.prediction).alias(_PRED))
-    key_names = [k for k in (_SEN.format(i) for i in range(len(spec.sensitive_features)))]
+    key_names = [_SEN.format(i) for i in range(len(spec.sensitive_features))]
     key_names += [_LAB] + ([_PRED] if spec.prediction is not None else [])
     aggs: list[nw.Expr] = [nw.len().alias(_N)]
     values: list[nw.Expr] = []
@@ -284,8 +285,9 @@ def _column(table: pa.Table, name: str) -> list[Any]:
 
 
 def _numbers(table: pa.Table, name: str, dtype: Any) -> Any:
-    return np.asarray(table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False),
-                      dtype=np.float64).astype(dtype)
+    return np.asarray(
+        table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+    ).astype(dtype)
 
 
 def compute_crosstab(
@@ -366,7 +368,9 @@ def compute_crosstab(
     if spec.missing == "drop" and any_missing.any():
         keep = ~any_missing
         n_dropped = int(n[any_missing].sum())
-        notes.append(f"{n_dropped} rows with a missing sensitive value were dropped (missing='drop').")
+        notes.append(
+            f"{n_dropped} rows with a missing sensitive value were dropped (missing='drop')."
+        )
         if n_dropped == n_rows:
             raise DataError("Every row has a missing sensitive value; nothing is left to audit.")
 
@@ -419,9 +423,7 @@ def compute_crosstab(
     # Label and prediction ------------------------------------------------------------------
     raw_label = [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k]
     label_map, favorable = _favourable_map(raw_label, spec.favorable, spec.label, "label")
-    label = np.array(
-        [-1 if _is_missing(v) else label_map[v] for v in raw_label], dtype=np.int8
-    )
+    label = np.array([-1 if _is_missing(v) else label_map[v] for v in raw_label], dtype=np.int8)
     prediction = None
     prediction_values = None
     if spec.prediction is not None:
@@ -468,9 +470,7 @@ def compute_crosstab(
         n_dropped=n_dropped,
         missing_counts=missing_counts,
         label_values=tuple(_text(v) for v in sorted(label_map, key=_sort_key)),
-        favorable_values=tuple(
-            _text(v) for v in sorted(label_map, key=_sort_key) if label_map[v]
-        ),
+        favorable_values=tuple(_text(v) for v in sorted(label_map, key=_sort_key) if label_map[v]),
         prediction_values=prediction_values,
         notes=tuple(notes),
         warnings=tuple(warned),

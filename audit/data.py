@@ -13,7 +13,7 @@ import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import narwhals as nw
 
@@ -83,10 +83,7 @@ def _not_found_message(column: str, role: str, available: list[str]) -> str:
     shown = ", ".join(repr(c) for c in available[:30])
     more = f" (and {len(available) - 30} more)" if len(available) > 30 else ""
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return (
-        f"Column '{column}' ({role}) not found.{hint} "
-        f"Hint: available columns are {shown}{more}."
-    )
+    return f"Column '{column}' ({role}) not found.{hint} Hint: available columns are {shown}{more}."
 
 
 def _is_path(data: object) -> bool:
@@ -134,8 +131,9 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
         connection.close()
         raise
     frame = nw.from_native(relation)
-    return Dataset(frame=frame, info=SourceInfo(kind=kind, engine="duckdb", path=text),
-                   keepalive=connection)
+    return Dataset(
+        frame=frame, info=SourceInfo(kind=kind, engine="duckdb", path=text), keepalive=connection
+    )
 
 
 def open_data(data: object) -> Dataset:
@@ -159,7 +157,7 @@ def open_data(data: object) -> Dataset:
     if _is_path(data):
         return _open_path(data)  # type: ignore[arg-type]
     try:
-        wrapped = nw.from_native(data)
+        wrapped = nw.from_native(cast(Any, data))
     except TypeError:
         raise DataError(
             f"Cannot audit an object of type {type(data).__module__}.{type(data).__qualname__}. "

@@ -159,7 +159,10 @@ class AuditResult:
     def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
         """Rebuild a result from :meth:`to_dict` output."""
         version = data.get("schema_version")
-        if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        if (
+            not isinstance(version, str)
+            or version.split(".")[0] != SCHEMA_VERSION.split(".", maxsplit=1)[0]
+        ):
             raise ConfigError(
                 f"Unsupported result schema_version {version!r}; this biasaudit reads "
                 f"{SCHEMA_VERSION}. Hint: re-run the audit with this version."
@@ -184,10 +187,12 @@ class AuditResult:
     def __repr__(self) -> str:
         dims = ", ".join(d.name for d in self.dimensions if len(d.attributes) == 1)
         worst = [
-            d for d in self.dimensions
+            d
+            for d in self.dimensions
             if len(d.attributes) == 1 and not math.isnan(d.demographic_parity_ratio.value)
         ]
         summary = "; ".join(
             f"{d.name}: DP ratio {d.demographic_parity_ratio.value:.3f}" for d in worst
         )
-        return f"<AuditResult {self.n_rows} rows, attributes [{dims}]{'; ' if summary else ''}{summary}>"
+        tail = f"; {summary}" if summary else ""
+        return f"<AuditResult {self.n_rows} rows, attributes [{dims}]{tail}>"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -45,10 +46,7 @@ def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[S
     if value is None:
         return None
     values: tuple[Any, ...]
-    if isinstance(value, str | int | float | bool):
-        values = (value,)
-    else:
-        values = tuple(value)
+    values = (value,) if isinstance(value, str | int | float | bool) else tuple(value)
     if not values:
         raise ConfigError(f"{setting} is empty. Hint: give at least one favourable value.")
     for v in values:
@@ -72,7 +70,7 @@ def _as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
         raise ConfigError(f"bins for '{attribute}' is empty. Hint: give at least one edge.")
     if any(not math.isfinite(v) for v in values):
         raise ConfigError(f"bins for '{attribute}' must be finite numbers; got {list(values)}.")
-    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(values)):
         raise ConfigError(
             f"bins for '{attribute}' must be strictly increasing; got {list(values)}."
         )
@@ -263,7 +261,8 @@ class AuditSpec:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
         if self.max_depth is not None and (
-            isinstance(self.max_depth, bool) or not isinstance(self.max_depth, int)
+            isinstance(self.max_depth, bool)
+            or not isinstance(self.max_depth, int)
             or self.max_depth < 1
         ):
             raise ConfigError(
@@ -273,7 +272,8 @@ class AuditSpec:
             0.0 < float(self.confidence_level) < 1.0
         ):
             raise ConfigError(
-                f"confidence_level must lie strictly between 0 and 1; got {self.confidence_level!r}."
+                "confidence_level must lie strictly between 0 and 1; "
+                f"got {self.confidence_level!r}."
             )
         setv(self, "confidence_level", float(self.confidence_level))
 
@@ -297,8 +297,13 @@ class AuditSpec:
             value = getattr(self, f.name)
             if isinstance(value, Mapping):
                 value = {
-                    k: (dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple)
-                        else v)
+                    k: (
+                        dict(v)
+                        if isinstance(v, Mapping)
+                        else list(v)
+                        if isinstance(v, tuple)
+                        else v
+                    )
                     for k, v in value.items()
                 }
             elif isinstance(value, tuple):
@@ -357,4 +362,3 @@ def load_reference_population(path: str | Path) -> dict[str, dict[str, float]]:
                 ) from None
             out.setdefault(row["attribute"], {})[row["group"]] = share
     return out
-

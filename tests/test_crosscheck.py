@@ -41,7 +41,13 @@ MIN_GROUP_SIZE = 30  # biasaudit's default min_group_size
 ATTRIBUTES = ("sex", "race")
 NUMERIC = ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week"]
 CATEGORICAL = [
-    "workclass", "education", "marital_status", "occupation", "relationship", "race", "sex",
+    "workclass",
+    "education",
+    "marital_status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
     "native_country",
 ]
 
@@ -65,7 +71,10 @@ def y_train(train: pd.DataFrame) -> pd.Series:
 @pytest.fixture(scope="module")
 def result(train: pd.DataFrame) -> audit.AuditResult:
     return audit.audit(
-        train, sensitive_features=list(ATTRIBUTES), label=LABEL, favorable=FAVORABLE,
+        train,
+        sensitive_features=list(ATTRIBUTES),
+        label=LABEL,
+        favorable=FAVORABLE,
         reference=REFERENCE,
     )
 
@@ -74,8 +83,12 @@ def result(train: pd.DataFrame) -> audit.AuditResult:
 def results(train: pd.DataFrame, result: audit.AuditResult) -> dict[bool, audit.AuditResult]:
     """The audit of the training data, keyed by weighted (``sample_weight="fnlwgt"``) or not."""
     weighted = audit.audit(
-        train, sensitive_features=list(ATTRIBUTES), label=LABEL, favorable=FAVORABLE,
-        reference=REFERENCE, sample_weight="fnlwgt",
+        train,
+        sensitive_features=list(ATTRIBUTES),
+        label=LABEL,
+        favorable=FAVORABLE,
+        reference=REFERENCE,
+        sample_weight="fnlwgt",
     )
     return {False: result, True: weighted}
 
@@ -90,8 +103,9 @@ def _close(ours: float, theirs: float, tol: float = TOL) -> bool:
 def _check(failures: list[str], what: str, ours: float, theirs: float, tol: float = TOL) -> None:
     """Collect a disagreement (so one run reports all of them, with both values)."""
     if not _close(float(ours), float(theirs), tol):
-        failures.append(f"{what}: ours={ours!r} independent={theirs!r} "
-                        f"(diff={float(ours) - float(theirs):.3e})")
+        failures.append(
+            f"{what}: ours={ours!r} independent={theirs!r} (diff={float(ours) - float(theirs):.3e})"
+        )
 
 
 def _assert_none(failures: list[str]) -> None:
@@ -114,7 +128,10 @@ def test_base_rates_and_demographic_parity_match_fairlearn(
     weight = train["fnlwgt"].to_numpy(dtype=float) if weighted else None
     sf = train[attribute]
     frame = MetricFrame(
-        metrics=selection_rate, y_true=y_train, y_pred=y_train, sensitive_features=sf,
+        metrics=selection_rate,
+        y_true=y_train,
+        y_pred=y_train,
+        sensitive_features=sf,
         sample_params={"sample_weight": weight} if weighted else None,
     )
     d = r.dimension(attribute)
@@ -127,19 +144,28 @@ def test_base_rates_and_demographic_parity_match_fairlearn(
     # Every sex / race group of Adult has >= 30 rows, so fairlearn's groups are ours.
     assert min(sf.value_counts()) >= MIN_GROUP_SIZE
     assert d.excluded_from_summary == ()
-    _check(failures, "demographic_parity_ratio", d.demographic_parity_ratio.value,
-           demographic_parity_ratio(y_train, y_train, sensitive_features=sf,
-                                    sample_weight=weight))
-    _check(failures, "demographic_parity_difference", d.demographic_parity_difference.value,
-           demographic_parity_difference(y_train, y_train, sensitive_features=sf,
-                                         sample_weight=weight))
+    _check(
+        failures,
+        "demographic_parity_ratio",
+        d.demographic_parity_ratio.value,
+        demographic_parity_ratio(y_train, y_train, sensitive_features=sf, sample_weight=weight),
+    )
+    _check(
+        failures,
+        "demographic_parity_difference",
+        d.demographic_parity_difference.value,
+        demographic_parity_difference(
+            y_train, y_train, sensitive_features=sf, sample_weight=weight
+        ),
+    )
     _assert_none(failures)
 
 
 def test_intersection_base_rates_and_demographic_parity_match_fairlearn(train, y_train, result):
     sf = train[["sex", "race"]]
-    frame = MetricFrame(metrics=selection_rate, y_true=y_train, y_pred=y_train,
-                        sensitive_features=sf)
+    frame = MetricFrame(
+        metrics=selection_rate, y_true=y_train, y_pred=y_train, sensitive_features=sf
+    )
     d = result.dimension("sex", "race")
     failures: list[str] = []
     observed = {_key(k) for k in frame.by_group.index}
@@ -155,10 +181,18 @@ def test_intersection_base_rates_and_demographic_parity_match_fairlearn(train, y
     small_groups = {_key(k) for k, n in sf.value_counts().items() if n < MIN_GROUP_SIZE}
     assert {tuple(name.split(" & ")) for name in d.excluded_from_summary} == small_groups
     y_big, sf_big = y_train[big], sf[big]
-    _check(failures, "demographic_parity_ratio", d.demographic_parity_ratio.value,
-           demographic_parity_ratio(y_big, y_big, sensitive_features=sf_big))
-    _check(failures, "demographic_parity_difference", d.demographic_parity_difference.value,
-           demographic_parity_difference(y_big, y_big, sensitive_features=sf_big))
+    _check(
+        failures,
+        "demographic_parity_ratio",
+        d.demographic_parity_ratio.value,
+        demographic_parity_ratio(y_big, y_big, sensitive_features=sf_big),
+    )
+    _check(
+        failures,
+        "demographic_parity_difference",
+        d.demographic_parity_difference.value,
+        demographic_parity_difference(y_big, y_big, sensitive_features=sf_big),
+    )
     _assert_none(failures)
 
 
@@ -183,15 +217,20 @@ def codes(train: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 def _aif_dataset(train, codes, aif360_metric_cls, *, weighted: bool):
     binary_label_dataset, _ = aif360_metric_cls
-    numeric = pd.DataFrame({
-        "sex": train["sex"].map(codes["sex"]).astype(float),
-        "race": train["race"].map(codes["race"]).astype(float),
-        "label": (train[LABEL] == FAVORABLE).astype(float),
-        "fnlwgt": train["fnlwgt"].astype(float),
-    })
+    numeric = pd.DataFrame(
+        {
+            "sex": train["sex"].map(codes["sex"]).astype(float),
+            "race": train["race"].map(codes["race"]).astype(float),
+            "label": (train[LABEL] == FAVORABLE).astype(float),
+            "fnlwgt": train["fnlwgt"].astype(float),
+        }
+    )
     return binary_label_dataset(
-        df=numeric, label_names=["label"], protected_attribute_names=["sex", "race"],
-        favorable_label=1.0, unfavorable_label=0.0,
+        df=numeric,
+        label_names=["label"],
+        protected_attribute_names=["sex", "race"],
+        favorable_label=1.0,
+        unfavorable_label=0.0,
         instance_weights_name="fnlwgt" if weighted else None,
     )
 
@@ -215,18 +254,34 @@ def test_disparities_match_aif360(train, codes, aif360_metric_cls, results, weig
         for value, code in codes[attribute].items():
             if value == ref:
                 continue
-            m = metric_cls(ds, unprivileged_groups=[{attribute: code}],
-                           privileged_groups=[{attribute: codes[attribute][ref]}])
+            m = metric_cls(
+                ds,
+                unprivileged_groups=[{attribute: code}],
+                privileged_groups=[{attribute: codes[attribute][ref]}],
+            )
             g = d.group(value)
             where = f"{attribute}={value}"
-            _check(failures, f"disparate_impact[{where}]", g.disparate_impact_ratio.value,
-                   m.disparate_impact())
-            _check(failures, f"statistical_parity_difference[{where}]",
-                   g.statistical_parity_difference.value, m.statistical_parity_difference())
-            _check(failures, f"base_rate[{where}]", g.base_rate.value,
-                   m.base_rate(privileged=False))
-            _check(failures, f"base_rate[{attribute}={ref}]", d.group(ref).base_rate.value,
-                   m.base_rate(privileged=True))
+            _check(
+                failures,
+                f"disparate_impact[{where}]",
+                g.disparate_impact_ratio.value,
+                m.disparate_impact(),
+            )
+            _check(
+                failures,
+                f"statistical_parity_difference[{where}]",
+                g.statistical_parity_difference.value,
+                m.statistical_parity_difference(),
+            )
+            _check(
+                failures, f"base_rate[{where}]", g.base_rate.value, m.base_rate(privileged=False)
+            )
+            _check(
+                failures,
+                f"base_rate[{attribute}={ref}]",
+                d.group(ref).base_rate.value,
+                m.base_rate(privileged=True),
+            )
             checked += 1
     assert checked == (len(codes["sex"]) - 1) + (len(codes["race"]) - 1)
     _assert_none(failures)
@@ -244,16 +299,28 @@ def test_intersection_disparities_match_aif360(train, codes, aif360_metric_cls, 
         for race, race_code in codes["race"].items():
             if (sex, race) == ("Male", "White"):
                 continue
-            m = metric_cls(ds, unprivileged_groups=[{"sex": sex_code, "race": race_code}],
-                           privileged_groups=privileged)
+            m = metric_cls(
+                ds,
+                unprivileged_groups=[{"sex": sex_code, "race": race_code}],
+                privileged_groups=privileged,
+            )
             g = d.group(sex, race)
             where = f"{sex} & {race}"
-            _check(failures, f"disparate_impact[{where}]", g.disparate_impact_ratio.value,
-                   m.disparate_impact())
-            _check(failures, f"statistical_parity_difference[{where}]",
-                   g.statistical_parity_difference.value, m.statistical_parity_difference())
-            _check(failures, f"base_rate[{where}]", g.base_rate.value,
-                   m.base_rate(privileged=False))
+            _check(
+                failures,
+                f"disparate_impact[{where}]",
+                g.disparate_impact_ratio.value,
+                m.disparate_impact(),
+            )
+            _check(
+                failures,
+                f"statistical_parity_difference[{where}]",
+                g.statistical_parity_difference.value,
+                m.statistical_parity_difference(),
+            )
+            _check(
+                failures, f"base_rate[{where}]", g.base_rate.value, m.base_rate(privileged=False)
+            )
     _assert_none(failures)
 
 
@@ -289,11 +356,18 @@ def predicted(train: pd.DataFrame, test_split: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].astype(object).where(out[c].notna(), np.nan)
         return out
 
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), NUMERIC),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                              OneHotEncoder(handle_unknown="ignore")), CATEGORICAL),
-    ])
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), NUMERIC),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                CATEGORICAL,
+            ),
+        ]
+    )
     model = make_pipeline(pre, LogisticRegression(max_iter=1000, random_state=0))
     model.fit(features(train), (train[LABEL] == FAVORABLE).astype(int))
     pred = model.predict(features(test_split))
@@ -305,8 +379,13 @@ def predicted(train: pd.DataFrame, test_split: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def prediction_results(predicted: pd.DataFrame) -> dict[bool, audit.AuditResult]:
-    common = {"sensitive_features": list(ATTRIBUTES), "label": LABEL, "favorable": FAVORABLE,
-              "reference": REFERENCE, "prediction": "pred"}
+    common = {
+        "sensitive_features": list(ATTRIBUTES),
+        "label": LABEL,
+        "favorable": FAVORABLE,
+        "reference": REFERENCE,
+        "prediction": "pred",
+    }
     return {
         False: audit.audit(predicted, **common),
         True: audit.audit(predicted, **common, sample_weight="fnlwgt"),
@@ -329,7 +408,10 @@ def test_classification_rates_match_fairlearn(predicted, prediction_results, att
         "false_negative_rate": false_negative_rate,
     }
     frame = MetricFrame(
-        metrics=metrics, y_true=y, y_pred=p, sensitive_features=sf,
+        metrics=metrics,
+        y_true=y,
+        y_pred=p,
+        sensitive_features=sf,
         sample_params={name: {"sample_weight": w} for name in metrics} if weighted else None,
     )
     d = prediction_results[weighted].dimension(attribute)
@@ -345,8 +427,7 @@ def test_classification_rates_match_fairlearn(predicted, prediction_results, att
             ppv = precision_score(y[mask], p[mask], sample_weight=None if w is None else w[mask])
         else:
             ppv = math.nan
-        _check(failures, f"positive_predictive_value[{k}]",
-               c.positive_predictive_value.value, ppv)
+        _check(failures, f"positive_predictive_value[{k}]", c.positive_predictive_value.value, ppv)
 
     s = d.classification
     assert s is not None
@@ -363,12 +444,19 @@ def test_classification_rates_match_fairlearn(predicted, prediction_results, att
         _check(failures, name, getattr(s, name).value, value)
     # Predictive parity difference: max - min of the per-group precision.
     ppvs = [
-        precision_score(y[(sf == k).to_numpy()], p[(sf == k).to_numpy()],
-                        sample_weight=None if w is None else w[(sf == k).to_numpy()])
+        precision_score(
+            y[(sf == k).to_numpy()],
+            p[(sf == k).to_numpy()],
+            sample_weight=None if w is None else w[(sf == k).to_numpy()],
+        )
         for k in frame.by_group.index
     ]
-    _check(failures, "predictive_parity_difference", s.predictive_parity_difference.value,
-           max(ppvs) - min(ppvs))
+    _check(
+        failures,
+        "predictive_parity_difference",
+        s.predictive_parity_difference.value,
+        max(ppvs) - min(ppvs),
+    )
     _assert_none(failures)
 
 
@@ -395,9 +483,9 @@ def test_wilson_and_katz_intervals_match_scipy(train, result, attribute, value):
 
     rr = relative_risk(x1, n1, x2, n2)
     katz = rr.confidence_interval(0.95)
-    _check(failures, "disparate_impact.value", g.disparate_impact_ratio.value,
-           rr.relative_risk, 1e-12)
+    _check(
+        failures, "disparate_impact.value", g.disparate_impact_ratio.value, rr.relative_risk, 1e-12
+    )
     _check(failures, "disparate_impact.ci_low", g.disparate_impact_ratio.ci_low, katz.low, 1e-9)
-    _check(failures, "disparate_impact.ci_high", g.disparate_impact_ratio.ci_high, katz.high,
-           1e-9)
+    _check(failures, "disparate_impact.ci_high", g.disparate_impact_ratio.ci_high, katz.high, 1e-9)
     _assert_none(failures)

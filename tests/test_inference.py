@@ -21,7 +21,7 @@ Z = z_value(0.95)
 
 
 def test_z_value():
-    assert Z == pytest.approx(1.959963984540054, abs=1e-12)
+    assert pytest.approx(1.959963984540054, abs=1e-12) == Z
 
 
 def test_wilson_published_newcombe_1998():
@@ -46,8 +46,9 @@ def test_newcombe_published_newcombe_1998():
     assert (round(lo, 4), round(hi, 4)) == (0.0524, 0.3339)
 
 
-@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(3, 10, 10, 20), (1179, 10771, 6662, 21790),
-                                                    (1, 50, 40, 41)])
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"), [(3, 10, 10, 20), (1179, 10771, 6662, 21790), (1, 50, 40, 41)]
+)
 def test_katz_matches_scipy_relative_risk(x1, n1, x2, n2):
     ci = stats.contingency.relative_risk(x1, n1, x2, n2).confidence_interval(0.95)
     lo, hi, reason = katz_ratio_interval(x1, n1, x2, n2, Z)
@@ -58,7 +59,8 @@ def test_katz_matches_scipy_relative_risk(x1, n1, x2, n2):
 
 def test_katz_undefined_with_zero_count_has_reason():
     lo, hi, reason = katz_ratio_interval(0, 10, 5, 10, Z)
-    assert math.isnan(lo) and math.isnan(hi)
+    assert math.isnan(lo)
+    assert math.isnan(hi)
     assert "no favourable" in reason
 
 
@@ -66,7 +68,9 @@ def test_holm_by_hand():
     # sorted p: 0.01 (x3 = 0.03), 0.03 (x2 = 0.06), 0.04 (x1 = 0.04 -> monotone 0.06)
     assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
     out = holm([0.5, float("nan"), 0.9])
-    assert out[0] == pytest.approx(1.0) and math.isnan(out[1]) and out[2] == pytest.approx(1.0)
+    assert out[0] == pytest.approx(1.0)
+    assert math.isnan(out[1])
+    assert out[2] == pytest.approx(1.0)
 
 
 def test_chi_square_by_hand():

@@ -29,25 +29,32 @@ def two_groups() -> pd.DataFrame:
 
 
 def test_base_rates_di_spd(two_groups):
-    r = audit.audit(two_groups, sensitive_features="sex", label="y", favorable=1,
-                    min_group_size=1)
+    r = audit.audit(two_groups, sensitive_features="sex", label="y", favorable=1, min_group_size=1)
     d = r.dimension("sex")
     f, m = d.group("F"), d.group("M")
     assert f.base_rate.value == pytest.approx(float(Fr(3, 10)), abs=1e-15)
     assert m.base_rate.value == pytest.approx(float(Fr(1, 2)), abs=1e-15)
-    assert d.reference == ("M",) and d.reference_rule == "most_favoured"
+    assert d.reference == ("M",)
+    assert d.reference_rule == "most_favoured"
     assert f.disparate_impact_ratio.value == pytest.approx(float(Fr(3, 5)), abs=1e-15)
     assert f.statistical_parity_difference.value == pytest.approx(float(Fr(-1, 5)), abs=1e-15)
     assert d.demographic_parity_ratio.value == pytest.approx(float(Fr(3, 5)), abs=1e-15)
     assert d.demographic_parity_difference.value == pytest.approx(float(Fr(1, 5)), abs=1e-15)
     assert f.share.value == pytest.approx(float(Fr(1, 3)), abs=1e-15)
     assert (f.n, m.n, f.n_labeled) == (10, 20, 10)
-    assert m.is_reference and not f.is_reference
+    assert m.is_reference
+    assert not f.is_reference
 
 
 def test_given_reference_changes_direction(two_groups):
-    r = audit.audit(two_groups, sensitive_features="sex", label="y", favorable=1,
-                    reference={"sex": "F"}, min_group_size=1)
+    r = audit.audit(
+        two_groups,
+        sensitive_features="sex",
+        label="y",
+        favorable=1,
+        reference={"sex": "F"},
+        min_group_size=1,
+    )
     d = r.dimension("sex")
     assert d.reference_rule == "given"
     assert d.group("M").disparate_impact_ratio.value == pytest.approx(float(Fr(5, 3)))
@@ -58,10 +65,13 @@ def test_given_reference_changes_direction(two_groups):
 
 def test_weighted_rates_and_kish():
     # F rows: (y=1, w=2), (y=0, w=1), (y=0, w=1); M rows: (y=1, w=1), (y=0, w=3)
-    df = frame([("F", 1, 2.0), ("F", 0, 1.0), ("F", 0, 1.0), ("M", 1, 1.0), ("M", 0, 3.0)],
-               ["sex", "y", "w"])
-    r = audit.audit(df, sensitive_features="sex", label="y", favorable=1, sample_weight="w",
-                    min_group_size=1)
+    df = frame(
+        [("F", 1, 2.0), ("F", 0, 1.0), ("F", 0, 1.0), ("M", 1, 1.0), ("M", 0, 3.0)],
+        ["sex", "y", "w"],
+    )
+    r = audit.audit(
+        df, sensitive_features="sex", label="y", favorable=1, sample_weight="w", min_group_size=1
+    )
     d = r.dimension("sex")
     f, m = d.group("F"), d.group("M")
     assert f.base_rate.value == pytest.approx(float(Fr(2, 4)))
@@ -77,11 +87,20 @@ def test_weighted_rates_and_kish():
 
 def test_intersection_is_a_marginalisation_with_empty_cells():
     # race x sex with one combination (B, M) absent.
-    rows = expand([(("A", "F", 1), 2), (("A", "F", 0), 2), (("A", "M", 1), 3), (("A", "M", 0), 1),
-                   (("B", "F", 1), 1), (("B", "F", 0), 3)])
+    rows = expand(
+        [
+            (("A", "F", 1), 2),
+            (("A", "F", 0), 2),
+            (("A", "M", 1), 3),
+            (("A", "M", 0), 1),
+            (("B", "F", 1), 1),
+            (("B", "F", 0), 3),
+        ]
+    )
     df = frame(rows, ["race", "sex", "y"])
-    r = audit.audit(df, sensitive_features=["race", "sex"], label="y", favorable=1,
-                    min_group_size=1)
+    r = audit.audit(
+        df, sensitive_features=["race", "sex"], label="y", favorable=1, min_group_size=1
+    )
     d = r.dimension("race", "sex")
     assert [g.key for g in d.groups] == [("A", "F"), ("A", "M"), ("B", "F"), ("B", "M")]
     assert d.group("A", "M").base_rate.value == pytest.approx(float(Fr(3, 4)))
@@ -95,7 +114,8 @@ def test_intersection_is_a_marginalisation_with_empty_cells():
     assert r.dimension("sex").group("F").base_rate.value == pytest.approx(float(Fr(3, 8)))
     # Summary over non-empty groups: max 3/4 (A,M), min 1/4 (B,F).
     assert d.demographic_parity_ratio.value == pytest.approx(float(Fr(1, 3)))
-    assert d.highest_group == "A & M" and d.lowest_group == "B & F"
+    assert d.highest_group == "A & M"
+    assert d.lowest_group == "B & F"
 
 
 def test_group_without_favourable_outcomes_is_explicit():
@@ -110,8 +130,13 @@ def test_group_without_favourable_outcomes_is_explicit():
 
 def test_reference_without_favourable_outcomes_gives_nan_with_reason():
     rows = expand([(("F", 0), 40), (("M", 1), 20), (("M", 0), 20)])
-    r = audit.audit(frame(rows, ["sex", "y"]), sensitive_features="sex", label="y", favorable=1,
-                    reference={"sex": "F"})
+    r = audit.audit(
+        frame(rows, ["sex", "y"]),
+        sensitive_features="sex",
+        label="y",
+        favorable=1,
+        reference={"sex": "F"},
+    )
     m = r.dimension("sex").group("M")
     assert math.isnan(m.disparate_impact_ratio.value)
     assert "rate of 0" in m.disparate_impact_ratio.reason
@@ -119,12 +144,21 @@ def test_reference_without_favourable_outcomes_gives_nan_with_reason():
 
 
 def test_min_group_size_flags_and_excludes_from_summary():
-    rows = expand([(("A", 1), 5), (("A", 0), 45), (("B", 1), 25), (("B", 0), 25),
-                   (("C", 1), 1), (("C", 0), 4)])
+    rows = expand(
+        [
+            (("A", 1), 5),
+            (("A", 0), 45),
+            (("B", 1), 25),
+            (("B", 0), 25),
+            (("C", 1), 1),
+            (("C", 0), 4),
+        ]
+    )
     with pytest.warns(SmallGroupWarning, match="min_group_size=30"):
         r = audit.audit(frame(rows, ["g", "y"]), sensitive_features="g", label="y", favorable=1)
     d = r.dimension("g")
-    assert d.group("C").small and not d.group("A").small
+    assert d.group("C").small
+    assert not d.group("A").small
     assert d.excluded_from_summary == ("C",)
     # C (rate 1/5) is left out: min / max = (1/10) / (1/2) = 1/5.
     assert d.demographic_parity_ratio.value == pytest.approx(float(Fr(1, 5)))
@@ -140,9 +174,11 @@ def test_missing_policies():
     assert d.group("(missing)").n == 2
     assert r.missing_by_attribute == {"sex": 2}
 
-    dropped = audit.audit(df, sensitive_features="sex", label="y", favorable=1,
-                          missing="drop", min_group_size=1)
-    assert dropped.n_dropped_missing == 2 and dropped.n_rows == 6
+    dropped = audit.audit(
+        df, sensitive_features="sex", label="y", favorable=1, missing="drop", min_group_size=1
+    )
+    assert dropped.n_dropped_missing == 2
+    assert dropped.n_rows == 6
     assert dropped.n_rows_audited == 4
     assert [g.name for g in dropped.dimension("sex").groups] == ["F", "M"]
 
@@ -163,8 +199,14 @@ def test_missing_label_rows_are_counted_not_used_for_rates():
 def test_bins_are_right_open_and_keep_missing():
     ages = [18, 24, 25, 44, 45, 90, None]
     df = pd.DataFrame({"age": ages, "y": [1, 0, 1, 0, 1, 1, 0]})
-    r = audit.audit(df, sensitive_features="age", label="y", favorable=1, bins={"age": [25, 45]},
-                    min_group_size=1)
+    r = audit.audit(
+        df,
+        sensitive_features="age",
+        label="y",
+        favorable=1,
+        bins={"age": [25, 45]},
+        min_group_size=1,
+    )
     groups = {g.name: g.n for g in r.dimension("age").groups}
     assert groups == {"<25": 2, "[25, 45)": 2, ">=45": 2, "(missing)": 1}
 
@@ -176,8 +218,9 @@ def test_prediction_rates_by_hand():
 
     rows = expand(cells("F", 3, 1, 2, 4) + cells("M", 6, 2, 1, 11))
     df = frame(rows, ["sex", "y", "p"])
-    r = audit.audit(df, sensitive_features="sex", label="y", favorable=1, prediction="p",
-                    min_group_size=1)
+    r = audit.audit(
+        df, sensitive_features="sex", label="y", favorable=1, prediction="p", min_group_size=1
+    )
     d = r.dimension("sex")
     f, m = d.group("F").classification, d.group("M").classification
     assert f.true_positive_rate.value == pytest.approx(float(Fr(3, 4)))
@@ -202,8 +245,13 @@ def test_prediction_rates_by_hand():
 
 def test_reference_population_ratio_and_goodness_of_fit():
     rows = expand([(("F", 1), 30), (("M", 1), 35), (("M", 0), 35)])
-    r = audit.audit(frame(rows, ["sex", "y"]), sensitive_features="sex", label="y", favorable=1,
-                    reference_population={"sex": {"F": 0.5, "M": 0.5}})
+    r = audit.audit(
+        frame(rows, ["sex", "y"]),
+        sensitive_features="sex",
+        label="y",
+        favorable=1,
+        reference_population={"sex": {"F": 0.5, "M": 0.5}},
+    )
     d = r.dimension("sex")
     f = d.group("F")
     assert f.expected_share == 0.5

@@ -28,16 +28,23 @@ rows = st.lists(
     max_size=80,
 ).filter(lambda data: any(row[2] == 1 for row in data))  # a favourable label must occur
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def run(df: pd.DataFrame, **kw) -> audit.AuditResult:
     # Generated data often has a single group: that warning is expected here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", audit.AuditWarning)
-        return audit.audit(df, sensitive_features=["g", "c"], label="y", favorable=1,
-                       prediction="p", min_group_size=1, created_at=FIXED_TIME, **kw)
+        return audit.audit(
+            df,
+            sensitive_features=["g", "c"],
+            label="y",
+            favorable=1,
+            prediction="p",
+            min_group_size=1,
+            created_at=FIXED_TIME,
+            **kw,
+        )
 
 
 def to_frame(data) -> pd.DataFrame:
@@ -49,17 +56,30 @@ def estimates(result: audit.AuditResult):
         yield d.demographic_parity_ratio
         yield d.demographic_parity_difference
         for g in d.groups:
-            yield from (g.share, g.base_rate, g.disparate_impact_ratio,
-                        g.statistical_parity_difference)
+            yield from (
+                g.share,
+                g.base_rate,
+                g.disparate_impact_ratio,
+                g.statistical_parity_difference,
+            )
             if g.classification is not None:
                 c = g.classification
-                yield from (c.selection_rate, c.true_positive_rate, c.false_positive_rate,
-                            c.false_negative_rate, c.positive_predictive_value)
+                yield from (
+                    c.selection_rate,
+                    c.true_positive_rate,
+                    c.false_positive_rate,
+                    c.false_negative_rate,
+                    c.positive_predictive_value,
+                )
         if d.classification is not None:
             s = d.classification
-            yield from (s.demographic_parity_ratio, s.equal_opportunity_ratio,
-                        s.equalized_odds_ratio, s.equalized_odds_difference,
-                        s.predictive_parity_difference)
+            yield from (
+                s.demographic_parity_ratio,
+                s.equal_opportunity_ratio,
+                s.equalized_odds_ratio,
+                s.equalized_odds_difference,
+                s.predictive_parity_difference,
+            )
 
 
 def close(a: dict | list | float, b: dict | list | float, tol: float = 1e-9) -> bool:
@@ -97,6 +117,7 @@ def test_renaming_groups_changes_nothing_but_names(data):
     renamed = df.assign(g=df["g"].map({"a": "zz", "b": "yy", "c": "xx"}))
     a, b = run(df), run(renamed)
     for da, db in zip(a.dimensions, b.dimensions, strict=True):
+
         def key(g):
             rate = g.base_rate.value
             return (g.n, -1.0 if math.isnan(rate) else rate, g.share.value)
@@ -130,9 +151,11 @@ def test_summary_ratios_in_unit_interval(data):
     for d in result.dimensions:
         ratios = [d.demographic_parity_ratio]
         if d.classification is not None:
-            ratios += [d.classification.demographic_parity_ratio,
-                       d.classification.equal_opportunity_ratio,
-                       d.classification.equalized_odds_ratio]
+            ratios += [
+                d.classification.demographic_parity_ratio,
+                d.classification.equal_opportunity_ratio,
+                d.classification.equalized_odds_ratio,
+            ]
         for r in ratios:
             assert math.isnan(r.value) or 0.0 <= r.value <= 1.0
         diff = d.demographic_parity_difference

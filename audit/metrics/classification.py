@@ -26,8 +26,11 @@ class ConfusionRates:
     positive_predictive_value: Proportion
 
 
-def _prop(m: Marginal, g: int, num: list[tuple[int, int]], den: list[tuple[int, int]]) -> Proportion:
-    assert m.confusion_n is not None and m.confusion_w is not None
+def _prop(
+    m: Marginal, g: int, num: list[tuple[int, int]], den: list[tuple[int, int]]
+) -> Proportion:
+    assert m.confusion_n is not None
+    assert m.confusion_w is not None
     assert m.confusion_w2 is not None
     return Proportion(
         float(sum(m.confusion_w[g, a, b] for a, b in num)),

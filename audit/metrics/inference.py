@@ -68,8 +68,9 @@ class TestResult:
         return cls("none", NAN, 0, NAN, NAN, n, reason)
 
     def with_holm(self, adjusted: float) -> TestResult:
-        return TestResult(self.method, self.statistic, self.dof, self.p_value, adjusted,
-                          self.n, self.reason)
+        return TestResult(
+            self.method, self.statistic, self.dof, self.p_value, adjusted, self.n, self.reason
+        )
 
 
 @lru_cache(maxsize=16)
@@ -161,7 +162,7 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
     effective (non-integer) sample sizes; Fisher's test rounds them.
     """
     array = np.asarray(table, dtype=np.float64)
-    total = int(round(array.sum()))
+    total = round(array.sum())
     array = array[array.sum(axis=1) > 0]
     if array.shape[0] < 2:
         return TestResult.undefined(total, "fewer than two non-empty groups")
@@ -171,8 +172,14 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
     if array.shape == (2, 2) and expected.min() < 5:
         rounded = np.rint(array).astype(np.int64)
         result = stats.fisher_exact(rounded)
-        return TestResult("fisher_exact", float(result.statistic), 1, float(result.pvalue),
-                          float(result.pvalue), total)
+        return TestResult(
+            "fisher_exact",
+            float(result.statistic),
+            1,
+            float(result.pvalue),
+            float(result.pvalue),
+            total,
+        )
     chi2 = stats.chi2_contingency(array, correction=False)
     p_value = float(chi2.pvalue)
     method = "chi_square" if expected.min() >= 5 else "chi_square (expected counts < 5)"

@@ -31,8 +31,9 @@ def base_rates(m: Marginal) -> list[Proportion]:
     for g in range(len(m.keys)):
         total = float(m.w[g, 0] + m.w[g, 1])
         out.append(
-            Proportion(float(m.w[g, 1]), total, float(m.w2[g, 0] + m.w2[g, 1]),
-                       int(m.n[g, 0] + m.n[g, 1]))
+            Proportion(
+                float(m.w[g, 1]), total, float(m.w2[g, 0] + m.w2[g, 1]), int(m.n[g, 0] + m.n[g, 1])
+            )
         )
     return out
 

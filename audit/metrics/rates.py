@@ -15,6 +15,7 @@ from audit.metrics.inference import (
 
 __all__ = ["Proportion", "difference", "range_summary", "ratio"]
 
+
 @dataclass(frozen=True)
 class Proportion:
     """``favourable / total`` where both are sums of weights (counts when unweighted).
@@ -102,8 +103,7 @@ def range_summary(
     -------
     difference, ratio, (index of highest, index of lowest) or None
     """
-    idx = [i for i, (p, ok) in enumerate(zip(props, eligible, strict=True))
-           if ok and p.total > 0]
+    idx = [i for i, (p, ok) in enumerate(zip(props, eligible, strict=True)) if ok and p.total > 0]
     rows = sum(props[i].rows for i in idx)
     if len(idx) < 2:
         reason = "fewer than two groups of at least min_group_size with a defined rate"

@@ -72,7 +72,7 @@ def goodness_of_fit(
     f_obs = np.array([observed[k] for k in keys])
     probs = np.array([expected[k] for k in keys])
     total = float(f_obs.sum())
-    rows = int(round(total))
+    rows = round(total)
     if len(keys) < 2 or total <= 0 or probs.sum() <= 0:
         return TestResult.undefined(rows, "fewer than two groups in the reference population")
     f_exp = probs / probs.sum() * total
@@ -83,5 +83,12 @@ def goodness_of_fit(
     if f_exp.min() < 5:
         method += " (expected counts < 5)"
     p_value = float(result.pvalue)
-    return TestResult(method, float(result.statistic), len(keys) - 1, p_value, p_value, rows,
-                      None if math.isfinite(p_value) else "test undefined")
+    return TestResult(
+        method,
+        float(result.statistic),
+        len(keys) - 1,
+        p_value,
+        p_value,
+        rows,
+        None if math.isfinite(p_value) else "test undefined",
+    )

@@ -1,0 +1,151 @@
+"""The biasaudit command, through click's runner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from audit.cli import cli
+
+
+@pytest.fixture
+def csv_path(tmp_path, adult):
+    path = tmp_path / "adult.csv"
+    adult.to_csv(path, index=False)
+    return path
+
+
+def test_audit_prints_tables_and_writes_json(csv_path, tmp_path):
+    out = tmp_path / "result.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(csv_path),
+            "--sensitive",
+            "sex",
+            "--sensitive",
+            "race",
+            "-s",
+            "age",
+            "--label",
+            "income",
+            "--favorable",
+            ">50K",
+            "--bins",
+            "age=25,45",
+            "--reference",
+            "sex=Male",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Female" in result.output
+    assert "0.358" in result.output
+    payload = json.loads(out.read_text())
+    assert payload["spec"]["reference"] == {"sex": "Male"}
+    female = payload["dimensions"][0]["groups"][0]
+    assert female["name"] == "Female"
+    assert female["disparate_impact_ratio"]["value"] == pytest.approx(0.35802, abs=5e-6)
+
+
+def test_json_to_stdout(csv_path):
+    result = CliRunner().invoke(
+        cli, ["audit", str(csv_path), "-s", "sex", "-l", "income", "-f", ">50K", "--json", "-"]
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["n_rows"] == 32561
+
+
+def test_prediction_and_bins(tmp_path):
+    df = pd.DataFrame({"age": [20, 30, 50, 70] * 20, "y": [1, 0] * 40, "p": [1, 1, 0, 0] * 20})
+    path = tmp_path / "d.parquet"
+    df.to_parquet(path)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(path),
+            "-s",
+            "age",
+            "--bins",
+            "age=25,45",
+            "-l",
+            "y",
+            "-p",
+            "p",
+            "--json",
+            "-",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    names = [g["name"] for g in payload["dimensions"][0]["groups"]]
+    assert names == ["<25", "[25, 45)", ">=45"]
+    assert payload["dimensions"][0]["classification"] is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-s", "sexx", "-l", "income", "-f", ">50K"], "Did you mean 'sex'"),
+        (["-s", "sex", "-l", "income", "-f", ">50k"], "None of the favourable values"),
+        (["-s", "sex", "-l", "income", "-f", ">50K", "--bins", "age"], "--bins takes NAME=VALUE"),
+        (["-s", "sex", "-l", "income", "-f", ">50K", "--bins", "age=a,b"], "must be numbers"),
+    ],
+)
+def test_errors_exit_2_without_traceback(csv_path, args, message):
+    result = CliRunner().invoke(cli, ["audit", str(csv_path), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path / "x.csv"), "-s", "a", "-l", "b"])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_usage_error_exits_2():
+    result = CliRunner().invoke(cli, ["audit"])
+    assert result.exit_code == 2
+
+
+def test_demo_writes_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp_path / "reports" / "adult-demo.json").read_text())
+    assert payload["n_rows"] == 32561
+    assert [d["name"] for d in payload["dimensions"]][:3] == ["sex", "race", "age"]
+    assert "Becker" in result.output
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "audit.cli", "demo", "--quiet", "--json", str(tmp_path / "d.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "d.json").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "audit.cli", "audit", "nope.csv", "-s", "a", "-l", "y"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: ")
+    assert "Traceback" not in bad.stderr
