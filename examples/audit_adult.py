@@ -27,8 +27,10 @@ worst = min(
     (d for d in result.dimensions if d.demographic_parity_ratio.defined),
     key=lambda d: d.demographic_parity_ratio.value,
 )
-print(f"Lowest demographic parity ratio: {worst.name} ({worst.lowest_group} vs "
-      f"{worst.highest_group}) = {worst.demographic_parity_ratio.value:.3f}")
+print(
+    f"Lowest demographic parity ratio: {worst.name} ({worst.lowest_group} vs "
+    f"{worst.highest_group}) = {worst.demographic_parity_ratio.value:.3f}"
+)
 
 result.to_json("reports/adult-example.json")
 print("Wrote reports/adult-example.json")

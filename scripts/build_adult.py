@@ -17,9 +17,21 @@ import sys
 from pathlib import Path
 
 COLUMNS = [
-    "age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
-    "occupation", "relationship", "race", "sex", "capital_gain", "capital_loss",
-    "hours_per_week", "native_country", "income",
+    "age",
+    "workclass",
+    "fnlwgt",
+    "education",
+    "education_num",
+    "marital_status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital_gain",
+    "capital_loss",
+    "hours_per_week",
+    "native_country",
+    "income",
 ]
 
 
@@ -38,15 +50,18 @@ def convert(source: Path, target: Path) -> int:
         fields[-1] = fields[-1].rstrip(".")
         writer.writerow(fields)
         rows += 1
-    with open(target, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-    ) as gz:
+    with (
+        open(target, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+    ):
         gz.write(buffer.getvalue().encode("utf-8"))
     return rows
 
 
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "../shared/data"
+    source = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "../shared/data"
+    )
     out = Path(__file__).parents[1] / "audit" / "datasets"
     for split, name in (("train", "adult.data"), ("test", "adult.test")):
         rows = convert(source / name, out / f"adult-{split}.csv.gz")
