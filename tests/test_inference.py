@@ -81,6 +81,24 @@ def test_chi_square_by_hand():
     assert result.dof == 1
 
 
+@pytest.mark.parametrize(
+    "table", [[[10, 20], [30, 40]], [[1179, 9592], [6662, 15128]], [[7.5, 90.25], [12.0, 44.0]]]
+)
+def test_2x2_chi_square_matches_scipy(table):
+    ours = independence_test(table)
+    ref = stats.chi2_contingency(table, correction=False)
+    assert ours.statistic == pytest.approx(ref.statistic, rel=1e-12)
+    assert ours.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_larger_table_matches_scipy():
+    table = [[10, 20], [30, 40], [25, 5]]
+    ours = independence_test(table)
+    ref = stats.chi2_contingency(table, correction=False)
+    assert (ours.statistic, ours.dof) == (pytest.approx(ref.statistic), 2)
+    assert ours.p_value == pytest.approx(ref.pvalue)
+
+
 def test_small_2x2_uses_fisher():
     result = independence_test([[1, 3], [4, 0]])
     assert result.method == "fisher_exact"
