@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -110,6 +111,17 @@ def _normalise_population(
     return MappingProxyType(out)
 
 
+def _population_source(value: Any) -> dict[str, Mapping[Any, float]]:
+    if isinstance(value, str | os.PathLike):
+        return dict(load_reference_population(value))
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "reference_population must be a mapping {attribute: {group: share}} or the path "
+            f"of a CSV file; got {type(value).__name__}."
+        )
+    return dict(value)
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """A description of where the audited data came from (recorded in every result).
@@ -151,7 +163,8 @@ class AuditSpec:
         Reference group per attribute, ``{"sex": "Male"}``. Attributes left out use the most
         favoured group (the highest base rate among groups of at least ``min_group_size``).
     reference_population
-        Expected shares per attribute (census marginals), ``{"sex": {"Female": 0.51, ...}}``.
+        Expected shares per attribute (census marginals), ``{"sex": {"Female": 0.51, ...}}``,
+        or the path of a CSV with columns ``attribute,group,share``.
     missing
         ``"group"`` (default): missing sensitive values form an explicit ``(missing)`` group;
         ``"drop"``: such rows are dropped and counted; ``"error"``: raise.
@@ -249,7 +262,7 @@ class AuditSpec:
         setv(
             self,
             "reference_population",
-            _normalise_population(dict(self.reference_population), sensitive),
+            _normalise_population(_population_source(self.reference_population), sensitive),
         )
 
         if self.missing not in _MISSING_POLICIES:
@@ -330,7 +343,7 @@ class AuditSpec:
         return cls(**dict(data))
 
 
-def load_reference_population(path: str | Path) -> dict[str, dict[str, float]]:
+def load_reference_population(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     """Read expected shares from a CSV with columns ``attribute,group,share``.
 
     Examples

@@ -275,3 +275,22 @@ def test_several_favourable_values():
     df = pd.DataFrame({"g": ["a"] * 40 + ["b"] * 40, "y": ["x", "y", "z", "z"] * 20})
     r = audit.audit(df, sensitive_features="g", label="y", favorable=["x", "y"])
     assert r.dimension("g").group("a").base_rate.value == pytest.approx(0.5)
+
+
+def test_reference_population_from_csv(tmp_path):
+    path = tmp_path / "census.csv"
+    path.write_text("attribute,group,share\nsex,F,0.5\nsex,M,0.5\n", encoding="utf-8")
+    rows = expand([(("F", 1), 30), (("M", 1), 35), (("M", 0), 35)])
+    r = audit.audit(
+        frame(rows, ["sex", "y"]),
+        sensitive_features="sex",
+        label="y",
+        favorable=1,
+        reference_population=str(path),
+    )
+    assert r.spec.reference_population == {"sex": {"F": 0.5, "M": 0.5}}
+    assert r.dimension("sex").goodness_of_fit.statistic == pytest.approx(16.0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("attr,group,share\n", encoding="utf-8")
+    with pytest.raises(audit.ConfigError, match="expected attribute, group, share"):
+        audit.AuditSpec(sensitive_features="sex", label="y", reference_population=bad)
