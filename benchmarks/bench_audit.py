@@ -713,19 +713,6 @@ def render(
     return "\n".join(out) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time the full biasaudit audit against fairlearn and AIF360.",
@@ -864,7 +851,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(text, end="")
     if args.out is not None:
-        _write_atomic(args.out, text)
+        from audit._io import write_text_atomic
+
+        write_text_atomic(args.out, text)
         _log(f"written to {args.out}")
     return 0 if all(m.error is None for m in results) else 1
 

@@ -16,23 +16,9 @@ import io
 import sys
 from pathlib import Path
 
-COLUMNS = [
-    "age",
-    "workclass",
-    "fnlwgt",
-    "education",
-    "education_num",
-    "marital_status",
-    "occupation",
-    "relationship",
-    "race",
-    "sex",
-    "capital_gain",
-    "capital_loss",
-    "hours_per_week",
-    "native_country",
-    "income",
-]
+from audit.datasets import ADULT_COLUMNS
+
+COLUMNS = list(ADULT_COLUMNS)
 
 
 def convert(source: Path, target: Path) -> int:
