@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -40,28 +41,29 @@ def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
     ref = " & ".join(d.reference) if d.reference else "none"
     rule = "given" if d.reference_rule == "given" else "most favoured"
     table = Table(
+        box=box.SIMPLE_HEAD,
         title=f"[bold]{d.name}[/bold]  (reference: {ref}, {rule})",
         title_justify="left",
         caption=_summary_line(d),
         caption_justify="left",
     )
     table.add_column("group", overflow="fold")
-    table.add_column("n", justify="right")
-    table.add_column("share", justify="right")
+    table.add_column("n", justify="right", overflow="fold")
+    table.add_column("share", justify="right", overflow="fold")
     if any(g.representation_ratio is not None for g in d.groups):
-        table.add_column("vs expected", justify="right")
-    table.add_column("base rate [95% CI]", justify="right")
-    table.add_column("DI ratio [95% CI]", justify="right")
-    table.add_column("SPD [95% CI]", justify="right")
-    table.add_column("p (Holm)", justify="right")
-    table.add_column("", justify="left")
+        table.add_column("vs expected", justify="right", overflow="fold")
+    table.add_column("base rate [95% CI]", justify="right", overflow="fold")
+    table.add_column("DI ratio [95% CI]", justify="right", overflow="fold")
+    table.add_column("SPD [95% CI]", justify="right", overflow="fold")
+    table.add_column("p (Holm)", justify="right", overflow="fold")
+    table.add_column("", justify="left", overflow="fold")
     with_expected = any(g.representation_ratio is not None for g in d.groups)
     for g in d.groups:
         flags = []
         if g.is_reference:
-            flags.append("reference")
+            flags.append("ref")
         if g.small and g.n > 0:
-            flags.append(f"small (n<{result.spec.min_group_size})")
+            flags.append(f"n<{result.spec.min_group_size}")
         row: list[Text | str] = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
         if with_expected:
             row.append(fmt_estimate(g.representation_ratio, 2))
@@ -97,12 +99,12 @@ def _intersections(result: AuditResult) -> Table | None:
     dims = [d for d in result.dimensions if len(d.attributes) > 1]
     if not dims:
         return None
-    table = Table(title="[bold]intersections[/bold]", title_justify="left")
+    table = Table(box=box.SIMPLE_HEAD, title="[bold]intersections[/bold]", title_justify="left")
     table.add_column("attributes", overflow="fold")
-    table.add_column("groups", justify="right")
-    table.add_column("small / empty", justify="right")
-    table.add_column("DP ratio [95% CI]", justify="right")
-    table.add_column("DP difference [95% CI]", justify="right")
+    table.add_column("groups", justify="right", overflow="fold")
+    table.add_column("small / empty", justify="right", overflow="fold")
+    table.add_column("DP ratio [95% CI]", justify="right", overflow="fold")
+    table.add_column("DP difference [95% CI]", justify="right", overflow="fold")
     table.add_column("lowest -> highest", overflow="fold")
     for d in dims:
         small = sum(1 for g in d.groups if g.small and g.n > 0)
@@ -132,13 +134,14 @@ def _prediction_table(d: DimensionResult) -> Table | None:
         ]
     )
     table = Table(
+        box=box.SIMPLE_HEAD,
         title=f"[bold]{d.name}[/bold]: prediction",
         title_justify="left",
         caption=caption,
         caption_justify="left",
     )
     for column in ("group", "n", "selection rate", "TPR", "FPR", "FNR", "PPV"):
-        table.add_column(column, justify="left" if column == "group" else "right")
+        table.add_column(column, justify="left" if column == "group" else "right", overflow="fold")
     for g in d.groups:
         c = g.classification
         if c is None:
