@@ -39,12 +39,16 @@ def fmt_p(test: TestResult) -> str:
 
 def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
     ref = " & ".join(d.reference) if d.reference else "none"
-    rule = "given" if d.reference_rule == "given" else "most favoured"
+    rule = {
+        "given": "given",
+        "most_favoured": "most favoured",
+        "most_favoured_small": "most favoured; every group is small",
+    }.get(d.reference_rule, d.reference_rule)
     table = Table(
         box=box.SIMPLE_HEAD,
-        title=f"[bold]{d.name}[/bold]  (reference: {ref}, {rule})",
+        title=Text.assemble((d.name, "bold"), f"  (reference: {ref}, {rule})"),
         title_justify="left",
-        caption=_summary_line(d),
+        caption=Text(_summary_line(d)),
         caption_justify="left",
     )
     table.add_column("group", overflow="fold")
@@ -99,7 +103,9 @@ def _intersections(result: AuditResult) -> Table | None:
     dims = [d for d in result.dimensions if len(d.attributes) > 1]
     if not dims:
         return None
-    table = Table(box=box.SIMPLE_HEAD, title="[bold]intersections[/bold]", title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD, title=Text("intersections", style="bold"), title_justify="left"
+    )
     table.add_column("attributes", overflow="fold")
     table.add_column("groups", justify="right", overflow="fold")
     table.add_column("small / empty", justify="right", overflow="fold")
@@ -135,9 +141,9 @@ def _prediction_table(d: DimensionResult) -> Table | None:
     )
     table = Table(
         box=box.SIMPLE_HEAD,
-        title=f"[bold]{d.name}[/bold]: prediction",
+        title=Text.assemble((d.name, "bold"), ": prediction"),
         title_justify="left",
-        caption=caption,
+        caption=Text(caption),
         caption_justify="left",
     )
     for column in ("group", "n", "selection rate", "TPR", "FPR", "FNR", "PPV"):
@@ -163,7 +169,7 @@ def render(result: AuditResult, console: Console) -> None:
     spec = result.spec
     src = result.source.path or result.source.kind
     header = [
-        f"[bold]biasaudit[/bold] audit of {src} ({result.source.engine})",
+        f"biasaudit audit of {src} ({result.source.engine})",
         f"rows: {result.n_rows:,}"
         + (
             f" ({result.n_dropped_missing:,} dropped: missing sensitive value)"
@@ -181,9 +187,7 @@ def render(result: AuditResult, console: Console) -> None:
         f"groups under {spec.min_group_size} rows are flagged and left out of summaries; "
         f"intervals are {spec.confidence_level:.0%}; p-values Holm-adjusted",
     ]
-    console.print(
-        Group(*[Text.from_markup(h) if i == 0 else Text(h) for i, h in enumerate(header)])
-    )
+    console.print(Group(*[Text(h, style="bold" if i == 0 else "") for i, h in enumerate(header)]))
     for d in result.dimensions:
         if len(d.attributes) == 1:
             console.print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import platform
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
@@ -14,7 +14,7 @@ from typing import Any
 from audit.crosstab import CrossTab, Marginal, compute_crosstab
 from audit.data import open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
-from audit.metrics.classification import confusion_rates, prediction_summary
+from audit.metrics.classification import ConfusionRates, confusion_rates, prediction_summary
 from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
 from audit.metrics.outcomes import base_rates, disparities_vs_reference, pair_test
 from audit.metrics.rates import Proportion, range_summary
@@ -26,7 +26,7 @@ from audit.result import (
     GroupClassification,
     GroupResult,
 )
-from audit.spec import AuditSpec
+from audit.spec import MISSING_LABEL, AuditSpec
 
 __all__ = ["Auditor", "audit"]
 
@@ -56,43 +56,125 @@ def _versions() -> dict[str, str]:
 
 def _choose_reference(
     m: Marginal, spec: AuditSpec, rates: Sequence[Proportion], eligible: Sequence[bool]
-) -> tuple[int | None, str]:
+) -> tuple[int | None, str, str | None]:
+    """Index of the reference group, the rule that chose it, and a warning if it fell back."""
     given = [spec.reference.get(a) for a in m.attributes]
+    warning = None
     if all(g is not None for g in given):
         key = tuple(str(g) for g in given)
-        for i, k in enumerate(m.keys):
-            if k == key:
-                if rates[i].total <= 0:
-                    raise ConfigError(
-                        f"The reference group given for {' & '.join(m.attributes)} has no "
-                        "labelled rows. Hint: choose another reference group."
-                    )
-                return i, "given"
-        if len(m.attributes) == 1:
-            attribute = m.attributes[0]
+        index = next((i for i, k in enumerate(m.keys) if k == key), None)
+        if len(m.attributes) == 1 and index is None:
             raise ConfigError(
-                f"The reference group given for '{attribute}' is not one of its "
+                f"The reference group given for '{m.attributes[0]}' is not one of its "
                 f"{len(m.keys)} groups. Hint: values are compared as text (the number 1 is "
-                f"'1'; bins are named like '[25, 45)'); run the audit without reference to "
+                "'1'; bins are named like '[25, 45)'); run the audit without reference to "
                 "see the group names."
             )
+        if index is not None and rates[index].total > 0:
+            return index, "given", None
+        if len(m.attributes) == 1:
+            raise ConfigError(
+                f"The reference group given for '{m.attributes[0]}' has no labelled rows. "
+                "Hint: choose another reference group."
+            )
+        warning = (
+            f"The combination of the given reference groups has no labelled rows in "
+            f"'{' & '.join(m.attributes)}'; the most favoured group is its reference instead."
+        )
     candidates = [i for i, r in enumerate(rates) if eligible[i] and r.total > 0]
+    rule = "most_favoured"
     if not candidates:
-        candidates = [i for i, r in enumerate(rates) if r.total > 0]
+        candidates = [
+            i for i, r in enumerate(rates) if r.total > 0 and MISSING_LABEL not in m.keys[i]
+        ]
+        rule = "most_favoured_small"
     if not candidates:
-        return None, "none"
+        return None, "none", warning
     best = max(candidates, key=lambda i: (rates[i].value, rates[i].rows, -i))
-    return best, "most_favoured"
+    return best, rule, warning
 
 
-def _dimension(ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float) -> DimensionResult:
+def _why_undefined(p: Proportion, group_rows: int, no_rows: str) -> str:
+    if group_rows == 0:
+        return "empty intersection"
+    if p.rows == 0:
+        return no_rows
+    return "the rows have zero total weight"
+
+
+def _classification(c: ConfusionRates, group_rows: int, z: float) -> GroupClassification:
+    predicted = c.selection_rate.rows
+    if group_rows == 0:
+        none = "empty intersection"
+        labels = (none, none, none)
+    elif predicted == 0:
+        none = "no rows with a prediction"
+        labels = (none, none, none)
+    else:
+        labels = ("no favourable labels", "no unfavourable labels", "no favourable predictions")
+    return GroupClassification(
+        n=predicted,
+        selection_rate=c.selection_rate.estimate(
+            z, _why_undefined(c.selection_rate, group_rows, "no rows with a prediction")
+        ),
+        true_positive_rate=c.true_positive_rate.estimate(
+            z, _why_undefined(c.true_positive_rate, group_rows, labels[0])
+        ),
+        false_positive_rate=c.false_positive_rate.estimate(
+            z, _why_undefined(c.false_positive_rate, group_rows, labels[1])
+        ),
+        false_negative_rate=c.false_negative_rate.estimate(
+            z, _why_undefined(c.false_negative_rate, group_rows, labels[0])
+        ),
+        positive_predictive_value=c.positive_predictive_value.estimate(
+            z, _why_undefined(c.positive_predictive_value, group_rows, labels[2])
+        ),
+    )
+
+
+def _reference_shares(
+    m: Marginal, expected: Mapping[str, float], attribute: str
+) -> tuple[list[Proportion | None], list[str]]:
+    """Shares among the groups the reference population names (so `(missing)` and groups the
+    population does not list do not dilute them), and warnings about names that differ."""
+    inside = [k[0] in expected for k in m.keys]
+    total = float(sum(m.w[g].sum() for g in range(len(m.keys)) if inside[g]))
+    total_sq = float(sum(m.w2[g].sum() for g in range(len(m.keys)) if inside[g]))
+    shares: list[Proportion | None] = [
+        Proportion(float(m.w[g].sum()), total, total_sq, int(m.n[g].sum())) if inside[g] else None
+        for g in range(len(m.keys))
+    ]
+    warnings_found = []
+    observed = {k[0] for g, k in enumerate(m.keys) if m.n[g].sum() > 0}
+    absent = [name for name in expected if name not in observed]
+    unlisted = [k for k in observed if k not in expected and k != MISSING_LABEL]
+    if absent:
+        warnings_found.append(
+            f"{len(absent)} group(s) of the reference population for '{attribute}' do not occur "
+            "in the data (check spelling and case); they count as observed 0."
+        )
+    if unlisted:
+        warnings_found.append(
+            f"{len(unlisted)} group(s) of '{attribute}' in the data are not in its reference "
+            "population; they have no representation ratio."
+        )
+    return shares, warnings_found
+
+
+def _dimension(
+    ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float
+) -> tuple[DimensionResult, list[str]]:
     m = ct.marginal(dims)
     names = m.labels
     shares = group_shares(m)
     rates = base_rates(m)
+    found: list[str] = []
     small = [s.rows < spec.min_group_size for s in shares]
-    eligible = [not s for s in small]
-    ref_index, rule = _choose_reference(m, spec, rates, eligible)
+    real = [MISSING_LABEL not in k for k in m.keys]
+    eligible = [real[i] and rates[i].rows >= spec.min_group_size for i in range(len(rates))]
+    ref_index, rule, warning = _choose_reference(m, spec, rates, eligible)
+    if warning:
+        found.append(warning)
     ref_rate = rates[ref_index] if ref_index is not None else None
 
     pair_tests: list[TestResult] = []
@@ -108,11 +190,7 @@ def _dimension(ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float) -
             disparities.append((one, zero))
             pair_tests.append(TestResult.undefined(rate.rows, "the reference group itself"))
         elif rate.total <= 0:
-            reason = (
-                "empty intersection"
-                if rate.rows == 0 and shares[i].rows == 0
-                else ("the group has no labelled rows")
-            )
+            reason = _why_undefined(rate, shares[i].rows, "no labelled rows")
             undefined = Estimate.undefined(rate.rows, reason)
             disparities.append((undefined, undefined))
             pair_tests.append(TestResult.undefined(rate.rows, reason))
@@ -123,51 +201,55 @@ def _dimension(ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float) -
     pair_tests = [t.with_holm(a) for t, a in zip(pair_tests, adjusted, strict=True)]
 
     expected = spec.reference_population.get(m.attributes[0]) if len(dims) == 1 else None
+    ref_shares: list[Proportion | None] = [None] * len(m.keys)
+    if expected:
+        ref_shares, population_warnings = _reference_shares(m, expected, m.attributes[0])
+        found += population_warnings
     conf = confusion_rates(m) if m.confusion_n is not None else None
     groups = []
     for i, key in enumerate(m.keys):
-        empty_reason = "empty intersection" if shares[i].rows == 0 else "no labelled rows"
         exp = expected.get(key[0]) if expected is not None else None
-        classification = None
-        if conf is not None:
-            c = conf[i]
-            classification = GroupClassification(
-                n=c.selection_rate.rows,
-                selection_rate=c.selection_rate.estimate(z, "no rows with a prediction"),
-                true_positive_rate=c.true_positive_rate.estimate(z, "no favourable labels"),
-                false_positive_rate=c.false_positive_rate.estimate(z, "no unfavourable labels"),
-                false_negative_rate=c.false_negative_rate.estimate(z, "no favourable labels"),
-                positive_predictive_value=c.positive_predictive_value.estimate(
-                    z, "no favourable predictions"
-                ),
-            )
+        ref_share = ref_shares[i]
+        w2 = float(m.w2[i].sum())
         groups.append(
             GroupResult(
                 key=key,
                 name=names[i],
                 n=shares[i].rows,
                 weight=shares[i].favourable,
-                n_effective=(shares[i].favourable ** 2 / float(m.w2[i].sum()))
-                if m.w2[i].sum() > 0
-                else 0.0,
+                n_effective=shares[i].favourable ** 2 / w2 if w2 > 0 else 0.0,
                 share=shares[i].estimate(z, "the dataset is empty"),
                 expected_share=exp,
-                representation_ratio=representation_ratio(shares[i], exp, z)
-                if exp is not None
+                representation_ratio=representation_ratio(ref_share, exp, z)
+                if exp is not None and ref_share is not None
                 else None,
                 n_labeled=rates[i].rows,
-                base_rate=rates[i].estimate(z, empty_reason),
+                base_rate=rates[i].estimate(
+                    z, _why_undefined(rates[i], shares[i].rows, "no labelled rows")
+                ),
                 disparate_impact_ratio=disparities[i][0],
                 statistical_parity_difference=disparities[i][1],
                 test_vs_reference=pair_tests[i],
                 is_reference=i == ref_index,
                 small=small[i],
-                classification=classification,
+                classification=_classification(conf[i], shares[i].rows, z) if conf else None,
             )
         )
     diff, ratio, extremes = range_summary(rates, eligible, z)
     table = [[r.n_effective - r.x_effective, r.x_effective] for r in rates]
-    return DimensionResult(
+    prediction = None
+    if conf is not None and m.confusion_n is not None:
+        labelled_and_predicted = m.confusion_n[:, :2, :2].sum(axis=(1, 2))
+        pred_eligible = [
+            real[i] and int(labelled_and_predicted[i]) >= spec.min_group_size
+            for i in range(len(conf))
+        ]
+        prediction = prediction_summary(conf, pred_eligible, z)
+    gof = None
+    if expected:
+        present = [(names[i], p) for i, p in enumerate(ref_shares) if p is not None]
+        gof = goodness_of_fit([n for n, _ in present], [p for _, p in present], expected)
+    result = DimensionResult(
         attributes=m.attributes,
         name=" & ".join(m.attributes),
         reference=m.keys[ref_index] if ref_index is not None else None,
@@ -181,9 +263,10 @@ def _dimension(ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float) -
             names[i] for i in range(len(names)) if not eligible[i] and shares[i].rows > 0
         ),
         independence=independence_test(table),
-        goodness_of_fit=goodness_of_fit(names, shares, expected) if expected else None,
-        classification=prediction_summary(conf, eligible, z) if conf is not None else None,
+        goodness_of_fit=gof,
+        classification=prediction,
     )
+    return result, found
 
 
 def _combinations(n_attributes: int, max_depth: int) -> list[tuple[int, ...]]:
@@ -223,16 +306,17 @@ class Auditor:
         dataset = open_data(data)
         ct = compute_crosstab(dataset, spec)
         z = z_value(spec.confidence_level)
-        dims = [
-            _dimension(ct, combo, spec, z)
-            for combo in _combinations(len(spec.sensitive_features), spec.effective_max_depth)
-        ]
+        found_warnings = list(ct.warnings)
+        dims = []
+        for combo in _combinations(len(spec.sensitive_features), spec.effective_max_depth):
+            dim, dim_warnings = _dimension(ct, combo, spec, z)
+            dims.append(dim)
+            found_warnings += dim_warnings
         omnibus = holm([d.independence.p_value for d in dims])
         dims = [
             DimensionResult(**{**d.__dict__, "independence": d.independence.with_holm(p)})
             for d, p in zip(dims, omnibus, strict=True)
         ]
-        found_warnings = list(ct.warnings)
         for d in dims:
             if len(d.attributes) == 1:
                 tiny = sum(1 for g in d.groups if g.small and g.n > 0)

@@ -200,6 +200,25 @@ class CrossTab:
         )
 
 
+def _matches(value: object, wanted: Scalar) -> bool:
+    """Whether a column value equals a favourable value given in any form (the CLI gives text).
+
+    Booleans and numbers compare as numbers (True == 1); text given for a boolean may be
+    ``true``/``false`` in any case; text given for a number is parsed (``"1"`` matches 1.0).
+    """
+    if isinstance(value, bool) and isinstance(wanted, str):
+        word = wanted.strip().lower()
+        return (word in ("true", "1")) if value else (word in ("false", "0"))
+    if isinstance(value, int | float) and isinstance(wanted, int | float):
+        return float(value) == float(wanted)
+    if isinstance(value, int | float) and isinstance(wanted, str):
+        try:
+            return float(wanted) == float(value)
+        except ValueError:
+            return False
+    return value == wanted or _text(value) == str(wanted) or str(value) == str(wanted)
+
+
 def _favourable_map(
     values: Sequence[object],
     favorable: tuple[Scalar, ...] | None,
@@ -210,10 +229,17 @@ def _favourable_map(
 ) -> tuple[dict[object, int], tuple[Scalar, ...]]:
     """Map each observed non-missing value to 1 (favourable) or 0."""
     distinct = sorted({v for v in values if not _is_missing(v)}, key=_sort_key)
+    if not distinct:
+        if require_present:
+            raise DataError(
+                f"The {role} column '{column}' holds only missing values. "
+                "Hint: check that it is the column you meant."
+            )
+        return {}, favorable or ()
     if favorable is None:
-        if distinct and all(isinstance(v, bool) for v in distinct):
+        if all(isinstance(v, bool) for v in distinct):
             favorable = (True,)
-        elif distinct and all(
+        elif all(
             isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in distinct
         ):
             favorable = (1,)
@@ -223,12 +249,9 @@ def _favourable_map(
                 f"The {role} column '{column}' has {len(distinct)} distinct values ({shown}) "
                 f"and no favourable value was given. Hint: pass favorable=..., e.g. "
                 f"favorable={_text(distinct[-1])!r} (CLI: --favorable)."
-                if distinct
-                else f"The {role} column '{column}' holds only missing values."
             )
-    as_text = {str(f) for f in favorable}
-    mapping = {v: int(v in favorable or _text(v) in as_text or str(v) in as_text) for v in distinct}
-    if require_present and distinct and not any(mapping.values()):
+    mapping = {v: int(any(_matches(v, f) for f in favorable)) for v in distinct}
+    if require_present and not any(mapping.values()):
         shown = ", ".join(repr(_text(v)) for v in distinct[:10])
         more = f" and {len(distinct) - 10} more" if len(distinct) > 10 else ""
         raise DataError(
@@ -276,8 +299,15 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
         .agg(*aggs)
         .head(max_cells + 1)
     )
-    table = grouped.collect().to_arrow()
-    return table
+    try:
+        return grouped.collect().to_arrow()
+    except Exception as exc:  # engines raise their own types; their messages may quote rows
+        raise DataError(
+            f"The {dataset.info.engine} engine could not compute the grouped count over the "
+            f"columns {list(spec.columns)} ({type(exc).__name__}). Hint: check that each column "
+            "holds values of one type (e.g. not numbers and text mixed in one column, and no "
+            "lists); the engine's own message is not shown because it may quote row values."
+        ) from None
 
 
 def _column(table: pa.Table, name: str) -> list[Any]:
@@ -373,6 +403,11 @@ def compute_crosstab(
         )
         if n_dropped == n_rows:
             raise DataError("Every row has a missing sensitive value; nothing is left to audit.")
+        if w[keep].sum() <= 0:
+            raise DataError(
+                f"After dropping rows with a missing sensitive value, the sample weights in "
+                f"'{spec.sample_weight}' sum to zero; nothing is left to audit."
+            )
 
     levels: list[tuple[str, ...]] = []
     codes = np.zeros((int(keep.sum()), len(attributes)), dtype=np.int64)
@@ -437,16 +472,15 @@ def compute_crosstab(
             )
         pred_favorable = spec.prediction_favorable or favorable
         if spec.prediction_favorable is None and distinct:
-            label_side = [*label_map, *favorable]
-            same_kind = {_kind(v) for v in distinct} <= {_kind(v) for v in label_side}
-            overlap = {_text(v) for v in distinct} & {_text(v) for v in label_side}
-            # Numbers and booleans share a coding by kind (0/1); text needs a shared value.
-            text_only = all(_kind(v) == "text" for v in distinct)
-            if not same_kind or (text_only and not overlap):
+            coding: list[Any] = [*label_map, *favorable]
+            if all(_kind(v) != "text" and v in (0, 1) for v in coding):
+                coding += [0, 1]  # a 0/1 (or boolean) label implies the 0/1 coding
+            if not all(any(_matches(v, c) for c in coding) for v in distinct):
                 raise ConfigError(
                     f"Prediction column '{spec.prediction}' is not coded like the label "
-                    f"'{spec.label}'. Hint: pass prediction_favorable=... (CLI: "
-                    "--prediction-favorable) with the prediction's favourable value."
+                    f"'{spec.label}': some of its values are not label values. Hint: pass "
+                    "prediction_favorable=... (CLI: --prediction-favorable) with the "
+                    "prediction's favourable value."
                 )
         pred_map, _ = _favourable_map(
             raw_pred, pred_favorable, spec.prediction, "prediction", require_present=False
@@ -455,6 +489,11 @@ def compute_crosstab(
             [-1 if _is_missing(v) else pred_map[v] for v in raw_pred], dtype=np.int8
         )
         prediction_values = tuple(_text(v) for v in distinct)
+        if not distinct:
+            warned.append(
+                f"Prediction column '{spec.prediction}' holds only missing values; its rates "
+                "are undefined."
+            )
 
     return CrossTab(
         attributes=attributes,

@@ -126,7 +126,10 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
             )
     except duckdb.Error as exc:
         connection.close()
-        raise DataError(f"DuckDB could not read '{text}': {exc}") from None
+        raise DataError(
+            f"DuckDB could not read '{text}' ({type(exc).__name__}). Hint: open it with duckdb "
+            "directly to see the details; they are not shown here because they may quote rows."
+        ) from None
     except DataError:
         connection.close()
         raise

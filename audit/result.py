@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from audit._serde import from_jsonable, to_jsonable
@@ -118,6 +119,11 @@ class AuditResult:
     versions: Mapping[str, str]
     created_at: str
 
+    def __post_init__(self) -> None:
+        # Deeply frozen: the mappings cannot be changed after the fact either.
+        for name in ("missing_by_attribute", "versions"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
     # -- access --------------------------------------------------------------------------------
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -167,7 +173,18 @@ class AuditResult:
                 f"Unsupported result schema_version {version!r}; this biasaudit reads "
                 f"{SCHEMA_VERSION}. Hint: re-run the audit with this version."
             )
-        result: AuditResult = from_jsonable(cls, data)
+        data = dict(data)
+        if isinstance(data.get("spec"), Mapping):
+            # A newer minor version may add spec fields; a result is read, not configured.
+            known = {f.name for f in fields(AuditSpec)}
+            data["spec"] = {k: v for k, v in data["spec"].items() if k in known}
+        try:
+            result: AuditResult = from_jsonable(cls, data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"Result JSON does not match schema {SCHEMA_VERSION} ({type(exc).__name__}: "
+                f"{exc}). Hint: it must come from AuditResult.to_json()."
+            ) from None
         return result
 
     @classmethod

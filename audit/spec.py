@@ -290,6 +290,11 @@ class AuditSpec:
             )
         setv(self, "confidence_level", float(self.confidence_level))
 
+    def __hash__(self) -> int:
+        import json
+
+        return hash(json.dumps(self.to_dict(), sort_keys=True, default=str))
+
     # -- helpers -------------------------------------------------------------------------------
     @property
     def columns(self) -> tuple[str, ...]:

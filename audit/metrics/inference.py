@@ -53,7 +53,11 @@ class Estimate:
 
 @dataclass(frozen=True)
 class TestResult:
-    """A hypothesis test: method, statistic, degrees of freedom, p-value and Holm-adjusted one."""
+    """A hypothesis test: method, statistic, degrees of freedom, p-value and Holm-adjusted one.
+
+    ``statistic`` is the chi-square statistic, or the sample odds ratio for Fisher's exact test
+    (whose ``dof`` is 0). ``reason`` says why a value is undefined (NaN) or infinite.
+    """
 
     method: str
     statistic: float
@@ -172,14 +176,10 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
     if array.shape == (2, 2) and expected.min() < 5:
         rounded = np.rint(array).astype(np.int64)
         result = stats.fisher_exact(rounded)
-        return TestResult(
-            "fisher_exact",
-            float(result.statistic),
-            1,
-            float(result.pvalue),
-            float(result.pvalue),
-            total,
-        )
+        odds = float(result.statistic)
+        note = None if math.isfinite(odds) else "the sample odds ratio is infinite (a zero cell)"
+        p_value = float(result.pvalue)
+        return TestResult("fisher_exact", odds, 0, p_value, p_value, total, note)
     if array.shape == (2, 2):
         # Closed form (the same statistic as scipy's chi2_contingency without correction, at a
         # fraction of its call overhead, which matters for one test per group).
