@@ -98,6 +98,7 @@ class Marginal:
     n: IntArray  # (G, 3)
     w: FloatArray  # (G, 3)
     w2: FloatArray  # (G, 3)
+    flat_ids: IntArray | None = None  # (G,) row-major index of each group over all levels
     confusion_n: IntArray | None = None  # (G, 3, 3): label x prediction
     confusion_w: FloatArray | None = None
     confusion_w2: FloatArray | None = None
@@ -119,6 +120,9 @@ class CrossTab:
     levels
         Group names per attribute: observed values in sorted order (bins in bin order), with
         the explicit missing group last.
+    level_values
+        The raw value behind each non-missing level (the bin index for binned attributes), used
+        to map rows back to their group on the engine.
     codes
         ``(cells, attributes)`` indices into ``levels``.
     label, prediction
@@ -129,6 +133,7 @@ class CrossTab:
 
     attributes: tuple[str, ...]
     levels: tuple[tuple[str, ...], ...]
+    level_values: tuple[tuple[Any, ...], ...]
     codes: IntArray
     label: npt.NDArray[np.int8]
     prediction: npt.NDArray[np.int8] | None
@@ -141,6 +146,7 @@ class CrossTab:
     missing_counts: tuple[int, ...]
     label_values: tuple[str, ...]
     favorable_values: tuple[str, ...]
+    favorable_raw: tuple[Any, ...]
     prediction_values: tuple[str, ...] | None
     notes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
@@ -194,6 +200,7 @@ class CrossTab:
             n=n,
             w=w,
             w2=w2,
+            flat_ids=group_ids,
             confusion_n=confusion[0],
             confusion_w=confusion[1],
             confusion_w2=confusion[2],
@@ -261,18 +268,63 @@ def _favourable_map(
     return mapping, favorable
 
 
-def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
-    keys: list[nw.Expr] = []
-    for i, attribute in enumerate(spec.sensitive_features):
-        if attribute in spec.bins:
-            x = nw.col(attribute).cast(nw.Float64)
-            code: nw.Expr = nw.lit(0, nw.Int16)
-            for edge in spec.bins[attribute]:
-                code = code + (x >= edge).cast(nw.Int16)
-            valid = ~(x.is_null() | x.is_nan())
-            keys.append(nw.when(valid).then(code).alias(_SEN.format(i)))
+def _sensitive_key(spec: AuditSpec, attribute: str) -> nw.Expr:
+    """The grouping key of a sensitive column: its values, or the bin index (null if missing)."""
+    if attribute not in spec.bins:
+        return nw.col(attribute)
+    x = nw.col(attribute).cast(nw.Float64)
+    code: nw.Expr = nw.lit(0, nw.Int16)
+    for edge in spec.bins[attribute]:
+        code = code + (x >= edge).cast(nw.Int16)
+    valid = ~(x.is_null() | x.is_nan())
+    return nw.when(valid).then(code)
+
+
+def _missing(expr: nw.Expr, dtype: Any) -> nw.Expr:
+    return (expr.is_null() | expr.is_nan()) if dtype.is_float() else expr.is_null()
+
+
+def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[int]) -> nw.Expr:
+    """Per row, the cell id ``group * 2 + favourable`` of :meth:`CrossTab.marginal` over
+    ``dims``; null where the row has no cell (missing label, dropped or unseen group).
+
+    Built from the crosstab's levels with ``replace_strict`` (no join, so null keys cannot
+    silently fail to match), it runs lazily on every engine.
+    """
+    schema = dataset.frame.collect_schema()
+    codes: list[nw.Expr] = []
+    valid: nw.Expr = nw.lit(True)
+    for d in dims:
+        attribute = ct.attributes[d]
+        key = _sensitive_key(spec, attribute)
+        raw = ct.level_values[d]
+        code = key.replace_strict(
+            list(raw), list(range(len(raw))), default=-1, return_dtype=nw.Int64
+        )
+        key_dtype = nw.Int16() if attribute in spec.bins else schema[attribute]
+        if len(ct.levels[d]) > len(raw):  # the explicit missing group exists
+            code = (
+                nw.when(_missing(key, key_dtype)).then(nw.lit(len(raw), nw.Int64)).otherwise(code)
+            )
         else:
-            keys.append(nw.col(attribute).alias(_SEN.format(i)))
+            valid = valid & ~_missing(key, key_dtype)
+        codes.append(code)
+        valid = valid & (code >= 0)
+    sizes = [len(ct.levels[d]) for d in dims]
+    flat: nw.Expr = nw.lit(0, nw.Int64)
+    for code, size in zip(codes, sizes, strict=True):
+        flat = flat * size + code
+    label = nw.col(spec.label)
+    label_missing = _missing(label, schema[spec.label])
+    favourable = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
+    return nw.when(valid & ~label_missing).then(flat * 2 + favourable)
+
+
+def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
+    keys: list[nw.Expr] = [
+        _sensitive_key(spec, attribute).alias(_SEN.format(i))
+        for i, attribute in enumerate(spec.sensitive_features)
+    ]
     keys.append(nw.col(spec.label).alias(_LAB))
     if spec.prediction is not None:
         keys.append(nw.col(spec.prediction).alias(_PRED))
@@ -410,6 +462,7 @@ def compute_crosstab(
             )
 
     levels: list[tuple[str, ...]] = []
+    level_values: list[tuple[Any, ...]] = []
     codes = np.zeros((int(keep.sum()), len(attributes)), dtype=np.int64)
     for j, attribute in enumerate(attributes):
         column_values = [v for v, k in zip(raw_keys[j], keep, strict=True) if k]
@@ -420,6 +473,7 @@ def compute_crosstab(
             observed = sorted({int(v) for v in present})
             level_names = [names[c] for c in observed]
             lookup: dict[object, int] = {c: i for i, c in enumerate(observed)}
+            raw_levels: list[Any] = list(observed)
         else:
             observed_values = sorted(set(present), key=_sort_key)
             level_names = [_text(v) for v in observed_values]
@@ -429,6 +483,7 @@ def compute_crosstab(
                     "Hint: cast the column to one type (string) first."
                 )
             lookup = {v: i for i, v in enumerate(observed_values)}
+            raw_levels = list(observed_values)
         if len(level_names) > spec.max_categories and not spec.allow_high_cardinality:
             raise DataError(
                 f"Sensitive column '{attribute}' has {len(level_names)} distinct values, more "
@@ -449,6 +504,7 @@ def compute_crosstab(
             for v in column_values
         ]
         levels.append(tuple(level_names))
+        level_values.append(tuple(raw_levels))
         if len(level_names) == 1:
             warned.append(
                 f"Sensitive column '{attribute}' has a single group; its disparities are "
@@ -498,6 +554,7 @@ def compute_crosstab(
     return CrossTab(
         attributes=attributes,
         levels=tuple(levels),
+        level_values=tuple(level_values),
         codes=codes,
         label=label,
         prediction=prediction,
@@ -510,6 +567,7 @@ def compute_crosstab(
         missing_counts=missing_counts,
         label_values=tuple(_text(v) for v in sorted(label_map, key=_sort_key)),
         favorable_values=tuple(_text(v) for v in sorted(label_map, key=_sort_key) if label_map[v]),
+        favorable_raw=tuple(v for v in sorted(label_map, key=_sort_key) if label_map[v]),
         prediction_values=prediction_values,
         notes=tuple(notes),
         warnings=tuple(warned),

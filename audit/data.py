@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import narwhals as nw
 
-from audit.exceptions import ColumnNotFoundError, DataError
+from audit.exceptions import ColumnNotFoundError, ConfigError, DataError
 from audit.spec import AuditSpec, SourceInfo
 
 __all__ = ["Dataset", "SourceInfo", "open_data"]
@@ -34,6 +35,57 @@ class Dataset:
     frame: nw.LazyFrame[Any]
     info: SourceInfo
     keepalive: Any = None  # a DuckDB connection that must outlive the relation
+    eager: bool = False  # the user passed an in-memory frame: give one back
+
+    @property
+    def is_file(self) -> bool:
+        return self.info.path is not None
+
+    def emit(
+        self,
+        frame: nw.LazyFrame[Any],
+        output: str | os.PathLike[str] | None,
+        *,
+        overwrite: bool = False,
+    ) -> Any:
+        """Give ``frame`` back as the kind of object the user passed, or write it to Parquet.
+
+        File inputs need ``output``; an existing ``output`` is refused unless ``overwrite``;
+        the file is written to a temporary name in the same folder and then renamed, so a
+        reader never sees half a file.
+        """
+        if output is None:
+            if self.is_file:
+                raise ConfigError(
+                    f"The input is a file ({self.info.path}); give output= (CLI: --output) "
+                    "for the Parquet file to write."
+                )
+            return frame.collect().to_native() if self.eager else frame.to_native()
+        target = Path(output)
+        if not target.name.lower().endswith(_PARQUET_SUFFIXES):
+            raise ConfigError(
+                f"Output '{target}' must be a Parquet file (.parquet). Hint: --output out.parquet"
+            )
+        if target.exists() and not overwrite:
+            raise ConfigError(
+                f"Output '{target}' already exists. Hint: pass overwrite=True (CLI: --overwrite) "
+                "or choose another path."
+            )
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise ConfigError(
+                f"Cannot write '{target}': the folder '{folder}' does not exist or is not writable."
+            )
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            frame.sink_parquet(tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return target
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -173,4 +225,8 @@ def open_data(data: object) -> Dataset:
     kind = f"{module}.{type(data).__qualname__}"
     frame = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
     engine = str(wrapped.implementation).split(".")[-1].lower()
-    return Dataset(frame=frame, info=SourceInfo(kind=kind, engine=engine))
+    return Dataset(
+        frame=frame,
+        info=SourceInfo(kind=kind, engine=engine),
+        eager=isinstance(wrapped, nw.DataFrame),
+    )
