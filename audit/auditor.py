@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import os
 import platform
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.crosstab import CrossTab, Marginal, compute_crosstab
-from audit.data import open_data
+from audit.data import Dataset, open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
 from audit.metrics.classification import ConfusionRates, confusion_rates, prediction_summary
 from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
@@ -27,6 +28,9 @@ from audit.result import (
     GroupResult,
 )
 from audit.spec import MISSING_LABEL, AuditSpec
+
+if TYPE_CHECKING:
+    from audit.mitigation.run import MitigationResult
 
 __all__ = ["Auditor", "audit"]
 
@@ -302,8 +306,13 @@ class Auditor:
 
     def audit(self, data: object, *, created_at: datetime | str | None = None) -> AuditResult:
         """Audit ``data`` (frame, relation or path); the data is read once and never changed."""
+        return self.audit_dataset(open_data(data), created_at=created_at)[0]
+
+    def audit_dataset(
+        self, dataset: Dataset, *, created_at: datetime | str | None = None
+    ) -> tuple[AuditResult, CrossTab]:
+        """Audit an opened dataset; also return the grouped count (mitigations reuse it)."""
         spec = self.spec
-        dataset = open_data(data)
         ct = compute_crosstab(dataset, spec)
         z = z_value(spec.confidence_level)
         found_warnings = list(ct.warnings)
@@ -335,7 +344,7 @@ class Auditor:
             stamp = created_at or datetime.now(UTC).isoformat(timespec="seconds")
         label_missing = int(ct.n[ct.label < 0].sum())
         pred_missing = int(ct.n[ct.prediction < 0].sum()) if ct.prediction is not None else None
-        return AuditResult(
+        result = AuditResult(
             schema_version=SCHEMA_VERSION,
             spec=spec,
             source=dataset.info,
@@ -355,6 +364,38 @@ class Auditor:
             notes=ct.notes,
             versions=dict(_versions()),
             created_at=stamp,
+        )
+        return result, ct
+
+    def mitigate(
+        self,
+        data: object,
+        *,
+        method: str = "reweighing",
+        attributes: Sequence[str] | None = None,
+        output: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        weight_column: str = "mitigation_weight",
+        size: str = "keep",
+        random_state: int | None = None,
+        ranker: object = None,
+        created_at: datetime | str | None = None,
+    ) -> MitigationResult:
+        """Mitigate ``data``; it is audited before and after (see ``mitigation.run``)."""
+        from audit.mitigation.run import mitigate
+
+        return mitigate(
+            self,
+            data,
+            method=method,
+            attributes=attributes,
+            output=output,
+            overwrite=overwrite,
+            weight_column=weight_column,
+            size=size,
+            random_state=random_state,
+            ranker=ranker,
+            created_at=created_at,
         )
 
 

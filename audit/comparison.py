@@ -1,0 +1,234 @@
+"""compare(before, after): two audits under one spec, side by side, with what changed and why."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit._serde import from_jsonable, to_jsonable
+from audit.exceptions import ConfigError
+from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
+from audit.metrics.rates import Proportion, difference
+from audit.result import AuditResult, DimensionResult, GroupResult
+
+__all__ = ["Comparison", "DimensionChange", "GroupChange", "compare"]
+
+_SAME = ("sensitive_features", "label", "favorable", "prediction", "bins")
+
+EFFECTIVE_N_NOTE = (
+    "Weighted rates are what a learner that uses the weights sees; the effective sample sizes "
+    "(Kish) show how much information stands behind them: a group whose effective n falls far "
+    "below its row count is carried by a few heavily weighted rows."
+)
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One group before and after: every metric of both audits, and the main differences.
+
+    Differences treat the two datasets as independent samples (Newcombe intervals on
+    effective counts); for two versions of the same rows they are descriptive.
+    """
+
+    key: tuple[str, ...]
+    name: str
+    before: GroupResult | None
+    after: GroupResult | None
+    share_difference: Estimate
+    base_rate_difference: Estimate
+
+
+@dataclass(frozen=True)
+class DimensionChange:
+    """One attribute or intersection before and after."""
+
+    attributes: tuple[str, ...]
+    name: str
+    groups: tuple[GroupChange, ...]
+    demographic_parity_ratio_before: Estimate
+    demographic_parity_ratio_after: Estimate
+    demographic_parity_difference_before: Estimate
+    demographic_parity_difference_after: Estimate
+    representation_shift: TestResult
+    by_construction: str | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two audits of datasets under the same spec (before / after a mitigation, training /
+    production, real / synthetic...), with every metric side by side."""
+
+    schema_version: str
+    before: AuditResult
+    after: AuditResult
+    dimensions: tuple[DimensionChange, ...]
+    notes: tuple[str, ...]
+
+    def dimension(self, *attributes: str) -> DimensionChange:
+        wanted = set(attributes)
+        for d in self.dimensions:
+            if set(d.attributes) == wanted and len(d.attributes) == len(attributes):
+                return d
+        raise ConfigError(
+            f"No dimension {list(attributes)} in this comparison. Hint: compared dimensions "
+            f"are {[d.name for d in self.dimensions]}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = to_jsonable(self)
+        out["before"] = self.before.to_dict()
+        out["after"] = self.after.to_dict()
+        return out
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        if path is not None:
+            from audit._io import write_text_atomic
+
+            write_text_atomic(Path(path), text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
+        data = dict(data)
+        before = AuditResult.from_dict(data.pop("before"))
+        after = AuditResult.from_dict(data.pop("after"))
+        rest = {k: v for k, v in data.items() if k not in ("dimensions", "notes")}
+        dims = tuple(from_jsonable(DimensionChange, d) for d in data["dimensions"])
+        return cls(before=before, after=after, dimensions=dims, notes=tuple(data["notes"]), **rest)
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Comparison:
+        text = (
+            Path(source).read_text(encoding="utf-8")
+            if isinstance(source, Path) or not str(source).lstrip().startswith("{")
+            else str(source)
+        )
+        return cls.from_dict(json.loads(text))
+
+
+def _share(g: GroupResult | None, total_effective: float) -> Proportion:
+    if g is None or math.isnan(g.share.value):
+        return Proportion(0.0, total_effective, total_effective, 0)
+    return Proportion(g.share.value * total_effective, total_effective, total_effective, g.n)
+
+
+def _rate(g: GroupResult | None) -> Proportion:
+    if g is None or math.isnan(g.base_rate.value) or g.n == 0:
+        return Proportion(0.0, 0.0, 0.0, 0)
+    effective = g.n_effective * g.n_labeled / g.n  # effective n of the labelled rows (approx.)
+    return Proportion(g.base_rate.value * effective, effective, effective, g.n_labeled)
+
+
+def _dimension(
+    before: DimensionResult,
+    after: DimensionResult,
+    n_eff: tuple[float, float],
+    z: float,
+    by_construction: str | None,
+) -> DimensionChange:
+    b_groups = {g.key: g for g in before.groups}
+    a_groups = {g.key: g for g in after.groups}
+    keys = list(b_groups) + [k for k in a_groups if k not in b_groups]
+    changes = []
+    table = []
+    for key in keys:
+        b, a = b_groups.get(key), a_groups.get(key)
+        share_b, share_a = _share(b, n_eff[0]), _share(a, n_eff[1])
+        table.append([share_b.x_effective, share_a.x_effective])
+        changes.append(
+            GroupChange(
+                key=key,
+                name=(b or a).name,  # type: ignore[union-attr]
+                before=b,
+                after=a,
+                share_difference=difference(share_a, share_b, z),
+                base_rate_difference=difference(_rate(a), _rate(b), z),
+            )
+        )
+    return DimensionChange(
+        attributes=before.attributes,
+        name=before.name,
+        groups=tuple(changes),
+        demographic_parity_ratio_before=before.demographic_parity_ratio,
+        demographic_parity_ratio_after=after.demographic_parity_ratio,
+        demographic_parity_difference_before=before.demographic_parity_difference,
+        demographic_parity_difference_after=after.demographic_parity_difference,
+        representation_shift=independence_test(table),
+        by_construction=by_construction,
+    )
+
+
+def compare(
+    before: AuditResult,
+    after: AuditResult,
+    *,
+    mitigation: str | None = None,
+    mitigated_attributes: Sequence[str] = (),
+) -> Comparison:
+    """Put two audits side by side: every metric of every group, and what changed.
+
+    Parameters
+    ----------
+    before, after
+        Audits under the same spec (sensitive attributes, label, favourable values,
+        prediction and bins; the sample weight may differ, e.g. a reweighing column).
+    mitigation
+        ``"reweighing"``, ``"uniform"`` or ``"preferential"`` when ``after`` is the result of
+        that mitigation over ``mitigated_attributes``: parity that holds by construction is
+        then said in so many words rather than shown as an achievement.
+
+    Notes
+    -----
+    ``representation_shift`` tests whether the groups' shares differ between the two
+    datasets (chi-square on effective counts). Differences of shares and base rates carry
+    Newcombe intervals that treat the datasets as independent samples.
+    """
+    for name in _SAME:
+        if getattr(before.spec, name) != getattr(after.spec, name):
+            raise ConfigError(
+                f"Cannot compare audits whose specs differ in '{name}'. Hint: audit both "
+                "datasets with the same sensitive attributes, label and bins."
+            )
+    z = z_value(before.spec.confidence_level)
+    after_dims = {frozenset(d.attributes): d for d in after.dimensions}
+    dims = []
+    notes: list[str] = []
+    mitigated = set(mitigated_attributes)
+    for d in before.dimensions:
+        other = after_dims.get(frozenset(d.attributes))
+        if other is None:
+            continue
+        sentence = None
+        if mitigation is not None and set(d.attributes) <= mitigated:
+            how = {
+                "reweighing": "of the weights",
+                "uniform": "of the sampling plan (up to the rounding of cell counts)",
+                "preferential": "of the sampling plan (up to the rounding of cell counts)",
+            }.get(mitigation, "of the mitigation")
+            sentence = (
+                f"After {mitigation} over {' & '.join(sorted(mitigated))}, the base rates of "
+                f"'{d.name}' are equal by construction {how}: a statistical parity difference "
+                "of 0 (disparate impact of 1) here measures the mitigation itself, not a "
+                "property of the data, and says nothing about how a model trained on it "
+                "behaves."
+            )
+        dims.append(_dimension(d, other, (before.n_effective, after.n_effective), z, sentence))
+    if mitigation is not None:
+        notes.append(
+            f"'after' is the result of {mitigation} over {', '.join(sorted(mitigated))}; "
+            "parity that holds by construction is marked on each dimension."
+        )
+    if after.spec.sample_weight is not None or before.spec.sample_weight is not None:
+        notes.append(EFFECTIVE_N_NOTE)
+    return Comparison(
+        schema_version=before.schema_version,
+        before=before,
+        after=after,
+        dimensions=tuple(dims),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,254 @@
+"""Resampling plans (uniform and preferential, Kamiran & Calders 2012) and the row keys that
+make them exact and reproducible on every engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from audit.crosstab import CrossTab
+from audit.exceptions import ConfigError, DataError
+
+__all__ = [
+    "PRIME",
+    "CellPlan",
+    "ResamplingPlan",
+    "key_parameters",
+    "multiplicities",
+    "preferential_direction",
+    "resampling_plan",
+    "row_keys",
+    "row_keys_sql",
+]
+
+SizePolicy = Literal["keep", "oversample", "undersample"]
+SIZES: tuple[str, ...] = ("keep", "oversample", "undersample")
+METHODS: tuple[str, ...] = ("uniform", "preferential")
+
+PRIME = 2_147_483_579
+"""A prime below 2**31 with PRIME % 3 == 2, so cubing is a bijection modulo PRIME."""
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """How many rows one (group, label) cell has and how many it gets."""
+
+    key: tuple[str, ...]
+    name: str
+    favourable: bool
+    n: int
+    expected_share: float
+    target: int
+
+    @property
+    def change(self) -> str:
+        return "keep" if self.target == self.n else ("over" if self.target > self.n else "under")
+
+
+@dataclass(frozen=True)
+class ResamplingPlan:
+    """The target size of every (group, label) cell, and how rows were chosen.
+
+    Rows without a cell (missing label, a group dropped by ``missing="drop"``) are kept once
+    and counted in ``n_rows_unchanged``.
+    """
+
+    method: str
+    attributes: tuple[str, ...]
+    size: str
+    random_state: int
+    cells: tuple[CellPlan, ...]
+    n_rows_before: int
+    n_rows_after: int
+    n_rows_unchanged: int
+
+    def target(self, *key: str, favourable: bool) -> int:
+        for cell in self.cells:
+            if cell.key == tuple(key) and cell.favourable == favourable:
+                return cell.target
+        raise ConfigError(f"No cell with that key among the {len(self.cells)} cells.")
+
+
+def _round_to_total(values: npt.NDArray[np.float64], total: int) -> npt.NDArray[np.int64]:
+    """Largest-remainder rounding: integers that sum to ``total`` and differ from ``values``
+    by less than 1 each."""
+    floors = np.floor(values).astype(np.int64)
+    short = total - int(floors.sum())
+    order = np.argsort(-(values - floors), kind="stable")
+    floors[order[:short]] += 1
+    return floors
+
+
+def resampling_plan(
+    ct: CrossTab,
+    dims: Sequence[int],
+    *,
+    method: str,
+    size: str,
+    random_state: int,
+    weighted: bool,
+) -> tuple[ResamplingPlan, list[int]]:
+    """Target counts ``N' P(g) P(y)`` per cell, with ``N'`` set by the size policy.
+
+    Notes
+    -----
+    With :math:`n_{g,y}` the rows of a cell, :math:`P(g) = n_g / n` and :math:`P(y) = n_y / n`
+    over labelled rows, the target of a cell is :math:`N' P(g) P(y)`, rounded so the targets
+    add up to :math:`N'`: ``keep`` uses :math:`N' = n`; ``oversample`` the smallest
+    :math:`N'` at which no cell loses rows, :math:`\\max n_{g,y} / (P(g)P(y))`;
+    ``undersample`` the largest at which no cell gains rows, :math:`\\min n_{g,y} /
+    (P(g)P(y))`. Group shares and the overall base rate are kept; within every group the base
+    rate becomes the overall one.
+    """
+    if method not in METHODS:
+        raise ConfigError(f"Unknown resampling method {method!r}; use one of {', '.join(METHODS)}.")
+    if size not in SIZES:
+        raise ConfigError(f"size must be one of {', '.join(SIZES)}; got {size!r}.")
+    if weighted:
+        raise ConfigError(
+            "Resampling draws rows and ignores sample weights; this spec has a sample_weight. "
+            "Hint: use method='reweighing', which multiplies the existing weights."
+        )
+    m = ct.marginal(tuple(dims))
+    assert m.flat_ids is not None
+    n = m.n[:, :2].astype(np.float64)  # (G, [unfavourable, favourable])
+    present = n.sum(axis=1) > 0
+    n = n[present]
+    keys = [k for k, p in zip(m.keys, present, strict=True) if p]
+    names = [name for name, p in zip(m.labels, present, strict=True) if p]
+    flat = m.flat_ids[present]
+    total = float(n.sum())
+    label_share = n.sum(axis=0) / total
+    if np.any(label_share <= 0):
+        raise DataError(
+            "The label is constant (every labelled row has the same outcome): resampling has "
+            "nothing to balance. Hint: check the label column and the favourable value."
+        )
+    expected = np.outer(n.sum(axis=1) / total, label_share)  # P(g) P(y)
+    empty = [(names[g], y) for g in range(len(keys)) for y in (0, 1) if n[g, y] == 0]
+    if empty:
+        raise DataError(
+            f"{len(empty)} (group, label) cell(s) have no rows, so no row can be drawn for them "
+            "(e.g. a group in which every label is the same). Hint: resample over fewer "
+            "attributes, or use method='reweighing', which reports such cells."
+        )
+    if size == "keep":
+        new_total = total
+    elif size == "oversample":
+        new_total = float((n / expected).max())
+    else:
+        new_total = float((n / expected).min())
+    targets = _round_to_total((expected * new_total).ravel(), round(new_total)).reshape(n.shape)
+    cells: list[CellPlan] = []
+    flat_ids: list[int] = []
+    for g, key in enumerate(keys):
+        for y, favourable in ((1, True), (0, False)):
+            cells.append(
+                CellPlan(
+                    key,
+                    names[g],
+                    favourable,
+                    int(n[g, y]),
+                    float(expected[g, y]),
+                    int(targets[g, y]),
+                )
+            )
+            flat_ids.append(int(flat[g]))
+    labelled = int(total)
+    plan = ResamplingPlan(
+        method=method,
+        attributes=m.attributes,
+        size=size,
+        random_state=random_state,
+        cells=tuple(cells),
+        n_rows_before=ct.n_rows,
+        n_rows_after=int(targets.sum()) + ct.n_rows - labelled,
+        n_rows_unchanged=ct.n_rows - labelled,
+    )
+    return plan, flat_ids
+
+
+def key_parameters(random_state: int) -> tuple[int, int, int, int]:
+    """Four multipliers / offsets modulo :data:`PRIME` drawn from ``random_state``."""
+    rng = np.random.default_rng(random_state)
+    a, b, c, d = (int(v) for v in rng.integers(1, PRIME, size=4))
+    return a, b, c, d
+
+
+def row_keys(positions: npt.NDArray[np.int64], random_state: int) -> npt.NDArray[np.int64]:
+    """A pseudo-random permutation of row positions: unique keys, identical on every engine.
+
+    Notes
+    -----
+    :math:`k = ((c\\,((a x + b)^3 \\bmod p) + d)^3 \\bmod p` with :math:`p` = :data:`PRIME`.
+    Affine maps and cubing (since :math:`p \\equiv 2 \\pmod 3`) are bijections modulo
+    :math:`p`, so distinct positions below :math:`p` get distinct keys; every intermediate
+    product stays below :math:`2^{62}`, so int64 arithmetic (numpy, DuckDB's BIGINT) is exact.
+    """
+    a, b, c, d = key_parameters(random_state)
+    x = (a * positions + b) % PRIME
+    x = (x * x % PRIME) * x % PRIME
+    x = (c * x + d) % PRIME
+    return (x * x % PRIME) * x % PRIME
+
+
+def row_keys_sql(position: str, random_state: int) -> str:
+    """:func:`row_keys` as a DuckDB SQL expression of the BIGINT column ``position``."""
+    a, b, c, d = key_parameters(random_state)
+    p = PRIME
+    x1 = f"(({a}::BIGINT * {position} + {b}) % {p})"
+    x2 = f"((({x1} * {x1}) % {p}) * {x1} % {p})"
+    x3 = f"(({c}::BIGINT * {x2} + {d}) % {p})"
+    return f"((({x3} * {x3}) % {p}) * {x3} % {p})"
+
+
+def multiplicities(
+    cells: npt.NDArray[np.float64],
+    order_key: npt.NDArray[np.float64],
+    tie_key: npt.NDArray[np.int64],
+    plan: ResamplingPlan,
+    flat_ids: Sequence[int],
+) -> npt.NDArray[np.int64]:
+    """How many times each row appears in the output.
+
+    ``cells`` holds each row's cell id (NaN: no cell, kept once); within a cell, rows are
+    ranked by ``order_key`` then ``tie_key`` (lowest first), and a cell of ``n`` rows with
+    target ``t`` gives every row ``t // n`` copies plus one more to the ``t % n`` first ranked.
+    """
+    out = np.ones(len(cells), dtype=np.int64)
+    ids = np.where(np.isnan(cells), -1, cells).astype(np.int64)
+    order = np.lexsort((tie_key, order_key, ids))
+    sorted_ids = ids[order]
+    uniq, first = np.unique(sorted_ids, return_index=True)
+    bounds = dict(
+        zip(
+            uniq.tolist(),
+            zip(first.tolist(), [*first[1:].tolist(), len(ids)], strict=True),
+            strict=True,
+        )
+    )
+    for cell, fid in zip(plan.cells, flat_ids, strict=True):
+        start, stop = bounds.get(int(fid) * 2 + int(cell.favourable), (0, 0))
+        if stop - start != cell.n:
+            raise DataError("The data changed between the grouped count and the resampling.")
+        rank = np.arange(stop - start)
+        out[order[start:stop]] = cell.target // cell.n + (rank < cell.target % cell.n)
+    return out
+
+
+def preferential_direction(plan: ResamplingPlan, flat_ids: Sequence[int]) -> dict[int, float]:
+    """Per cell id, the sign that makes ``sign * score`` rank rows in the order they are
+    kept (undersampled cells: least borderline first) or duplicated (oversampled cells: most
+    borderline first). Borderline rows are favourable rows with a low score and unfavourable
+    rows with a high score (Kamiran & Calders 2012)."""
+    out = {}
+    for cell, fid in zip(plan.cells, flat_ids, strict=True):
+        over = cell.target > cell.n
+        # favourable & over: low scores first (+1); favourable & under: high scores first (-1)
+        sign = 1.0 if over == cell.favourable else -1.0
+        out[int(fid) * 2 + int(cell.favourable)] = sign
+    return out

@@ -1,0 +1,173 @@
+"""Auditor.mitigate: audit, mitigate on the engine, audit again, compare."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+import numpy as np
+
+from audit._serde import to_jsonable
+from audit.comparison import Comparison, compare
+from audit.data import open_data
+from audit.exceptions import ConfigError
+from audit.mitigation.engine import attach_weights, resample
+from audit.mitigation.resampling import ResamplingPlan, resampling_plan
+from audit.mitigation.reweighing import ReweighingPlan
+from audit.result import AuditResult
+
+if TYPE_CHECKING:
+    from audit.auditor import Auditor
+
+__all__ = ["METHODS", "MitigationResult", "mitigate"]
+
+METHODS = ("reweighing", "uniform", "preferential")
+
+
+@dataclass(frozen=True)
+class MitigationResult:
+    """What a mitigation produced: the data, the plan, and audits before and after.
+
+    ``data`` is the same kind of object that was passed (a pandas / polars / pyarrow frame, a
+    polars LazyFrame or a DuckDB relation), or the path of the Parquet file written.
+    """
+
+    method: str
+    data: Any
+    plan: ReweighingPlan | ResamplingPlan
+    before: AuditResult
+    after: AuditResult
+    comparison: Comparison
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: method, output path (for files), plan and comparison (not the data)."""
+        return {
+            "method": self.method,
+            "output": str(self.data) if isinstance(self.data, Path) else None,
+            "plan": to_jsonable(self.plan),
+            "comparison": self.comparison.to_dict(),
+        }
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
+        import json
+
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        if path is not None:
+            from audit._io import write_text_atomic
+
+            write_text_atomic(Path(path), text + "\n")
+        return text
+
+
+def _dims(auditor: Auditor, attributes: Sequence[str] | None) -> tuple[int, ...]:
+    spec = auditor.spec
+    chosen = list(spec.sensitive_features) if attributes is None else list(attributes)
+    for a in chosen:
+        if a not in spec.sensitive_features:
+            raise ConfigError(
+                f"Cannot mitigate over '{a}': it is not a sensitive attribute of the spec. "
+                f"Hint: choose among {', '.join(repr(s) for s in spec.sensitive_features)}."
+            )
+    if not chosen:
+        raise ConfigError("attributes is empty. Hint: leave it out to use every attribute.")
+    return tuple(spec.sensitive_features.index(a) for a in chosen)
+
+
+def _ranker_scores(data: Any, auditor: Auditor, ranker: Any, favourable: tuple[Any, ...]) -> Any:
+    """Fit a scikit-learn classifier on the non-sensitive columns and score every row."""
+    from audit.models import fit_scores
+
+    frame = nw.from_native(data, eager_only=True).to_pandas()
+    return fit_scores(frame, auditor.spec, ranker, favourable)
+
+
+def mitigate(
+    auditor: Auditor,
+    data: object,
+    *,
+    method: str = "reweighing",
+    attributes: Sequence[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    weight_column: str = "mitigation_weight",
+    size: str = "keep",
+    random_state: int | None = None,
+    ranker: Any = None,
+    created_at: datetime | str | None = None,
+) -> MitigationResult:
+    """Audit ``data``, mitigate it on its engine, audit the result, and compare the two.
+
+    Parameters
+    ----------
+    method
+        ``"reweighing"`` (a new weight column), ``"uniform"`` or ``"preferential"``
+        resampling (rows drawn so every (group, label) cell has its expected size).
+    attributes
+        Sensitive attributes whose intersection is balanced (default: all of them).
+    output
+        Parquet file to write (required for file inputs); otherwise the result is the same
+        kind of object as ``data``.
+    weight_column
+        Name of the new weight column (reweighing); it must not exist yet.
+    size
+        Resampling size policy: ``"keep"`` n (default), ``"oversample"`` only, or
+        ``"undersample"`` only.
+    random_state
+        Seed of the resampling; the same seed gives the same rows on every engine.
+    ranker
+        Preferential sampling: a scikit-learn classifier fit on the non-sensitive features to
+        rank borderline rows (in-memory data); or set ``spec.score`` to use a score column.
+    """
+    if method not in METHODS:
+        raise ConfigError(
+            f"Unknown mitigation method {method!r}. Hint: use one of {', '.join(METHODS)}."
+        )
+    spec = auditor.spec
+    dims = _dims(auditor, attributes)
+    dataset = open_data(data)
+    before, ct = auditor.audit_dataset(dataset, created_at=created_at)
+    chosen = tuple(spec.sensitive_features[d] for d in dims)
+    plan: ReweighingPlan | ResamplingPlan
+    if method == "reweighing":
+        frame, plan = attach_weights(dataset, spec, ct, dims, weight_column)
+        out = dataset.emit(frame, output, overwrite=overwrite)
+        after_spec = replace(spec, sample_weight=weight_column)
+    else:
+        seed = (
+            int(random_state)
+            if random_state is not None
+            else int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
+        )
+        plan, flat_ids = resampling_plan(
+            ct,
+            dims,
+            method=method,
+            size=size,
+            random_state=seed,
+            weighted=spec.sample_weight is not None,
+        )
+        scores = None
+        if method == "preferential" and ranker is not None:
+            if dataset.is_file or dataset.info.engine == "duckdb":
+                raise ConfigError(
+                    "A ranker needs the rows in memory; for a file or DuckDB relation give a "
+                    "score column (spec.score) instead."
+                )
+            scores = _ranker_scores(data, auditor, ranker, ct.favorable_raw)
+        resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
+        lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
+        if dataset.eager and output is None:
+            out = resampled.to_native()
+        else:
+            out = dataset.emit(lazy, output, overwrite=overwrite)
+        after_spec = spec
+    from audit.auditor import Auditor
+
+    after = Auditor(after_spec).audit(out, created_at=created_at)
+    comparison = compare(before, after, mitigation=method, mitigated_attributes=chosen)
+    return MitigationResult(method, out, plan, before, after, comparison)
