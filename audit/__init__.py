@@ -4,6 +4,7 @@ The import package is ``audit``; the distribution and command are ``biasaudit``.
 """
 
 from audit.auditor import Auditor, audit
+from audit.comparison import Comparison, compare
 from audit.exceptions import (
     AuditError,
     AuditWarning,
@@ -24,6 +25,7 @@ __all__ = [
     "AuditWarning",
     "Auditor",
     "ColumnNotFoundError",
+    "Comparison",
     "ConfigError",
     "DataError",
     "DimensionResult",
@@ -33,5 +35,6 @@ __all__ = [
     "SmallGroupWarning",
     "TestResult",
     "audit",
+    "compare",
     "load_reference_population",
 ]
