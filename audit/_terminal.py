@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
@@ -12,11 +13,16 @@ from rich.text import Text
 from audit.metrics.inference import Estimate, TestResult
 from audit.result import AuditResult, DimensionResult
 
-__all__ = ["fmt_estimate", "fmt_p", "render"]
+if TYPE_CHECKING:
+    from audit.comparison import Comparison
+    from audit.models import ModelCheck
+
+__all__ = ["fmt_estimate", "fmt_p", "render", "render_comparison", "render_model_check"]
 
 
 def _num(value: float, digits: int) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
+    # round(...) + 0.0 turns -0.0 (a rounding residue such as -1e-17) into 0.0 for display
+    return "n/a" if math.isnan(value) else f"{round(value, digits) + 0.0:.{digits}f}"
 
 
 def fmt_estimate(e: Estimate | None, digits: int = 3, *, signed: bool = False) -> str:
@@ -204,3 +210,109 @@ def render(result: AuditResult, console: Console) -> None:
                 console.print(table)
     for message in result.warnings:
         console.print(Text(f"warning: {message}", style="yellow"))
+
+
+def _arrow(a: Estimate | None, b: Estimate | None, digits: int = 3) -> str:
+    left = "n/a" if a is None or math.isnan(a.value) else _num(a.value, digits)
+    right = "n/a" if b is None or math.isnan(b.value) else _num(b.value, digits)
+    return f"{left} -> {right}"
+
+
+def render_comparison(
+    comparison: Comparison, console: Console, title: str = "before -> after"
+) -> None:
+    """One table per attribute: shares, base rates and disparities before and after."""
+    weighted = comparison.after.spec.sample_weight is not None
+    for d in comparison.dimensions:
+        if len(d.attributes) != 1:
+            continue
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            title=Text.assemble((d.name, "bold"), f": {title}"),
+            title_justify="left",
+            caption=Text(
+                "demographic parity ratio "
+                f"{_arrow(d.demographic_parity_ratio_before, d.demographic_parity_ratio_after)}"
+                f"; representation shift p {fmt_p(d.representation_shift)}"
+            ),
+            caption_justify="left",
+        )
+        for column in (
+            "group",
+            "rows",
+            "effective n" if weighted else "",
+            "share",
+            "base rate",
+            "DI ratio",
+            "SPD",
+        ):
+            if column:
+                table.add_column(
+                    column, justify="left" if column == "group" else "right", overflow="fold"
+                )
+        for g in d.groups:
+            b, a = g.before, g.after
+            row: list[Text | str] = [
+                Text(g.name),
+                f"{b.n if b else 0:,} -> {a.n if a else 0:,}",
+            ]
+            if weighted:
+                row.append(f"{a.n_effective:,.0f}" if a else "n/a")
+            row += [
+                _arrow(b.share if b else None, a.share if a else None),
+                _arrow(b.base_rate if b else None, a.base_rate if a else None),
+                _arrow(
+                    b.disparate_impact_ratio if b else None, a.disparate_impact_ratio if a else None
+                ),
+                _arrow(
+                    b.statistical_parity_difference if b else None,
+                    a.statistical_parity_difference if a else None,
+                ),
+            ]
+            table.add_row(*row)
+        console.print()
+        console.print(table)
+        if d.by_construction:
+            console.print(Text(f"note: {d.by_construction}", style="italic"))
+    for note in comparison.notes:
+        console.print(Text(f"note: {note}", style="italic"))
+
+
+def render_model_check(check: ModelCheck, console: Console) -> None:
+    """The fixed-model check: accuracy and prediction disparities before and after."""
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=Text.assemble(
+            ("fixed-model check", "bold"),
+            f": {check.model}, trained on {check.train_rows:,} rows before and "
+            f"after {check.method}, scored on the same {check.test_rows:,} "
+            "held-out rows",
+        ),
+        title_justify="left",
+    )
+    for column in ("metric", "before", "after"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    table.add_row("accuracy", f"{check.before.accuracy:.4f}", f"{check.after.accuracy:.4f}")
+    table.add_row(
+        "balanced accuracy",
+        f"{check.before.balanced_accuracy:.4f}",
+        f"{check.after.balanced_accuracy:.4f}",
+    )
+    table.add_row("ROC AUC", f"{check.before.roc_auc:.4f}", f"{check.after.roc_auc:.4f}")
+    for attribute in check.before.audit.spec.sensitive_features:
+        sb = check.before.audit.dimension(attribute).classification
+        sa = check.after.audit.dimension(attribute).classification
+        if sb is None or sa is None:
+            continue
+        for label, name in (
+            ("demographic parity difference", "demographic_parity_difference"),
+            ("equal opportunity difference", "equal_opportunity_difference"),
+            ("equalized odds difference", "equalized_odds_difference"),
+        ):
+            table.add_row(
+                Text(f"{attribute}: {label}"),
+                fmt_estimate(getattr(sb, name)),
+                fmt_estimate(getattr(sa, name)),
+            )
+    console.print()
+    console.print(table)

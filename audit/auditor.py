@@ -379,6 +379,7 @@ class Auditor:
         size: str = "keep",
         random_state: int | None = None,
         ranker: object = None,
+        model_check: object = False,
         created_at: datetime | str | None = None,
     ) -> MitigationResult:
         """Mitigate ``data``; it is audited before and after (see ``mitigation.run``)."""
@@ -395,6 +396,7 @@ class Auditor:
             size=size,
             random_state=random_state,
             ranker=ranker,
+            model_check=model_check,
             created_at=created_at,
         )
 

@@ -211,30 +211,225 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
     _emit(result, json_out, quiet)
 
 
-@cli.command("demo")
+@cli.command("mitigate")
+@click.argument("data", type=str)
+@_spec_options
+@click.option(
+    "--method",
+    "-m",
+    type=click.Choice(["reweighing", "uniform", "preferential"]),
+    default="reweighing",
+    show_default=True,
+    help="The mitigation.",
+)
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    help="Attribute whose intersection is balanced (repeat; default: all sensitive).",
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    metavar="OUT.parquet",
+    help="Parquet file to write (refused if it exists, unless --overwrite).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--weight-column",
+    default="mitigation_weight",
+    show_default=True,
+    help="Name of the new weight column (reweighing).",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["keep", "oversample", "undersample"]),
+    default="keep",
+    show_default=True,
+    help="Resampling size policy.",
+)
+@click.option(
+    "--random-state",
+    type=int,
+    default=None,
+    help="Seed of the resampling (the same seed gives the same rows).",
+)
+@click.option(
+    "--model-check/--no-model-check",
+    default=False,
+    show_default=True,
+    help="Train a logistic regression before and after; score on held-out rows.",
+)
 @click.option(
     "--json",
     "json_out",
     metavar="OUT",
-    default="reports/adult-demo.json",
-    show_default=True,
-    help="Where to write the result as JSON.",
+    default=None,
+    help="Write the plan, comparison and model check as JSON ('-' for stdout).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-def demo_command(json_out: str, quiet: bool) -> None:
-    """Audit the bundled UCI Adult training data (sex, race, age bands; income >50K)."""
+def mitigate_command(
+    data: str,
+    method: str,
+    attributes: tuple[str, ...],
+    output: str,
+    overwrite: bool,
+    weight_column: str,
+    size: str,
+    random_state: int | None,
+    model_check: bool,
+    json_out: str | None,
+    quiet: bool,
+    **kw: Any,
+) -> None:
+    """Mitigate DATA (CSV or Parquet) and write the result to a Parquet file.
+
+    \b
+    Example:
+      biasaudit mitigate adult.csv -s sex -l income -f '>50K' --method reweighing \\
+          --output adult-reweighed.parquet
+    """
+    from audit.auditor import Auditor
+
+    spec = _build_spec(**kw)
+    result = Auditor(spec).mitigate(
+        data,
+        method=method,
+        attributes=attributes or None,
+        output=output,
+        overwrite=overwrite,
+        weight_column=weight_column,
+        size=size,
+        random_state=random_state,
+        model_check=model_check,
+        ranker=None,
+    )
+    _emit_mitigation(result, json_out, quiet)
+
+
+def _emit_mitigation(result: Any, json_out: str | None, quiet: bool) -> None:
+    from audit._terminal import render_comparison, render_model_check
+
+    if json_out == "-":
+        click.echo(result.to_json())
+        return
+    if not quiet:
+        console = Console(soft_wrap=False)
+        plan = result.plan
+        if result.method == "reweighing":
+            console.print(
+                f"{result.method} over {' & '.join(plan.attributes)}: {len(plan.cells)} cells, "
+                f"{len(plan.empty_cells)} empty; new weight column '{plan.weight_column}'"
+            )
+        else:
+            console.print(
+                f"{result.method} sampling over {' & '.join(plan.attributes)} "
+                f"(size={plan.size}, random_state={plan.random_state}): "
+                f"{plan.n_rows_before:,} -> {plan.n_rows_after:,} rows"
+            )
+        render_comparison(result.comparison, console)
+        if result.model_check is not None:
+            render_model_check(result.model_check, console)
+        if isinstance(result.data, Path):
+            click.echo(f"\nWrote {result.data}")
+    if json_out:
+        result.to_json(Path(json_out))
+        if not quiet:
+            click.echo(f"Wrote {json_out}")
+
+
+@cli.command("compare")
+@click.argument("before", type=str)
+@click.argument("after", type=str)
+@_spec_options
+@click.option(
+    "--after-weight",
+    default=None,
+    help="Sample-weight column of AFTER only (e.g. a reweighing column).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    metavar="OUT",
+    default=None,
+    help="Write the comparison as JSON ('-' for standard output).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def compare_command(
+    before: str,
+    after: str,
+    after_weight: str | None,
+    json_out: str | None,
+    quiet: bool,
+    **kw: Any,
+) -> None:
+    """Audit BEFORE and AFTER under one spec and show every metric side by side.
+
+    Works for any two datasets: training vs production, real vs synthetic, last month vs
+    this month, or data before and after a mitigation.
+    """
+    from dataclasses import replace
+
+    from audit._terminal import render_comparison
     from audit.auditor import audit
+    from audit.comparison import compare
+
+    spec = _build_spec(**kw)
+    result_before = audit(before, spec=spec)
+    after_spec = replace(spec, sample_weight=after_weight) if after_weight else spec
+    comparison = compare(result_before, audit(after, spec=after_spec))
+    if json_out == "-":
+        click.echo(comparison.to_json())
+        return
+    if not quiet:
+        render_comparison(comparison, Console(soft_wrap=False), title=f"{before} -> {after}")
+    if json_out:
+        comparison.to_json(Path(json_out))
+        if not quiet:
+            click.echo(f"\nWrote {json_out}")
+
+
+@cli.command("demo")
+@click.option(
+    "--output-dir", default="reports", show_default=True, help="Folder for the JSON results."
+)
+@click.option(
+    "--model-check/--no-model-check",
+    default=True,
+    show_default=True,
+    help="Train a logistic regression before and after reweighing.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
+    """Audit the bundled UCI Adult training data, then reweigh it and show before/after."""
+    import pandas as pd
+
+    from audit.auditor import Auditor
     from audit.datasets import adult_path
 
-    result = audit(
-        adult_path("train"),
+    auditor = Auditor(
         sensitive_features=["sex", "race", "age"],
         label="income",
         favorable=">50K",
         bins={"age": [25, 45, 65]},
         reference={"sex": "Male", "race": "White"},
     )
-    _emit(result, json_out, quiet)
+    folder = Path(output_dir)
+    audit_json = folder / "adult-demo.json"
+    before = auditor.audit(adult_path("train"))
+    _emit(before, str(audit_json), quiet)
+    frame = pd.read_csv(adult_path("train"))
+    result = auditor.mitigate(
+        frame,
+        method="reweighing",
+        attributes=["sex", "race"],
+        model_check=model_check,
+        random_state=0,
+    )
+    if not quiet:
+        click.echo("\nReweighing over sex & race (Kamiran & Calders 2012):")
+    _emit_mitigation(result, str(folder / "adult-demo-mitigation.json"), quiet)
     if not quiet:
         click.echo(
             "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in audit/datasets/ADULT.md."

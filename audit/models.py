@@ -5,15 +5,26 @@ Imported only when a ranker or a model check is used, so scikit-learn stays off 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from audit.exceptions import ConfigError
+from audit.result import AuditResult
 from audit.spec import AuditSpec
 
-__all__ = ["default_model", "feature_columns", "fit_scores", "labels"]
+__all__ = [
+    "ModelCheck",
+    "ModelScores",
+    "default_model",
+    "feature_columns",
+    "fit_scores",
+    "fixed_model_check",
+    "labels",
+]
 
 
 def feature_columns(columns: list[str], spec: AuditSpec, extra: tuple[str, ...] = ()) -> list[str]:
@@ -75,3 +86,141 @@ def fit_scores(frame: Any, spec: AuditSpec, ranker: Any, favourable: tuple[Any, 
         )
     model.fit(frame.loc[known, features], y[known].astype(int))
     return model.predict_proba(frame[features])[:, 1]
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """A model's scores on the held-out rows, overall and per group."""
+
+    accuracy: float
+    balanced_accuracy: float
+    roc_auc: float
+    roc_auc_by_group: Mapping[str, Mapping[str, float]]
+    audit: AuditResult  # the held-out rows audited with the model's predictions
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """The same model trained on the data before and after a mitigation, scored on the same
+    held-out rows (the mitigation is computed from the training rows only)."""
+
+    model: str
+    method: str
+    train_rows: int
+    test_rows: int
+    random_state: int
+    before: ModelScores
+    after: ModelScores
+
+
+def _scores(
+    model: Any,
+    test: Any,
+    features: list[str],
+    y: npt.NDArray[np.float64],
+    spec: AuditSpec,
+    favourable: tuple[Any, ...],
+    created_at: Any,
+) -> ModelScores:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    from audit.auditor import audit
+
+    proba = model.predict_proba(test[features])[:, 1]
+    predicted = (proba >= 0.5).astype(int)
+    truth = y.astype(int)
+    by_group: dict[str, dict[str, float]] = {}
+    for attribute in spec.sensitive_features:
+        values = test[attribute].astype("string").fillna("(missing)").to_numpy()
+        scores = {}
+        for value in sorted(set(values)):
+            mask = values == value
+            both = len(set(truth[mask])) == 2
+            scores[str(value)] = (
+                float(roc_auc_score(truth[mask], proba[mask])) if both else (float("nan"))
+            )
+        by_group[attribute] = scores
+    column = "__biasaudit_model_prediction"
+    frame = test.assign(**{column: predicted})
+    result = audit(
+        frame,
+        spec=replace(
+            spec, prediction=column, prediction_favorable=(1,), score=None, sample_weight=None
+        ),
+        created_at=created_at,
+    )
+    return ModelScores(
+        accuracy=float(accuracy_score(truth, predicted)),
+        balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
+        roc_auc=float(roc_auc_score(truth, proba)),
+        roc_auc_by_group=by_group,
+        audit=result,
+    )
+
+
+def fixed_model_check(
+    frame: Any,
+    spec: AuditSpec,
+    *,
+    method: str,
+    attributes: tuple[str, ...],
+    favourable: tuple[Any, ...],
+    estimator: Any = None,
+    test_size: float = 0.3,
+    random_state: int = 0,
+    created_at: Any = None,
+) -> ModelCheck:
+    """Hold the model fixed, change the data: train on before and on after, score both on the
+    same held-out rows.
+
+    ``frame`` is the data before mitigation (pandas). It is split once (stratified by label);
+    the mitigation is fit on the training rows only, so nothing of the test rows leaks in.
+    """
+    import warnings
+
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    from audit.mitigation.sklearn import Resampler, Reweighing
+
+    y_all = labels(frame, spec, favourable)
+    known = frame.loc[~np.isnan(y_all)]
+    y_known = y_all[~np.isnan(y_all)]
+    train, test, y_train, y_test = train_test_split(
+        known, y_known, test_size=test_size, random_state=random_state, stratify=y_known
+    )
+    features = feature_columns(list(frame.columns), spec)
+    base = default_model(frame, features) if estimator is None else estimator
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # sklearn's feature-name notes
+        before_model = clone(base).fit(train[features], y_train.astype(int))
+        after_model = clone(base)
+        sensitive = list(attributes)
+        if method == "reweighing":
+            weights = Reweighing(sensitive_features=sensitive, favorable=1).fit_sample_weight(
+                train[sensitive], y_train.astype(int)
+            )
+            step = after_model.steps[-1][0] if hasattr(after_model, "steps") else None
+            key = f"{step}__sample_weight" if step else "sample_weight"
+            after_model.fit(train[features], y_train.astype(int), **{key: weights})
+        else:
+            resampler = Resampler(
+                sensitive_features=sensitive,
+                method=method,
+                favorable=1,
+                ranker="default" if method == "preferential" else None,
+                random_state=random_state,
+            )
+            x_res, y_res = resampler.fit_resample(train, y_train.astype(int))
+            after_model.fit(x_res[features], np.asarray(y_res))
+    return ModelCheck(
+        model=type(base).__name__
+        if estimator is not None
+        else "LogisticRegression (one-hot categorical, standardised numeric features)",
+        method=method,
+        train_rows=len(train),
+        test_rows=len(test),
+        random_state=random_state,
+        before=_scores(before_model, test, features, y_test, spec, favourable, created_at),
+        after=_scores(after_model, test, features, y_test, spec, favourable, created_at),
+    )

@@ -23,6 +23,7 @@ from audit.result import AuditResult
 
 if TYPE_CHECKING:
     from audit.auditor import Auditor
+    from audit.models import ModelCheck
 
 __all__ = ["METHODS", "MitigationResult", "mitigate"]
 
@@ -43,14 +44,21 @@ class MitigationResult:
     before: AuditResult
     after: AuditResult
     comparison: Comparison
+    model_check: ModelCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: method, output path (for files), plan and comparison (not the data)."""
+        """JSON-ready: method, output path (for files), plan, comparison and model check."""
+        check = None
+        if self.model_check is not None:
+            check = to_jsonable(self.model_check)
+            for side in ("before", "after"):
+                check[side]["audit"] = getattr(self.model_check, side).audit.to_dict()
         return {
             "method": self.method,
             "output": str(self.data) if isinstance(self.data, Path) else None,
             "plan": to_jsonable(self.plan),
             "comparison": self.comparison.to_dict(),
+            "model_check": check,
         }
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
@@ -98,6 +106,7 @@ def mitigate(
     size: str = "keep",
     random_state: int | None = None,
     ranker: Any = None,
+    model_check: bool | Any = False,
     created_at: datetime | str | None = None,
 ) -> MitigationResult:
     """Audit ``data``, mitigate it on its engine, audit the result, and compare the two.
@@ -122,6 +131,10 @@ def mitigate(
     ranker
         Preferential sampling: a scikit-learn classifier fit on the non-sensitive features to
         rank borderline rows (in-memory data); or set ``spec.score`` to use a score column.
+    model_check
+        ``True`` (a logistic regression) or a scikit-learn classifier: train it on the data
+        before and after the mitigation and score both on the same held-out rows
+        (:func:`audit.models.fixed_model_check`). Needs the rows in memory.
     """
     if method not in METHODS:
         raise ConfigError(
@@ -170,4 +183,19 @@ def mitigate(
 
     after = Auditor(after_spec).audit(out, created_at=created_at)
     comparison = compare(before, after, mitigation=method, mitigated_attributes=chosen)
-    return MitigationResult(method, out, plan, before, after, comparison)
+    check = None
+    if model_check is not False and model_check is not None:
+        from audit.models import fixed_model_check
+
+        frame = nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
+        check = fixed_model_check(
+            frame,
+            spec,
+            method=method,
+            attributes=chosen,
+            favourable=ct.favorable_raw,
+            estimator=None if model_check is True else model_check,
+            random_state=0 if random_state is None else int(random_state),
+            created_at=created_at,
+        )
+    return MitigationResult(method, out, plan, before, after, comparison, check)
