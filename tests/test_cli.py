@@ -127,18 +127,34 @@ def test_demo_writes_json(tmp_path, monkeypatch):
     assert payload["n_rows"] == 32561
     assert [d["name"] for d in payload["dimensions"]][:3] == ["sex", "race", "age"]
     assert "Becker" in result.output
+    mitigation = json.loads((tmp_path / "reports" / "adult-demo-mitigation.json").read_text())
+    assert mitigation["method"] == "reweighing"
+    check = mitigation["model_check"]
+    assert check["test_rows"] + check["train_rows"] == 32561
+    assert 0.7 < check["before"]["accuracy"] < 0.95
+    assert "by construction" in result.output
 
 
 def test_console_script_runs_as_a_process(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "audit.cli", "demo", "--quiet", "--json", str(tmp_path / "d.json")],
+        [
+            sys.executable,
+            "-m",
+            "audit.cli",
+            "demo",
+            "--quiet",
+            "--no-model-check",
+            "--output-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "d.json").exists()
+    assert (tmp_path / "adult-demo.json").exists()
+    assert (tmp_path / "adult-demo-mitigation.json").exists()
     bad = subprocess.run(
         [sys.executable, "-m", "audit.cli", "audit", "nope.csv", "-s", "a", "-l", "y"],
         capture_output=True,

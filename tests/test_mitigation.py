@@ -1,0 +1,583 @@
+"""Mitigations (reweighing, uniform and preferential resampling) checked against published
+figures, AIF360 and hand calculations, on every engine, with their error messages.
+
+Every expected value here is derived independently of biasaudit: from the published Adult
+reweighing table, from AIF360's two ``Reweighing`` implementations, or from counts computed
+with pandas in the test itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import audit
+from audit.comparison import compare
+from audit.datasets import adult_path
+
+LABEL = "income"
+FAV = ">50K"
+SPEC_KW = {"label": LABEL, "favorable": FAV}
+# Columns of Adult without missing values: frames from every engine compare exactly.
+CLEAN = ["age", "fnlwgt", "education_num", "race", "sex", "hours_per_week", "income"]
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def train() -> pd.DataFrame:
+    return pd.read_csv(adult_path("train"))
+
+
+@pytest.fixture(scope="module")
+def test_split() -> pd.DataFrame:
+    return pd.read_csv(adult_path("test"))
+
+
+@pytest.fixture(scope="module")
+def clean(train: pd.DataFrame) -> pd.DataFrame:
+    """Adult without the columns that hold missing values, plus a row id."""
+    df = train[CLEAN].copy()
+    df.insert(0, "row_id", np.arange(len(df), dtype=np.int64))
+    return df
+
+
+@pytest.fixture(scope="module")
+def clean_parquet(clean: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mitigation") / "clean.parquet"
+    pq.write_table(pa.Table.from_pandas(clean, preserve_index=False), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean_csv(clean: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mitigation_csv") / "clean.csv"
+    clean.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def duck() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def aif360_classes():
+    # AIF360 reports missing optional packages on import; pytest runs with filterwarnings=error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pytest.importorskip("aif360")
+        from aif360.algorithms.preprocessing import Reweighing
+        from aif360.datasets import BinaryLabelDataset
+        from aif360.sklearn.preprocessing import Reweighing as SkReweighing
+    return BinaryLabelDataset, Reweighing, SkReweighing
+
+
+@pytest.fixture(scope="module")
+def sex_reweighing(train: pd.DataFrame) -> audit.mitigation.run.MitigationResult:
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    return aud.mitigate(train, method="reweighing")
+
+
+def hand_factors(df: pd.DataFrame, attributes: list[str], weight: str | None = None) -> pd.Series:
+    """Per row, ``W_g W_y / (W W_gy)`` computed with pandas (weights: row counts or ``weight``)."""
+    w = df[weight].astype(float) if weight else pd.Series(1.0, index=df.index)
+    fav = (df[LABEL] == FAV).rename("_fav")
+    group = df[attributes].astype(str).agg("|".join, axis=1).rename("_g")
+    total = w.sum()
+    w_g = w.groupby(group).transform("sum")
+    w_y = w.groupby(fav).transform("sum")
+    w_gy = w.groupby([group, fav]).transform("sum")
+    return w_g * w_y / (total * w_gy)
+
+
+def to_pandas(data: object) -> pd.DataFrame:
+    """Any result (pandas / polars / pyarrow / DuckDB / Parquet path) as a pandas frame."""
+    if isinstance(data, Path):
+        return pd.read_parquet(data)
+    if isinstance(data, pd.DataFrame):
+        return data.reset_index(drop=True)
+    if isinstance(data, pl.DataFrame | pa.Table):
+        return data.to_pandas()
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        return data.df()
+    raise TypeError(type(data))
+
+
+# -- 1. published Adult figures ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sex", "favourable", "published"),
+    [
+        ("Female", True, 2.2000),
+        ("Female", False, 0.8525),
+        ("Male", True, 0.7876),
+        ("Male", False, 1.0935),
+    ],
+)
+def test_published_adult_sex_factors(sex_reweighing, sex, favourable, published):
+    assert sex_reweighing.method == "reweighing"
+    assert sex_reweighing.plan.factor(sex, favourable=favourable) == pytest.approx(
+        published, abs=5e-5
+    )
+
+
+def test_published_adult_weighted_base_rates_after(sex_reweighing, train):
+    after = sex_reweighing.after
+    assert after.spec.sample_weight == "mitigation_weight"
+    dim = after.dimension("sex")
+    for sex in ("Female", "Male"):
+        assert dim.group(sex).base_rate.value == pytest.approx(0.2408, abs=5e-5)
+    # ... which is the overall base rate: 7841 / 32561 = 0.24081
+    assert dim.group("Female").base_rate.value == pytest.approx(7841 / 32561, abs=1e-12)
+    # Reweighing keeps each group's total weight (its row count).
+    counts = train["sex"].value_counts()
+    for sex in ("Female", "Male"):
+        assert dim.group(sex).weight == pytest.approx(counts[sex], rel=1e-12)
+    assert sex_reweighing.plan.n_rows_unchanged == 0
+    assert sex_reweighing.plan.empty_cells == ()
+
+
+# -- 2. AIF360 legacy Reweighing -----------------------------------------------------------
+def _binary_label_dataset(train: pd.DataFrame, binary_label_dataset, *, weighted: bool):
+    numeric = pd.DataFrame(
+        {
+            "age": train["age"].astype(float),
+            "education_num": train["education_num"].astype(float),
+            "sex": (train["sex"] == "Male").astype(float),
+            "label": (train[LABEL] == FAV).astype(float),
+            "fnlwgt": train["fnlwgt"].astype(float),
+        }
+    )
+    return binary_label_dataset(
+        df=numeric,
+        label_names=["label"],
+        protected_attribute_names=["sex"],
+        favorable_label=1.0,
+        unfavorable_label=0.0,
+        instance_weights_name="fnlwgt" if weighted else None,
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "fnlwgt"])
+def test_reweighing_matches_aif360_legacy(train, aif360_classes, sex_reweighing, weighted):
+    binary_label_dataset, reweighing, _ = aif360_classes
+    ds = _binary_label_dataset(train, binary_label_dataset, weighted=weighted)
+    rw = reweighing(unprivileged_groups=[{"sex": 0.0}], privileged_groups=[{"sex": 1.0}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = rw.fit_transform(ds).instance_weights
+    if weighted:
+        aud = audit.Auditor(sensitive_features=["sex"], sample_weight="fnlwgt", **SPEC_KW)
+        result = aud.mitigate(train, method="reweighing")
+    else:
+        result = sex_reweighing
+    ours = result.data["mitigation_weight"].to_numpy()
+    assert len(ours) == len(expected) == len(train)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+    if weighted:
+        # new weight = old weight x cell factor, with the factor from weighted sums
+        factors = hand_factors(train, ["sex"], weight="fnlwgt").to_numpy()
+        np.testing.assert_allclose(ours, train["fnlwgt"].to_numpy() * factors, rtol=1e-12)
+        assert result.after.spec.sample_weight == "mitigation_weight"
+        dim = result.after.dimension("sex")
+        assert dim.group("Female").base_rate.value == pytest.approx(
+            dim.group("Male").base_rate.value, abs=1e-12
+        )
+
+
+# -- 3. aif360.sklearn Reweighing over the sex x race intersection --------------------------------
+def test_intersection_reweighing_matches_aif360_sklearn(train, aif360_classes):
+    _, _, sk_reweighing = aif360_classes
+    # aif360.sklearn reads the protected attributes from the index of X.
+    X = train[["age", "education_num", "sex", "race"]].set_index(["sex", "race"], drop=False)
+    X.index.names = ["sex_attr", "race_attr"]
+    y = pd.Series((train[LABEL] == FAV).astype(int).to_numpy(), index=X.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, expected = sk_reweighing(prot_attr=["sex_attr", "race_attr"]).fit_transform(X, y)
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    result = aud.mitigate(train, method="reweighing", attributes=["sex", "race"])
+    ours = result.data["mitigation_weight"].to_numpy()
+    np.testing.assert_allclose(ours, np.asarray(expected), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours, hand_factors(train, ["sex", "race"]), rtol=1e-12)
+    # Ten sex x race groups, two cells each, all with rows.
+    assert len(result.plan.cells) == 20
+    # Parity holds by construction for the intersection and for each attribute in it.
+    for attrs in (("sex",), ("race",), ("sex", "race")):
+        rates = [g.base_rate.value for g in result.after.dimension(*attrs).groups]
+        assert max(rates) - min(rates) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_reweighing_over_one_attribute_of_two(train):
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    result = aud.mitigate(train, method="reweighing", attributes=["race"])
+    np.testing.assert_allclose(
+        result.data["mitigation_weight"].to_numpy(), hand_factors(train, ["race"]), rtol=1e-12
+    )
+    assert result.plan.attributes == ("race",)
+    assert result.comparison.dimension("race").by_construction
+    assert result.comparison.dimension("sex").by_construction is None
+
+
+# -- 4. engines -------------------------------------------------------------------------------
+ENGINES = ["pandas", "polars", "pyarrow", "duckdb", "csv", "parquet"]
+
+
+def _input(kind: str, clean, clean_csv, clean_parquet, duck):
+    if kind == "pandas":
+        return clean
+    if kind == "polars":
+        return pl.from_pandas(clean)
+    if kind == "pyarrow":
+        return pa.Table.from_pandas(clean, preserve_index=False)
+    if kind == "duckdb":
+        return duck.read_parquet(str(clean_parquet))
+    if kind == "csv":
+        return str(clean_csv)
+    return clean_parquet
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_reweighing_identical_on_every_engine(
+    kind, clean, clean_csv, clean_parquet, duck, tmp_path
+):
+    snapshot = copy.deepcopy(clean)
+    data = _input(kind, clean, clean_csv, clean_parquet, duck)
+    output = tmp_path / "out.parquet" if kind in ("csv", "parquet") else None
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    result = aud.mitigate(data, method="reweighing", output=output)
+    if output is not None:
+        assert result.data == output
+        assert output.is_file()
+    else:
+        assert type(result.data) is type(data) or (
+            kind == "duckdb" and isinstance(result.data, duckdb.DuckDBPyRelation)
+        )
+    out = to_pandas(result.data).sort_values("row_id").reset_index(drop=True)
+    assert len(out) == len(clean)
+    assert list(out.columns) == [*clean.columns, "mitigation_weight"]
+    np.testing.assert_allclose(
+        out["mitigation_weight"].to_numpy(), hand_factors(clean, ["sex", "race"]), rtol=1e-12
+    )
+    pd.testing.assert_frame_equal(clean, snapshot)  # the input is not mutated
+    assert "mitigation_weight" not in clean.columns
+
+
+# -- 5. uniform resampling ----------------------------------------------------------------------
+def _cell_counts(df: pd.DataFrame, attributes: list[str]) -> dict[tuple, int]:
+    fav = df[LABEL] == FAV
+    counts = df.groupby([*(df[a] for a in attributes), fav]).size()
+    return {(tuple(k[:-1]), bool(k[-1])): int(v) for k, v in counts.items()}
+
+
+def _expected(df: pd.DataFrame, attributes: list[str], total: float | None = None) -> dict:
+    """n' P(g) P(y) per cell, by hand (n' = n by default)."""
+    n = len(df)
+    fav = df[LABEL] == FAV
+    p_y = {True: fav.mean(), False: 1 - fav.mean()}
+    p_g = df.groupby(attributes).size() / n
+    total = n if total is None else total
+    out = {}
+    for key, share in p_g.items():
+        key = key if isinstance(key, tuple) else (key,)
+        for y in (True, False):
+            out[(key, y)] = total * share * p_y[y]
+    return out
+
+
+@pytest.fixture(scope="module")
+def uniform_keep(clean):
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    return aud.mitigate(clean, method="uniform", random_state=7)
+
+
+def test_uniform_keep_targets_by_hand(uniform_keep, clean):
+    plan = uniform_keep.plan
+    assert plan.size == "keep"
+    assert plan.random_state == 7
+    expected = _expected(clean, ["sex", "race"])
+    assert len(plan.cells) == len(expected) == 20
+    for cell in plan.cells:
+        want = expected[(cell.key, cell.favourable)]
+        assert abs(cell.target - want) < 1, (cell.name, cell.favourable, cell.target, want)
+        assert cell.target == plan.target(*cell.key, favourable=cell.favourable)
+    assert sum(c.target for c in plan.cells) == len(clean)
+    assert plan.n_rows_before == plan.n_rows_after == len(clean)
+
+
+def test_uniform_data_matches_plan(uniform_keep, clean):
+    out = uniform_keep.data
+    assert isinstance(out, pd.DataFrame)
+    assert len(out) == len(clean)
+    counts = _cell_counts(out, ["sex", "race"])
+    for cell in uniform_keep.plan.cells:
+        assert counts.get((cell.key, cell.favourable), 0) == cell.target
+    # every output row is a copy of an input row
+    rows = clean.set_index("row_id")
+    back = out.set_index("row_id")
+    pd.testing.assert_frame_equal(back, rows.loc[back.index])
+    # group shares are kept; within every group the base rate is (up to rounding) the overall one
+    overall = (clean[LABEL] == FAV).mean()
+    for (sex, race), g in out.groupby(["sex", "race"]):
+        n_g = (clean["sex"].eq(sex) & clean["race"].eq(race)).sum()
+        assert abs(len(g) - n_g) <= 1
+        assert abs((g[LABEL] == FAV).mean() - overall) <= 1 / len(g) + 1e-12
+
+
+@pytest.mark.parametrize("size", ["oversample", "undersample"])
+def test_uniform_size_policies(clean, size):
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    result = aud.mitigate(clean, method="uniform", size=size, random_state=3)
+    plan = result.plan
+    assert plan.size == size
+    before = _cell_counts(clean, ["sex", "race"])
+    # N' by hand: the smallest (oversample) / largest (undersample) total that keeps every cell
+    expected_one = _expected(clean, ["sex", "race"], total=1.0)
+    ratios = [before[k] / expected_one[k] for k in expected_one]
+    total = max(ratios) if size == "oversample" else min(ratios)
+    expected = {k: v * total for k, v in expected_one.items()}
+    for cell in plan.cells:
+        k = (cell.key, cell.favourable)
+        assert cell.n == before[k]
+        assert abs(cell.target - expected[k]) < 1, (cell.name, cell.favourable)
+        if size == "oversample":
+            assert cell.target >= cell.n, (cell.name, cell.favourable, cell.target, cell.n)
+        else:
+            assert cell.target <= cell.n, (cell.name, cell.favourable, cell.target, cell.n)
+    assert plan.n_rows_after == sum(c.target for c in plan.cells) == len(result.data)
+    assert abs(plan.n_rows_after - total) <= 1
+    counts = _cell_counts(result.data, ["sex", "race"])
+    for cell in plan.cells:
+        assert counts.get((cell.key, cell.favourable), 0) == cell.target
+
+
+def test_uniform_seeds(clean, uniform_keep):
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    again = aud.mitigate(clean, method="uniform", random_state=7)
+    pd.testing.assert_frame_equal(
+        again.data.reset_index(drop=True), uniform_keep.data.reset_index(drop=True)
+    )
+    other = aud.mitigate(clean, method="uniform", random_state=8)
+    assert other.plan.cells == uniform_keep.plan.cells  # same targets...
+    assert not np.array_equal(  # ... other rows
+        other.data["row_id"].to_numpy(), uniform_keep.data["row_id"].to_numpy()
+    )
+
+
+@pytest.mark.parametrize("kind", ["polars", "duckdb", "parquet"])
+def test_uniform_identical_on_every_engine(
+    kind, uniform_keep, clean, clean_parquet, duck, tmp_path
+):
+    data = _input(kind, clean, None, clean_parquet, duck)
+    output = tmp_path / "uniform.parquet" if kind == "parquet" else None
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    result = aud.mitigate(data, method="uniform", random_state=7, output=output)
+    assert result.plan.cells == uniform_keep.plan.cells
+    got = to_pandas(result.data).reset_index(drop=True)
+    want = uniform_keep.data.reset_index(drop=True)
+    np.testing.assert_array_equal(got["row_id"].to_numpy(), want["row_id"].to_numpy())
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+# -- 6. preferential sampling -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scored(clean) -> pd.DataFrame:
+    """Adult with a score of our own: a logistic regression on two numeric features."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = clean[["age", "education_num", "hours_per_week"]].to_numpy(dtype=float)
+    y = (clean[LABEL] == FAV).to_numpy()
+    model = LogisticRegression(max_iter=1000).fit(features, y)
+    df = clean.copy()
+    df["p"] = model.predict_proba(features)[:, 1]
+    return df
+
+
+def _check_preferential_balance(out: pd.DataFrame, source: pd.DataFrame):
+    assert len(out) == len(source)
+    overall = (source[LABEL] == FAV).mean()
+    for sex, g in out.groupby("sex"):
+        n_g = int((source["sex"] == sex).sum())
+        assert abs(len(g) - n_g) <= 1
+        assert abs((g[LABEL] == FAV).mean() - overall) <= 1 / n_g, sex
+
+
+def test_preferential_default_ranker(train):
+    df = train[[c for c in train.columns if c != "fnlwgt"]]
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    result = aud.mitigate(df, method="preferential", ranker="default", random_state=1)
+    assert result.method == "preferential"
+    assert isinstance(result.data, pd.DataFrame)
+    assert result.plan.n_rows_after == len(df)
+    _check_preferential_balance(result.data, df)
+    counts = _cell_counts(result.data, ["sex"])
+    for cell in result.plan.cells:
+        assert counts[(cell.key, cell.favourable)] == cell.target
+
+
+def test_preferential_score_column_on_parquet(scored, tmp_path):
+    src = tmp_path / "scored.parquet"
+    scored.to_parquet(src, index=False)
+    out_path = tmp_path / "pref.parquet"
+    aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
+    result = aud.mitigate(src, method="preferential", output=out_path, random_state=1)
+    assert result.data == out_path
+    out = pd.read_parquet(out_path)
+    _check_preferential_balance(out, scored)
+    plan = result.plan
+    # Female favourable cells are oversampled, Male favourable undersampled (Adult: 11% vs 31%)
+    male_fav = int((scored["sex"].eq("Male") & scored[LABEL].eq(FAV)).sum())
+    assert plan.target("Male", favourable=True) < male_fav
+    multiplicity = out["row_id"].value_counts().reindex(scored["row_id"], fill_value=0)
+    multiplicity.index = scored.index
+    fav = scored[LABEL] == FAV
+    for sex in ("Female", "Male"):
+        for favourable in (True, False):
+            mask = (scored["sex"] == sex) & (fav == favourable)
+            cell = scored[mask]
+            m = multiplicity[mask]
+            assert int(m.sum()) == plan.target(sex, favourable=favourable)
+            levels = sorted(m.unique())
+            under = plan.target(sex, favourable=favourable) < len(cell)
+            assert levels == ([0, 1] if under else [k for k in levels if k >= 1])
+            # Borderline rows: favourable with a low score, unfavourable with a high one.
+            # Undersampling removes them (lowest multiplicity); oversampling duplicates them
+            # (highest multiplicity).
+            for low, high in zip(levels, levels[1:]):
+                p_low, p_high = cell["p"][m == low], cell["p"][m == high]
+                if favourable == under:  # more copies <-> higher score
+                    assert p_low.max() <= p_high.min(), (sex, favourable, low, high)
+                else:  # more copies <-> lower score
+                    assert p_low.min() >= p_high.max(), (sex, favourable, low, high)
+            if under and favourable:
+                removed, kept = cell["p"][m == 0], cell["p"][m == 1]
+                assert len(removed) > 0 and removed.max() <= kept.min()
+
+
+def test_preferential_score_same_on_pandas_and_parquet(scored, tmp_path):
+    src = tmp_path / "scored.parquet"
+    scored.to_parquet(src, index=False)
+    aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
+    a = aud.mitigate(scored, method="preferential", random_state=5)
+    b = aud.mitigate(src, method="preferential", random_state=5, output=tmp_path / "o.parquet")
+    np.testing.assert_array_equal(
+        a.data["row_id"].to_numpy(), pd.read_parquet(b.data)["row_id"].to_numpy()
+    )
+
+
+# -- 7. comparison ----------------------------------------------------------------------------
+def test_comparison_of_reweighing(sex_reweighing):
+    change = sex_reweighing.comparison.dimension("sex")
+    sentence = change.by_construction
+    assert isinstance(sentence, str)
+    assert sentence.strip()
+    assert "construction" in sentence
+    # shares are unchanged by reweighing: no representation shift at all
+    assert change.representation_shift.p_value == pytest.approx(1.0, abs=1e-9)
+    for g in change.groups:
+        assert g.share_difference.value == pytest.approx(0.0, abs=1e-12)
+    # base rates: Female 1179/10771 -> 0.2408, Male 6662/21790 -> 0.2408
+    female = next(g for g in change.groups if g.name == "Female")
+    assert female.before.base_rate.value == pytest.approx(1179 / 10771, abs=1e-12)
+    assert female.base_rate_difference.value == pytest.approx(7841 / 32561 - 1179 / 10771, abs=1e-9)
+    assert change.demographic_parity_ratio_after.value == pytest.approx(1.0, abs=1e-12)
+    assert change.demographic_parity_ratio_before.value == pytest.approx(
+        (1179 / 10771) / (6662 / 21790), abs=1e-9
+    )
+    assert sex_reweighing.comparison.notes
+    back = type(sex_reweighing.comparison).from_json(sex_reweighing.comparison.to_json())
+    assert back.dimension("sex").by_construction == sentence
+
+
+def test_compare_two_datasets(train, test_split):
+    aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
+    a, b = aud.audit(train), aud.audit(test_split)
+    comparison = compare(a, b)
+    for d in comparison.dimensions:
+        assert d.by_construction is None
+    change = comparison.dimension("sex")
+    assert change.representation_shift.p_value is not None
+    female = next(g for g in change.groups if g.name == "Female")
+    f_test = (test_split["sex"] == "Female").mean()
+    f_train = (train["sex"] == "Female").mean()
+    assert female.share_difference.value == pytest.approx(f_test - f_train, abs=1e-12)
+    assert not comparison.notes or all("construction" not in n for n in comparison.notes)
+
+
+# -- 8. bad input -----------------------------------------------------------------------------
+def _small(train: pd.DataFrame) -> pd.DataFrame:
+    return train[CLEAN].head(2000).copy()
+
+
+def test_unknown_method(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="reweigh"):
+        aud.mitigate(_small(train), method="massage")
+
+
+@pytest.mark.parametrize("method", ["reweighing", "uniform"])
+def test_constant_label(train, method):
+    df = _small(train)
+    df[LABEL] = "<=50K"
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.DataError, match="constant"):
+        aud.mitigate(df, method=method, random_state=0)
+
+
+def test_empty_cell_for_uniform(train):
+    df = _small(train)
+    df.loc[df["sex"] == "Female", LABEL] = "<=50K"  # no favourable Female row
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.DataError, match="no rows"):
+        aud.mitigate(df, method="uniform", random_state=0)
+    # Reweighing reports the cell instead of failing.
+    result = aud.mitigate(df, method="reweighing")
+    assert result.plan.empty_cells
+    assert math.isnan(result.plan.factor("Female", favourable=True))
+
+
+def test_existing_weight_column(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="age"):
+        aud.mitigate(_small(train), method="reweighing", weight_column="age")
+
+
+def test_output_exists_then_overwrite(train, tmp_path):
+    df = _small(train)
+    out = tmp_path / "exists.parquet"
+    out.write_bytes(b"placeholder")
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="already exists"):
+        aud.mitigate(df, method="reweighing", output=out)
+    assert out.read_bytes() == b"placeholder"
+    result = aud.mitigate(df, method="reweighing", output=out, overwrite=True)
+    assert result.data == out
+    back = pd.read_parquet(out)
+    np.testing.assert_allclose(back["mitigation_weight"].to_numpy(), hand_factors(df, ["sex"]))
+
+
+def test_unwritable_output(train, tmp_path):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    out = tmp_path / "no" / "such" / "folder" / "out.parquet"
+    with pytest.raises(audit.ConfigError, match="folder"):
+        aud.mitigate(_small(train), method="reweighing", output=out)
+    assert not out.parent.exists()
+
+
+def test_file_input_needs_output(clean_parquet):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="output"):
+        aud.mitigate(clean_parquet, method="reweighing")
+    with pytest.raises(audit.ConfigError, match="output"):
+        aud.mitigate(clean_parquet, method="uniform", random_state=0)
