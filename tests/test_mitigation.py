@@ -94,11 +94,11 @@ def hand_factors(df: pd.DataFrame, attributes: list[str], weight: str | None = N
     """Per row, ``W_g W_y / (W W_gy)`` computed with pandas (weights: row counts or ``weight``)."""
     w = df[weight].astype(float) if weight else pd.Series(1.0, index=df.index)
     fav = (df[LABEL] == FAV).rename("_fav")
-    group = df[attributes].astype(str).agg("|".join, axis=1).rename("_g")
+    group = [df[a] for a in attributes]
     total = w.sum()
     w_g = w.groupby(group).transform("sum")
     w_y = w.groupby(fav).transform("sum")
-    w_gy = w.groupby([group, fav]).transform("sum")
+    w_gy = w.groupby([*group, fav]).transform("sum")
     return w_g * w_y / (total * w_gy)
 
 
