@@ -1,0 +1,152 @@
+"""The scikit-learn forms of the mitigations, and the mitigate / compare commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from audit import NotFittedError
+from audit.cli import cli
+from audit.mitigation.sklearn import Resampler, Reweighing
+
+
+@pytest.fixture(scope="module")
+def xy(adult):
+    X = adult[["sex", "race", "age", "education_num", "hours_per_week"]]
+    y = (adult["income"] == ">50K").astype(int)
+    return X, y
+
+
+def test_reweighing_estimator_matches_the_published_adult_weights(xy):
+    X, y = xy
+    rw = Reweighing(sensitive_features=["sex"], favorable=1).fit(X, y)
+    w = rw.compute_sample_weight(X, y)
+    female, fav = (X["sex"] == "Female").to_numpy(), (y == 1).to_numpy()
+    # Published: 2.2000, 0.8525, 0.7876, 1.0935 (Adult training file, sex x label)
+    assert w[female & fav][0] == pytest.approx(2.2000, abs=5e-5)
+    assert w[female & ~fav][0] == pytest.approx(0.8525, abs=5e-5)
+    assert w[~female & fav][0] == pytest.approx(0.7876, abs=5e-5)
+    assert w[~female & ~fav][0] == pytest.approx(1.0935, abs=5e-5)
+    # Weighted base rates equal the overall base rate in both groups.
+    overall = y.mean()
+    for mask in (female, ~female):
+        assert np.average(y[mask], weights=w[mask]) == pytest.approx(overall, abs=1e-12)
+
+
+def test_reweighing_is_clonable_and_needs_fit(xy):
+    X, y = xy
+    rw = Reweighing(sensitive_features=["sex", "race"], favorable=1)
+    copy = clone(rw)
+    assert copy.get_params() == rw.get_params()
+    with pytest.raises(NotFittedError):
+        copy.compute_sample_weight(X, y)
+
+
+def test_reweighing_feeds_sample_weight(xy):
+    X, y = xy
+    w = Reweighing(sensitive_features=["sex"], favorable=1).fit_sample_weight(X, y)
+    features = X[["age", "education_num", "hours_per_week"]]
+    model = LogisticRegression(max_iter=1000).fit(features, y, sample_weight=w)
+    assert model.score(features, y) > 0.7
+
+
+def test_reweighing_respects_existing_weights(xy, adult):
+    X, y = xy
+    base = adult["fnlwgt"].to_numpy(dtype=float)
+    w = Reweighing(sensitive_features=["sex"], favorable=1).fit_sample_weight(X, y, base)
+    female = (X["sex"] == "Female").to_numpy()
+    # P computed with fnlwgt: weighted base rates become the weighted overall base rate.
+    overall = np.average(y, weights=base)
+    for mask in (female, ~female):
+        assert np.average(y[mask], weights=w[mask]) == pytest.approx(overall, abs=1e-12)
+
+
+def test_resampler_in_an_imblearn_pipeline(xy):
+    from imblearn.pipeline import Pipeline
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = xy
+    pipe = Pipeline(
+        [
+            ("resample", Resampler(sensitive_features=["sex"], favorable=1, random_state=0)),
+            (
+                "encode",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(), ["sex", "race"])], remainder="passthrough"
+                ),
+            ),
+            ("model", LogisticRegression(max_iter=2000)),
+        ]
+    )
+    pipe.fit(X, y)
+    assert pipe.score(X, y) > 0.7
+    X_res, y_res = Resampler(sensitive_features=["sex"], favorable=1, random_state=0).fit_resample(
+        X, y
+    )
+    assert len(X_res) == len(X)
+    rates = pd.Series(y_res.to_numpy()).groupby(X_res["sex"].to_numpy()).mean()
+    # Each group's base rate is the overall one, up to rounding of the cell counts.
+    for rate, n_group in zip(rates, X_res["sex"].value_counts().sort_index(), strict=True):
+        assert rate == pytest.approx(y.mean(), abs=1.0 / n_group)
+
+
+def test_cli_mitigate_and_compare(tmp_path, adult):
+    source = tmp_path / "adult.parquet"
+    adult.to_parquet(source)
+    out = tmp_path / "reweighed.parquet"
+    args = ["-s", "sex", "-l", "income", "-f", ">50K"]
+    result = CliRunner().invoke(
+        cli,
+        ["mitigate", str(source), *args, "--output", str(out), "--json", str(tmp_path / "m.json")],
+    )
+    assert result.exit_code == 0, result.output
+    weights = pd.read_parquet(out)["mitigation_weight"]
+    assert len(weights) == 32561
+    assert sorted(weights.round(4).unique()) == [0.7876, 0.8525, 1.0935, 2.2]
+    again = CliRunner().invoke(cli, ["mitigate", str(source), *args, "--output", str(out)])
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr
+    compared = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(source),
+            str(out),
+            *args,
+            "--after-weight",
+            "mitigation_weight",
+            "--json",
+            "-",
+        ],
+    )
+    assert compared.exit_code == 0, compared.output
+    payload = json.loads(compared.stdout)
+    female = payload["dimensions"][0]["groups"][0]
+    assert female["after"]["base_rate"]["value"] == pytest.approx(0.2408, abs=5e-5)
+    resampled = tmp_path / "uniform.parquet"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "mitigate",
+            str(source),
+            *args,
+            "--method",
+            "uniform",
+            "--random-state",
+            "3",
+            "--output",
+            str(resampled),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(resampled)
+    assert len(frame) == 32561
+    rates = (frame["income"] == ">50K").groupby(frame["sex"]).mean()
+    assert rates["Female"] == pytest.approx(rates["Male"], abs=1e-3)
