@@ -71,14 +71,14 @@ def labels(frame: Any, spec: AuditSpec, favourable: tuple[Any, ...]) -> npt.NDAr
 
 def fit_scores(frame: Any, spec: AuditSpec, ranker: Any, favourable: tuple[Any, ...]) -> Any:
     """Fit ``ranker`` (a classifier, or ``"default"``) on labelled rows; P(favourable) per row."""
-    from sklearn.base import clone, is_classifier
+    from sklearn.base import clone
 
     features = feature_columns(list(frame.columns), spec)
     y = labels(frame, spec, favourable)
     known = ~np.isnan(y)
     if isinstance(ranker, str) and ranker == "default":
         model = default_model(frame, features)
-    elif is_classifier(ranker) or hasattr(ranker, "predict_proba"):
+    elif hasattr(ranker, "fit") and hasattr(ranker, "predict_proba"):
         model = clone(ranker)
     else:
         raise ConfigError(

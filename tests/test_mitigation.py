@@ -9,8 +9,10 @@ with pandas in the test itself.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -24,6 +26,7 @@ import pytest
 import audit
 from audit.comparison import compare
 from audit.datasets import adult_path
+from audit.mitigation.run import MitigationResult
 
 LABEL = "income"
 FAV = ">50K"
@@ -66,7 +69,7 @@ def clean_csv(clean: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def duck() -> duckdb.DuckDBPyConnection:
+def duck() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     yield con
     con.close()
@@ -85,7 +88,7 @@ def aif360_classes():
 
 
 @pytest.fixture(scope="module")
-def sex_reweighing(train: pd.DataFrame) -> audit.mitigation.run.MitigationResult:
+def sex_reweighing(train: pd.DataFrame) -> MitigationResult:
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     return aud.mitigate(train, method="reweighing")
 
@@ -108,6 +111,8 @@ def to_pandas(data: object) -> pd.DataFrame:
         return pd.read_parquet(data)
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True)
+    if isinstance(data, pl.LazyFrame):
+        return data.collect().to_pandas()
     if isinstance(data, pl.DataFrame | pa.Table):
         return data.to_pandas()
     if isinstance(data, duckdb.DuckDBPyRelation):
@@ -231,7 +236,7 @@ def test_reweighing_over_one_attribute_of_two(train):
 
 
 # -- 4. engines -------------------------------------------------------------------------------
-ENGINES = ["pandas", "polars", "pyarrow", "duckdb", "csv", "parquet"]
+ENGINES = ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb", "csv", "parquet"]
 
 
 def _input(kind: str, clean, clean_csv, clean_parquet, duck):
@@ -239,6 +244,8 @@ def _input(kind: str, clean, clean_csv, clean_parquet, duck):
         return clean
     if kind == "polars":
         return pl.from_pandas(clean)
+    if kind == "polars-lazy":
+        return pl.from_pandas(clean).lazy()
     if kind == "pyarrow":
         return pa.Table.from_pandas(clean, preserve_index=False)
     if kind == "duckdb":
@@ -261,9 +268,7 @@ def test_reweighing_identical_on_every_engine(
         assert result.data == output
         assert output.is_file()
     else:
-        assert type(result.data) is type(data) or (
-            kind == "duckdb" and isinstance(result.data, duckdb.DuckDBPyRelation)
-        )
+        assert type(result.data) is type(data)  # the same kind of object as the input
     out = to_pandas(result.data).sort_values("row_id").reset_index(drop=True)
     assert len(out) == len(clean)
     assert list(out.columns) == [*clean.columns, "mitigation_weight"]
@@ -289,8 +294,8 @@ def _expected(df: pd.DataFrame, attributes: list[str], total: float | None = Non
     p_g = df.groupby(attributes).size() / n
     total = n if total is None else total
     out = {}
-    for key, share in p_g.items():
-        key = key if isinstance(key, tuple) else (key,)
+    for raw, share in p_g.items():
+        key = raw if isinstance(raw, tuple) else (raw,)
         for y in (True, False):
             out[(key, y)] = total * share * p_y[y]
     return out
@@ -314,6 +319,12 @@ def test_uniform_keep_targets_by_hand(uniform_keep, clean):
         assert cell.target == plan.target(*cell.key, favourable=cell.favourable)
     assert sum(c.target for c in plan.cells) == len(clean)
     assert plan.n_rows_before == plan.n_rows_after == len(clean)
+    # Largest remainder by hand: floors, then +1 to the largest fractional parts.
+    floors = {k: math.floor(v) for k, v in expected.items()}
+    short = len(clean) - sum(floors.values())
+    by_remainder = sorted(expected, key=lambda k: expected[k] - floors[k], reverse=True)
+    hand = {k: floors[k] + (k in by_remainder[:short]) for k in expected}
+    assert {(c.key, c.favourable): c.target for c in plan.cells} == hand
 
 
 def test_uniform_data_matches_plan(uniform_keep, clean):
@@ -375,7 +386,7 @@ def test_uniform_seeds(clean, uniform_keep):
     )
 
 
-@pytest.mark.parametrize("kind", ["polars", "duckdb", "parquet"])
+@pytest.mark.parametrize("kind", ["polars", "polars-lazy", "pyarrow", "duckdb", "parquet"])
 def test_uniform_identical_on_every_engine(
     kind, uniform_keep, clean, clean_parquet, duck, tmp_path
 ):
@@ -454,7 +465,7 @@ def test_preferential_score_column_on_parquet(scored, tmp_path):
             # Borderline rows: favourable with a low score, unfavourable with a high one.
             # Undersampling removes them (lowest multiplicity); oversampling duplicates them
             # (highest multiplicity).
-            for low, high in zip(levels, levels[1:]):
+            for low, high in itertools.pairwise(levels):
                 p_low, p_high = cell["p"][m == low], cell["p"][m == high]
                 if favourable == under:  # more copies <-> higher score
                     assert p_low.max() <= p_high.min(), (sex, favourable, low, high)
@@ -462,7 +473,8 @@ def test_preferential_score_column_on_parquet(scored, tmp_path):
                     assert p_low.min() >= p_high.max(), (sex, favourable, low, high)
             if under and favourable:
                 removed, kept = cell["p"][m == 0], cell["p"][m == 1]
-                assert len(removed) > 0 and removed.max() <= kept.min()
+                assert len(removed) > 0
+                assert removed.max() <= kept.min()
 
 
 def test_preferential_score_same_on_pandas_and_parquet(scored, tmp_path):
@@ -526,13 +538,18 @@ def test_unknown_method(train):
         aud.mitigate(_small(train), method="massage")
 
 
-@pytest.mark.parametrize("method", ["reweighing", "uniform"])
-def test_constant_label(train, method):
+@pytest.mark.parametrize("method", ["reweighing", "uniform", "preferential"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(">50K", "label is constant"), ("<=50K", "None of the favourable values")],
+    ids=["all-favourable", "all-unfavourable"],
+)
+def test_constant_label(train, method, value, message):
     df = _small(train)
-    df[LABEL] = "<=50K"
+    df[LABEL] = value
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    with pytest.raises(audit.DataError, match="constant"):
-        aud.mitigate(df, method=method, random_state=0)
+    with pytest.raises(audit.DataError, match=message):
+        aud.mitigate(df, method=method, random_state=0, ranker="default")
 
 
 def test_empty_cell_for_uniform(train):
@@ -581,3 +598,129 @@ def test_file_input_needs_output(clean_parquet):
         aud.mitigate(clean_parquet, method="reweighing")
     with pytest.raises(audit.ConfigError, match="output"):
         aud.mitigate(clean_parquet, method="uniform", random_state=0)
+
+
+def test_unknown_size_and_attribute(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="size"):
+        aud.mitigate(_small(train), method="uniform", size="double", random_state=0)
+    with pytest.raises(audit.ConfigError, match="race"):
+        aud.mitigate(_small(train), method="reweighing", attributes=["race"])
+    with pytest.raises(audit.ConfigError, match="empty"):
+        aud.mitigate(_small(train), method="reweighing", attributes=[])
+
+
+def test_output_must_be_parquet(train, tmp_path):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="Parquet"):
+        aud.mitigate(_small(train), method="reweighing", output=tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_resampling_refuses_sample_weights(train):
+    aud = audit.Auditor(sensitive_features=["sex"], sample_weight="fnlwgt", **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="sample_weight"):
+        aud.mitigate(_small(train), method="uniform", random_state=0)
+
+
+def test_preferential_needs_a_ranker_or_score(train, duck):
+    df = _small(train)
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="ranker"):
+        aud.mitigate(df, method="preferential", random_state=0)
+    with pytest.raises(audit.ConfigError, match="score column"):
+        aud.mitigate(duck.from_df(df), method="preferential", ranker="default", random_state=0)
+
+
+def test_preferential_ranker_that_is_not_a_classifier(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    # The code's own contract (audit.models.fit_scores): a ConfigError naming the ranker.
+    with pytest.raises(audit.ConfigError, match="ranker"):
+        aud.mitigate(_small(train), method="preferential", ranker=42, random_state=0)
+
+
+def test_preferential_ranker_on_lazy_frame(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    small = _small(train)
+    lazy = pl.from_pandas(small).lazy()
+    # A polars LazyFrame is collected for the ranker (it resamples in memory anyway), and the
+    # rows chosen are those chosen from the same data as pandas.
+    from_lazy = aud.mitigate(lazy, method="preferential", ranker="default", random_state=0)
+    from_pandas = aud.mitigate(small, method="preferential", ranker="default", random_state=0)
+    got = from_lazy.data.collect().to_pandas()
+    pd.testing.assert_frame_equal(got, from_pandas.data.reset_index(drop=True))
+
+
+def test_negative_random_state(train):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    with pytest.raises(audit.ConfigError, match="random_state"):
+        aud.mitigate(_small(train), method="uniform", random_state=-1)
+
+
+def test_random_state_none_is_recorded_and_replays(clean):
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    first = aud.mitigate(clean, method="uniform")
+    seed = first.plan.random_state
+    assert isinstance(seed, int)
+    again = aud.mitigate(clean, method="uniform", random_state=seed)
+    pd.testing.assert_frame_equal(first.data, again.data)
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "duckdb", "parquet"])
+def test_missing_score_is_a_data_error_on_every_engine(kind, clean, duck, tmp_path):
+    df = clean[["row_id", "sex", "age", LABEL]].copy()
+    df["p"] = df["age"] / 100.0
+    df.loc[5, "p"] = np.nan
+    src = tmp_path / "nan_score.parquet"
+    df.to_parquet(src, index=False)
+    data = {
+        "pandas": df,
+        "polars": pl.from_pandas(df),
+        "duckdb": duck.read_parquet(str(src)),
+        "parquet": src,
+    }[kind]
+    output = tmp_path / "out.parquet" if kind == "parquet" else None
+    aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
+
+    def run_and_read() -> pd.DataFrame:
+        result = aud.mitigate(data, method="preferential", random_state=1, output=output)
+        return to_pandas(result.data)  # a lazy relation fails, at the latest, when it is read
+
+    # pandas / polars raise; the same rule must hold on DuckDB (relation or file)
+    with pytest.raises(audit.DataError, match="score"):
+        run_and_read()
+
+
+def test_reweighing_with_missing_labels_by_hand(clean):
+    df = clean.copy()
+    df.loc[::10, LABEL] = np.nan
+    unlabelled = df[LABEL].isna()
+    aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
+    result = aud.mitigate(df, method="reweighing")
+    weights = result.data["mitigation_weight"]
+    # rows without a label keep their weight (1); the factors come from the labelled rows
+    assert (weights[unlabelled] == 1.0).all()
+    assert result.plan.n_rows_unchanged == int(unlabelled.sum()) == 3257
+    labelled = df[~unlabelled]
+    np.testing.assert_allclose(
+        weights[~unlabelled].to_numpy(), hand_factors(labelled, ["sex"]).to_numpy(), rtol=1e-12
+    )
+
+
+def test_reweighing_missing_sensitive_dropped_keeps_weight(train):
+    df = train[["workclass", "age", LABEL]]
+    aud = audit.Auditor(sensitive_features=["workclass"], missing="drop", **SPEC_KW)
+    with pytest.warns(audit.SmallGroupWarning):
+        result = aud.mitigate(df, method="reweighing")
+    weights = result.data["mitigation_weight"]
+    missing = df["workclass"].isna()
+    assert (weights[missing] == 1.0).all()
+    assert result.plan.n_rows_unchanged == int(missing.sum()) == 1836
+    # Never-worked and Without-pay have no favourable row: reported, factor NaN, weight kept 1
+    assert set(result.plan.empty_cells) == {
+        "Never-worked / favourable",
+        "Without-pay / favourable",
+    }
+    kept = df[~missing]
+    factors = hand_factors(kept, ["workclass"])
+    np.testing.assert_allclose(weights[~missing].to_numpy(), factors.to_numpy(), rtol=1e-12)

@@ -142,6 +142,17 @@ def _resample_duckdb(
     if score is not None:
         extra.append(nw.col(score).cast(nw.Float64).alias(_SCORE))
     relation = _native_sql_frame(dataset, dataset.frame.with_columns(*extra))
+    if score is not None:
+        [(missing,)] = relation.query(
+            "relation",
+            "SELECT count(*) FROM relation "
+            "WHERE __biasaudit_cell IS NOT NULL AND __biasaudit_score IS NULL",
+        ).fetchall()
+        if missing:
+            raise DataError(
+                f"The score column '{score}' has {missing} missing values in rows to resample. "
+                "Hint: fill them first."
+            )
     rows = ", ".join(
         f"({int(fid) * 2 + int(c.favourable)}, {c.n}, {c.target}, "
         f"{direction.get(int(fid) * 2 + int(c.favourable), 1.0)})"

@@ -14,7 +14,7 @@ import numpy as np
 
 from audit._serde import to_jsonable
 from audit.comparison import Comparison, compare
-from audit.data import open_data
+from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.mitigation.engine import attach_weights, resample
 from audit.mitigation.resampling import ResamplingPlan, resampling_plan
@@ -72,8 +72,24 @@ class MitigationResult:
         return text
 
 
-def _dims(auditor: Auditor, attributes: Sequence[str] | None) -> tuple[int, ...]:
+def _seed(random_state: object) -> int:
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
+    if (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, int | np.integer)
+        or random_state < 0
+    ):
+        raise ConfigError(
+            f"random_state must be a non-negative integer or None; got {random_state!r}."
+        )
+    return int(random_state)
+
+
+def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int, ...]:
     spec = auditor.spec
+    if isinstance(attributes, str):
+        attributes = [attributes]
     chosen = list(spec.sensitive_features) if attributes is None else list(attributes)
     for a in chosen:
         if a not in spec.sensitive_features:
@@ -86,12 +102,13 @@ def _dims(auditor: Auditor, attributes: Sequence[str] | None) -> tuple[int, ...]
     return tuple(spec.sensitive_features.index(a) for a in chosen)
 
 
-def _ranker_scores(data: Any, auditor: Auditor, ranker: Any, favourable: tuple[Any, ...]) -> Any:
+def _ranker_scores(
+    dataset: Dataset, auditor: Auditor, ranker: Any, favourable: tuple[Any, ...]
+) -> Any:
     """Fit a scikit-learn classifier on the non-sensitive columns and score every row."""
     from audit.models import fit_scores
 
-    frame = nw.from_native(data, eager_only=True).to_pandas()
-    return fit_scores(frame, auditor.spec, ranker, favourable)
+    return fit_scores(dataset.frame.collect().to_pandas(), auditor.spec, ranker, favourable)
 
 
 def mitigate(
@@ -140,6 +157,9 @@ def mitigate(
         raise ConfigError(
             f"Unknown mitigation method {method!r}. Hint: use one of {', '.join(METHODS)}."
         )
+    if size not in ("keep", "oversample", "undersample"):
+        raise ConfigError(f"size must be one of keep, oversample, undersample; got {size!r}.")
+    seed = _seed(random_state)
     spec = auditor.spec
     dims = _dims(auditor, attributes)
     dataset = open_data(data)
@@ -151,11 +171,6 @@ def mitigate(
         out = dataset.emit(frame, output, overwrite=overwrite)
         after_spec = replace(spec, sample_weight=weight_column)
     else:
-        seed = (
-            int(random_state)
-            if random_state is not None
-            else int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
-        )
         plan, flat_ids = resampling_plan(
             ct,
             dims,
@@ -171,7 +186,7 @@ def mitigate(
                     "A ranker needs the rows in memory; for a file or DuckDB relation give a "
                     "score column (spec.score) instead."
                 )
-            scores = _ranker_scores(data, auditor, ranker, ct.favorable_raw)
+            scores = _ranker_scores(dataset, auditor, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
         lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
         if dataset.eager and output is None:
@@ -195,7 +210,7 @@ def mitigate(
             attributes=chosen,
             favourable=ct.favorable_raw,
             estimator=None if model_check is True else model_check,
-            random_state=0 if random_state is None else int(random_state),
+            random_state=seed,
             created_at=created_at,
         )
     return MitigationResult(method, out, plan, before, after, comparison, check)
