@@ -27,7 +27,7 @@ from audit.result import (
     GroupClassification,
     GroupResult,
 )
-from audit.spec import MISSING_LABEL, AuditSpec
+from audit.spec import MISSING_LABEL, AuditSpec, SourceInfo
 
 if TYPE_CHECKING:
     from audit.mitigation.run import MitigationResult
@@ -94,7 +94,8 @@ def _choose_reference(
         rule = "most_favoured_small"
     if not candidates:
         return None, "none", warning
-    best = max(candidates, key=lambda i: (rates[i].value, rates[i].rows, -i))
+    # Rates equal to 12 decimals are ties (float noise must not pick the reference).
+    best = max(candidates, key=lambda i: (round(rates[i].value, 12), rates[i].rows, -i))
     return best, rule, warning
 
 
@@ -312,8 +313,14 @@ class Auditor:
         self, dataset: Dataset, *, created_at: datetime | str | None = None
     ) -> tuple[AuditResult, CrossTab]:
         """Audit an opened dataset; also return the grouped count (mitigations reuse it)."""
+        ct = compute_crosstab(dataset, self.spec)
+        return self.audit_crosstab(ct, dataset.info, created_at=created_at), ct
+
+    def audit_crosstab(
+        self, ct: CrossTab, source: SourceInfo, *, created_at: datetime | str | None = None
+    ) -> AuditResult:
+        """Every metric of an audit from its grouped count (no pass over the data)."""
         spec = self.spec
-        ct = compute_crosstab(dataset, spec)
         z = z_value(spec.confidence_level)
         found_warnings = list(ct.warnings)
         dims = []
@@ -347,7 +354,7 @@ class Auditor:
         result = AuditResult(
             schema_version=SCHEMA_VERSION,
             spec=spec,
-            source=dataset.info,
+            source=source,
             n_rows=ct.n_rows,
             n_rows_audited=int(ct.n.sum()),
             n_dropped_missing=ct.n_dropped,
@@ -365,7 +372,7 @@ class Auditor:
             versions=dict(_versions()),
             created_at=stamp,
         )
-        return result, ct
+        return result
 
     def mitigate(
         self,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import narwhals as nw
@@ -27,7 +27,14 @@ from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
 from audit.spec import MISSING_LABEL, AuditSpec, Scalar
 
-__all__ = ["DEFAULT_MAX_CELLS", "CrossTab", "Marginal", "compute_crosstab"]
+__all__ = [
+    "DEFAULT_MAX_CELLS",
+    "CrossTab",
+    "Marginal",
+    "cell_expr",
+    "compute_crosstab",
+    "reweighed",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -224,6 +231,28 @@ def _matches(value: object, wanted: Scalar) -> bool:
         except ValueError:
             return False
     return value == wanted or _text(value) == str(wanted) or str(value) == str(wanted)
+
+
+def reweighed(
+    ct: CrossTab, dims: Sequence[int], ids: Sequence[int], factors: Sequence[float]
+) -> CrossTab:
+    """The grouped count of the data after reweighing, without a pass over the data.
+
+    Every row of a (group, label) cell is multiplied by the cell's factor f, so the cell's
+    sum of weights becomes f * sum(w) and its sum of squared weights f**2 * sum(w**2); rows
+    without a cell keep their weight. The result is exactly the grouped count of the
+    reweighed data.
+    """
+    sizes = [len(ct.levels[d]) for d in dims]
+    flat = np.zeros(len(ct.n), dtype=np.int64)
+    for d, size in zip(dims, sizes, strict=True):
+        flat = flat * size + ct.codes[:, d]
+    cell = flat * 2 + ct.label.astype(np.int64)
+    lookup = dict(zip((int(i) for i in ids), (float(f) for f in factors), strict=True))
+    factor = np.array(
+        [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, ct.label, strict=True)]
+    )
+    return replace(ct, w=ct.w * factor, w2=ct.w2 * factor * factor, weighted=True)
 
 
 def _favourable_map(

@@ -150,3 +150,44 @@ def test_cli_mitigate_and_compare(tmp_path, adult):
     assert len(frame) == 32561
     rates = (frame["income"] == ">50K").groupby(frame["sex"]).mean()
     assert rates["Female"] == pytest.approx(rates["Male"], abs=1e-3)
+
+
+def _numbers(result):
+    out = result.to_dict()
+    for volatile in ("source", "versions", "created_at"):
+        out.pop(volatile)
+    return out
+
+
+def _close(a, b):
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-12)
+    return a == b
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_derived_after_audit_equals_auditing_the_output(adult, weighted):
+    import audit
+
+    spec = {"sample_weight": "fnlwgt"} if weighted else {}
+    auditor = audit.Auditor(
+        sensitive_features=["sex", "race", "workclass"],
+        label="income",
+        favorable=">50K",
+        min_group_size=1,
+        **spec,
+    )
+    result = auditor.mitigate(
+        adult,
+        method="reweighing",
+        attributes=["sex", "race"],
+        created_at="2026-01-01T00:00:00+00:00",
+    )
+    direct = audit.audit(
+        result.data, spec=result.after.spec, created_at="2026-01-01T00:00:00+00:00"
+    )
+    assert _close(_numbers(result.after), _numbers(direct))

@@ -108,10 +108,13 @@ def range_summary(
     if len(idx) < 2:
         reason = "fewer than two groups of at least min_group_size with a defined rate"
         return Estimate.undefined(rows, reason), Estimate.undefined(rows, reason), None
-    # Ties are broken by the smaller effective n (the wider, conservative interval), so the
-    # result never depends on the groups' names or order.
-    hi_i = max(idx, key=lambda i: (props[i].value, -props[i].n_effective))
-    lo_i = min((i for i in idx if i != hi_i), key=lambda i: (props[i].value, props[i].n_effective))
+    # Ties (equal to 12 decimals) are broken by the smaller effective n (the wider,
+    # conservative interval), so the result never depends on the groups' names or order.
+    hi_i = max(idx, key=lambda i: (round(props[i].value, 12), -round(props[i].n_effective, 9)))
+    lo_i = min(
+        (i for i in idx if i != hi_i),
+        key=lambda i: (round(props[i].value, 12), round(props[i].n_effective, 9)),
+    )
     diff = difference(props[hi_i], props[lo_i], z)
     rat = ratio(props[lo_i], props[hi_i], z)
     diff = Estimate(diff.value, diff.ci_low, diff.ci_high, rows, diff.reason)

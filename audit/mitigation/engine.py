@@ -22,7 +22,7 @@ from audit.mitigation.resampling import (
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec
 
-__all__ = ["attach_weights", "check_new_column", "resample"]
+__all__ = ["attach_weights", "check_new_column", "factor_values", "resample"]
 
 _CELL = "__biasaudit_cell"
 _SCORE = "__biasaudit_score"
@@ -39,33 +39,101 @@ def check_new_column(dataset: Dataset, name: str, setting: str) -> None:
         )
 
 
+def _factor_expr(
+    dataset: Dataset,
+    spec: AuditSpec,
+    ct: CrossTab,
+    dims: Sequence[int],
+    ids: Sequence[int],
+    factors: Sequence[float],
+) -> nw.Expr:
+    cell = cell_expr(dataset, spec, ct, dims)
+    looked_up = cell.replace_strict(list(ids), list(factors), default=1.0, return_dtype=nw.Float64)
+    return nw.when(cell.is_null()).then(nw.lit(1.0, nw.Float64)).otherwise(looked_up)
+
+
+def _duckdb_view(dataset: Dataset) -> Dataset | None:
+    """DuckDB's zero-copy view of an in-memory pandas / pyarrow frame, or None.
+
+    narwhals' pandas backend maps values through Python objects (seconds per 10M rows);
+    DuckDB reads the same Arrow / numpy buffers in place, in the same row order.
+    """
+    if not dataset.eager or dataset.info.engine not in ("pandas", "pyarrow"):
+        return None
+    import duckdb
+
+    native = dataset.frame.collect().to_native()
+    connection = duckdb.connect()
+    try:
+        relation = (
+            connection.from_df(native)
+            if dataset.info.engine == "pandas"
+            else connection.from_arrow(native)
+        )
+    except (duckdb.Error, TypeError, ValueError):
+        return None
+    return Dataset(frame=nw.from_native(relation), info=dataset.info, keepalive=connection)
+
+
+def factor_values(
+    dataset: Dataset,
+    spec: AuditSpec,
+    ct: CrossTab,
+    dims: Sequence[int],
+    ids: Sequence[int],
+    factors: Sequence[float],
+) -> npt.NDArray[np.float64]:
+    """Each row's reweighing factor, as a numpy array in row order (in-memory frames)."""
+    import duckdb
+
+    view = _duckdb_view(dataset)
+    if view is not None:
+        try:
+            table = (
+                view.frame.select(_factor_expr(view, spec, ct, dims, ids, factors).alias("f"))
+                .collect()
+                .to_arrow()
+            )
+            return np.asarray(table.column("f").to_numpy(), dtype=np.float64)
+        except duckdb.Error:
+            pass  # a column DuckDB cannot read: use the frame's own engine
+    expr = _factor_expr(dataset, spec, ct, dims, ids, factors)
+    column = dataset.frame.select(expr.alias("f")).collect()["f"]
+    return np.asarray(column.to_numpy(), dtype=np.float64)
+
+
 def attach_weights(
     dataset: Dataset,
     spec: AuditSpec,
     ct: CrossTab,
     dims: Sequence[int],
     weight_column: str,
-) -> tuple[nw.LazyFrame[Any], ReweighingPlan]:
+) -> tuple[nw.LazyFrame[Any], ReweighingPlan, tuple[list[int], list[float]]]:
     """The data with a new weight column: old weight (or 1) times its cell's factor.
 
     The factors come from :func:`reweighing_plan`; they are attached with one expression per
-    row (``replace_strict`` of the cell id), lazily, on the engine holding the data.
+    row (``replace_strict`` of the cell id), lazily, on the engine holding the data; for an
+    in-memory pandas or pyarrow frame the factors are computed by DuckDB reading the frame in
+    place and added as a column.
     """
     check_new_column(dataset, weight_column, "weight_column")
     plan, flat_ids = reweighing_plan(ct, dims, weight_column)
     ids, factors = plan.mapping(flat_ids)
-    cell = cell_expr(dataset, spec, ct, dims)
-    factor = (
-        nw.when(cell.is_null())
-        .then(nw.lit(1.0, nw.Float64))
-        .otherwise(cell.replace_strict(ids, factors, default=1.0, return_dtype=nw.Float64))
-    )
     base = (
         nw.col(spec.sample_weight).cast(nw.Float64)
         if spec.sample_weight is not None
         else nw.lit(1.0, nw.Float64)
     )
-    return dataset.frame.with_columns((base * factor).alias(weight_column)), plan
+    if dataset.eager:
+        eager = dataset.frame.collect()
+        values = factor_values(dataset, spec, ct, dims, ids, factors)
+        series = nw.new_series(weight_column, values, backend=eager.implementation)
+        frame = eager.with_columns(series).with_columns(
+            (base * nw.col(weight_column)).alias(weight_column)
+        )
+        return frame.lazy(), plan, (ids, factors)
+    factor = _factor_expr(dataset, spec, ct, dims, ids, factors)
+    return dataset.frame.with_columns((base * factor).alias(weight_column)), plan, (ids, factors)
 
 
 def _native_sql_frame(dataset: Dataset, frame: nw.LazyFrame[Any]) -> Any:

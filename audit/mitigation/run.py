@@ -14,12 +14,14 @@ import numpy as np
 
 from audit._serde import to_jsonable
 from audit.comparison import Comparison, compare
+from audit.crosstab import reweighed
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.mitigation.engine import attach_weights, resample
 from audit.mitigation.resampling import ResamplingPlan, resampling_plan
 from audit.mitigation.reweighing import ReweighingPlan
 from audit.result import AuditResult
+from audit.spec import SourceInfo
 
 if TYPE_CHECKING:
     from audit.auditor import Auditor
@@ -167,9 +169,17 @@ def mitigate(
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan
     if method == "reweighing":
-        frame, plan = attach_weights(dataset, spec, ct, dims, weight_column)
+        frame, plan, (ids, factors) = attach_weights(dataset, spec, ct, dims, weight_column)
         out = dataset.emit(frame, output, overwrite=overwrite)
         after_spec = replace(spec, sample_weight=weight_column)
+        # The reweighed data's grouped count follows from the one already made: each cell's
+        # sums scale by its factor (and its square). No second pass over the data.
+        after_source = (
+            SourceInfo(kind="parquet", engine="duckdb", path=str(out))
+            if isinstance(out, Path)
+            else dataset.info
+        )
+        after_ct = reweighed(ct, dims, ids, factors)
     else:
         plan, flat_ids = resampling_plan(
             ct,
@@ -196,7 +206,10 @@ def mitigate(
         after_spec = spec
     from audit.auditor import Auditor
 
-    after = Auditor(after_spec).audit(out, created_at=created_at)
+    if method == "reweighing":
+        after = Auditor(after_spec).audit_crosstab(after_ct, after_source, created_at=created_at)
+    else:
+        after = Auditor(after_spec).audit(out, created_at=created_at)
     comparison = compare(before, after, mitigation=method, mitigated_attributes=chosen)
     check = None
     if model_check is not False and model_check is not None:

@@ -22,10 +22,10 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator
 
-from audit.crosstab import CrossTab, cell_expr, compute_crosstab
+from audit.crosstab import CrossTab, compute_crosstab
 from audit.data import open_data
 from audit.exceptions import ConfigError, NotFittedError
-from audit.mitigation.engine import resample
+from audit.mitigation.engine import factor_values, resample
 from audit.mitigation.resampling import resampling_plan
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec, Scalar
@@ -133,15 +133,8 @@ class Reweighing(BaseEstimator):  # type: ignore[misc]
         _, frame = _with_label(X, y, sample_weight)
         dataset = open_data(frame.to_native())
         dims = tuple(range(len(self.spec_.sensitive_features)))
-        cell = cell_expr(dataset, self.spec_, self.crosstab_, dims)
         ids, factors = self.cells_
-        factor = (
-            nw.when(cell.is_null())
-            .then(nw.lit(1.0, nw.Float64))
-            .otherwise(cell.replace_strict(ids, factors, default=1.0, return_dtype=nw.Float64))
-        )
-        out = dataset.frame.select(factor.alias("w")).collect()["w"].to_numpy()
-        weights: npt.NDArray[np.float64] = np.asarray(out, dtype=np.float64)
+        weights = factor_values(dataset, self.spec_, self.crosstab_, dims, ids, factors)
         if sample_weight is not None:
             weights = weights * np.asarray(sample_weight, dtype=np.float64)
         return weights
