@@ -313,11 +313,28 @@ def _missing(expr: nw.Expr, dtype: Any) -> nw.Expr:
     return (expr.is_null() | expr.is_nan()) if dtype.is_float() else expr.is_null()
 
 
+def lookup(
+    expr: nw.Expr, old: Sequence[Any], new: Sequence[Any], default: Any, dtype: Any
+) -> nw.Expr:
+    """Map values of ``expr`` (``old`` -> ``new``, anything else -> ``default``).
+
+    Small mappings become a CASE chain, which every engine evaluates vectorised (narwhals'
+    ``replace_strict`` is a per-row map lookup on DuckDB and a Python-object mapping on
+    pandas); large ones use ``replace_strict``.
+    """
+    if len(old) > 64:
+        return expr.replace_strict(list(old), list(new), default=default, return_dtype=dtype)
+    out: nw.Expr = nw.lit(default, dtype)
+    for o, n in zip(reversed(list(old)), reversed(list(new)), strict=True):
+        out = nw.when(expr == o).then(nw.lit(n, dtype)).otherwise(out)
+    return out
+
+
 def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[int]) -> nw.Expr:
     """Per row, the cell id ``group * 2 + favourable`` of :meth:`CrossTab.marginal` over
     ``dims``; null where the row has no cell (missing label, dropped or unseen group).
 
-    Built from the crosstab's levels with ``replace_strict`` (no join, so null keys cannot
+    Built from the crosstab's levels with :func:`lookup` (no join, so null keys cannot
     silently fail to match), it runs lazily on every engine.
     """
     schema = dataset.frame.collect_schema()
@@ -327,9 +344,7 @@ def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[in
         attribute = ct.attributes[d]
         key = _sensitive_key(spec, attribute)
         raw = ct.level_values[d]
-        code = key.replace_strict(
-            list(raw), list(range(len(raw))), default=-1, return_dtype=nw.Int64
-        )
+        code = lookup(key, raw, range(len(raw)), -1, nw.Int64)
         key_dtype = nw.Int16() if attribute in spec.bins else schema[attribute]
         if len(ct.levels[d]) > len(raw):  # the explicit missing group exists
             code = (

@@ -138,6 +138,16 @@ def _not_found_message(column: str, role: str, available: list[str]) -> str:
     return f"Column '{column}' ({role}) not found.{hint} Hint: available columns are {shown}{more}."
 
 
+DUCKDB_MEMORY_LIMIT = os.environ.get("BIASAUDIT_DUCKDB_MEMORY_LIMIT", "512MB")
+"""Memory limit of the DuckDB connections biasaudit opens for files (env override)."""
+
+
+def _spill_folder() -> str:
+    folder = Path(tempfile.gettempdir()) / "biasaudit-duckdb"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder).replace("'", "''")
+
+
 def _is_path(data: object) -> bool:
     return isinstance(data, str | os.PathLike)
 
@@ -164,6 +174,10 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
     elif not path.exists():
         raise DataError(f"File '{text}' does not exist. Hint: check the path.")
     connection = duckdb.connect()
+    # Bound DuckDB's memory on the connections biasaudit opens (DuckDB's default is 80% of
+    # RAM): large sorts and writes spill to a temporary folder instead of growing the process.
+    connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    connection.execute(f"SET temp_directory = '{_spill_folder()}'")
     try:
         if lowered.endswith(_PARQUET_SUFFIXES):
             relation = connection.read_parquet(text)

@@ -8,16 +8,16 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from audit.crosstab import CrossTab, cell_expr
+from audit.crosstab import CrossTab, cell_expr, lookup
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
 from audit.mitigation.resampling import (
     ResamplingPlan,
     multiplicities,
     preferential_direction,
-    row_keys,
-    row_keys_sql,
 )
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec
@@ -48,7 +48,7 @@ def _factor_expr(
     factors: Sequence[float],
 ) -> nw.Expr:
     cell = cell_expr(dataset, spec, ct, dims)
-    looked_up = cell.replace_strict(list(ids), list(factors), default=1.0, return_dtype=nw.Float64)
+    looked_up = lookup(cell, ids, factors, 1.0, nw.Float64)
     return nw.when(cell.is_null()).then(nw.lit(1.0, nw.Float64)).otherwise(looked_up)
 
 
@@ -112,7 +112,7 @@ def attach_weights(
     """The data with a new weight column: old weight (or 1) times its cell's factor.
 
     The factors come from :func:`reweighing_plan`; they are attached with one expression per
-    row (``replace_strict`` of the cell id), lazily, on the engine holding the data; for an
+    row (a lookup of the cell id), lazily, on the engine holding the data; for an
     in-memory pandas or pyarrow frame the factors are computed by DuckDB reading the frame in
     place and added as a column.
     """
@@ -136,13 +136,28 @@ def attach_weights(
     return dataset.frame.with_columns((base * factor).alias(weight_column)), plan, (ids, factors)
 
 
-def _native_sql_frame(dataset: Dataset, frame: nw.LazyFrame[Any]) -> Any:
-    import duckdb
-
-    relation = nw.to_native(frame)
-    if not isinstance(relation, duckdb.DuckDBPyRelation):  # pragma: no cover - guarded above
-        raise ConfigError("internal: expected a DuckDB relation")
-    return relation
+def _counts(
+    cells: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float64] | None,
+    plan: ResamplingPlan,
+    flat_ids: Sequence[int],
+    direction: dict[int, float],
+    score: str | None,
+) -> npt.NDArray[np.int32]:
+    """Each row's multiplicity (shared by every engine, so they choose the same rows)."""
+    order_key = None
+    if direction:
+        assert values is not None
+        if np.isnan(values[cells >= 0]).any():
+            column = f" column '{score}'" if score else ""
+            raise DataError(
+                f"The score{column} has missing values in rows to resample. Hint: fill them first."
+            )
+        order_key = values.copy()
+        for cell_id, sign in direction.items():
+            if sign < 0:
+                order_key[cells == cell_id] *= -1.0
+    return multiplicities(cells, order_key, plan, flat_ids)
 
 
 def resample(
@@ -157,103 +172,46 @@ def resample(
 ) -> nw.LazyFrame[Any] | nw.DataFrame[Any]:
     """The resampled data: each row repeated by its multiplicity, in the original row order.
 
-    In-memory frames are resampled with numpy (their rows are in memory already); DuckDB
-    relations and files stream through one DuckDB query, so a file larger than memory becomes
-    a Parquet file without passing through Python. Both rank rows with the same keys
-    (:func:`row_keys` of the row position, or the score), so they choose the same rows.
+    Multiplicities come from a narrow pass (each row's cell id, and score for preferential
+    sampling) ranked in numpy by the same keys on every engine (:func:`row_keys` of the row
+    position, or the score), so every engine chooses the same rows. In-memory frames are
+    then gathered; DuckDB relations and files stream through one DuckDB query
+    (``POSITIONAL JOIN`` with the multiplicities, then ``unnest(range(m))``), so a file
+    larger than memory becomes a Parquet file without its rows passing through Python.
     """
-    cell = cell_expr(dataset, spec, ct, dims)
     if plan.method == "preferential" and score is None and scores is None:
         raise ConfigError(
             "Preferential sampling needs a ranker (a scikit-learn classifier) or a score column "
             "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat'."
         )
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
-    if dataset.info.engine == "duckdb":
-        if scores is not None:
-            raise ConfigError(
-                "A ranker needs the rows in memory; for a file or DuckDB relation give a score "
-                "column (spec.score) instead."
-            )
-        return _resample_duckdb(dataset, cell, plan, flat_ids, score, direction)
-    frame = dataset.frame.with_columns(cell.alias(_CELL))
-    if score is not None:
-        frame = frame.with_columns(nw.col(score).cast(nw.Float64).alias(_SCORE))
-    eager = frame.collect()
-    cells = eager[_CELL].to_numpy().astype(np.float64)
-    positions = np.arange(len(cells), dtype=np.int64)
-    tie = row_keys(positions, plan.random_state)
-    order_key = np.zeros(len(cells))
-    if direction:
-        values = scores if scores is not None else eager[_SCORE].to_numpy().astype(np.float64)
-        if np.isnan(values[~np.isnan(cells)]).any():
-            raise DataError(
-                "The score has missing values in rows to resample. Hint: fill them first."
-            )
-        sign = np.array([direction.get(int(c), 1.0) if not np.isnan(c) else 1.0 for c in cells])
-        order_key = sign * np.nan_to_num(values)
-    counts = multiplicities(cells, order_key, tie, plan, flat_ids)
-    rows = np.repeat(positions, counts)
-    drop = [_CELL] + ([_SCORE] if score is not None else [])
-    return eager.drop(drop)[rows]
-
-
-def _resample_duckdb(
-    dataset: Dataset,
-    cell: nw.Expr,
-    plan: ResamplingPlan,
-    flat_ids: Sequence[int],
-    score: str | None,
-    direction: dict[int, float],
-) -> nw.LazyFrame[Any]:
-    extra = [cell.alias(_CELL)]
-    if score is not None:
-        extra.append(nw.col(score).cast(nw.Float64).alias(_SCORE))
-    relation = _native_sql_frame(dataset, dataset.frame.with_columns(*extra))
-    if score is not None:
-        [(missing,)] = relation.query(
-            "relation",
-            "SELECT count(*) FROM relation "
-            "WHERE __biasaudit_cell IS NOT NULL AND __biasaudit_score IS NULL",
-        ).fetchall()
-        if missing:
-            raise DataError(
-                f"The score column '{score}' has {missing} missing values in rows to resample. "
-                "Hint: fill them first."
-            )
-    rows = ", ".join(
-        f"({int(fid) * 2 + int(c.favourable)}, {c.n}, {c.target}, "
-        f"{direction.get(int(fid) * 2 + int(c.favourable), 1.0)})"
-        for c, fid in zip(plan.cells, flat_ids, strict=True)
+    cell = cell_expr(dataset, spec, ct, dims)
+    narrow = [cell.alias(_CELL)]
+    if score is not None and scores is None:
+        narrow.append(nw.col(score).cast(nw.Float64).alias(_SCORE))
+    table = dataset.frame.select(*narrow).collect().to_arrow()
+    cells = np.asarray(
+        pc.fill_null(table.column(_CELL), -1).cast(pa.int32()).to_numpy(), dtype=np.int32
     )
-    key = row_keys_sql("__ba_rid", plan.random_state)
-    order = "p.sign * r.__biasaudit_score, " if direction else ""
-    internal = "__biasaudit_cell, __ba_rid, __ba_key, __ba_rank, __ba_m, __ba_copy"
-    if score is not None:
-        internal += ", __biasaudit_score"
-    sql = f"""
-        WITH numbered AS (SELECT *, row_number() OVER () - 1 AS __ba_rid FROM relation),
-        plan(cell, n, target, sign) AS (VALUES {rows}),
-        keyed AS (
-            SELECT r.*, {key} AS __ba_key, p.n AS __ba_n, p.target AS __ba_t,
-                   row_number() OVER (
-                       PARTITION BY r.__biasaudit_cell ORDER BY {order}{key}
-                   ) - 1 AS __ba_rank
-            FROM numbered r LEFT JOIN plan p ON r.__biasaudit_cell = p.cell
-        ),
-        counted AS (
-            SELECT * EXCLUDE (__ba_n, __ba_t),
-                   CASE WHEN __ba_n IS NULL THEN 1
-                        ELSE __ba_t // __ba_n + CASE WHEN __ba_rank < __ba_t % __ba_n
-                                                     THEN 1 ELSE 0 END
-                   END AS __ba_m
-            FROM keyed
-        )
-        SELECT * EXCLUDE ({internal})
-        FROM (SELECT *, unnest(range(__ba_m)) AS __ba_copy FROM counted)
-        ORDER BY __ba_rid, __ba_copy
-    """
-    if dataset.keepalive is not None:
-        dataset.keepalive.execute("SET preserve_insertion_order = true")
+    values = scores
+    if values is None and _SCORE in table.column_names:
+        values = np.asarray(table.column(_SCORE).to_numpy(zero_copy_only=False), dtype=np.float64)
+    counts = _counts(cells, values, plan, flat_ids, direction, score)
+    if dataset.info.engine == "duckdb":
+        return _stream_duckdb(dataset, counts)
+    eager = dataset.frame.collect()
+    return eager[np.repeat(np.arange(len(counts)), counts)]
+
+
+def _stream_duckdb(dataset: Dataset, counts: npt.NDArray[np.int32]) -> nw.LazyFrame[Any]:
+    relation = nw.to_native(dataset.frame)
+    multiplicity = pa.table({"__biasaudit_m": pa.array(counts)})  # noqa: F841
+    # DuckDB finds `multiplicity` by name (a replacement scan of this Python variable); both
+    # sides stream in row order, so the file's rows never pass through Python.
+    sql = (
+        "SELECT * EXCLUDE (__biasaudit_m, __biasaudit_copy) FROM ("
+        "SELECT *, unnest(range(__biasaudit_m)) AS __biasaudit_copy "
+        "FROM relation POSITIONAL JOIN multiplicity)"
+    )
     out: nw.LazyFrame[Any] = nw.from_native(relation.query("relation", sql))
     return out

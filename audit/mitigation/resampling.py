@@ -22,7 +22,6 @@ __all__ = [
     "preferential_direction",
     "resampling_plan",
     "row_keys",
-    "row_keys_sql",
 ]
 
 SizePolicy = Literal["keep", "oversample", "undersample"]
@@ -196,47 +195,35 @@ def row_keys(positions: npt.NDArray[np.int64], random_state: int) -> npt.NDArray
     return (x * x % PRIME) * x % PRIME
 
 
-def row_keys_sql(position: str, random_state: int) -> str:
-    """:func:`row_keys` as a DuckDB SQL expression of the BIGINT column ``position``."""
-    a, b, c, d = key_parameters(random_state)
-    p = PRIME
-    x1 = f"(({a}::BIGINT * {position} + {b}) % {p})"
-    x2 = f"((({x1} * {x1}) % {p}) * {x1} % {p})"
-    x3 = f"(({c}::BIGINT * {x2} + {d}) % {p})"
-    return f"((({x3} * {x3}) % {p}) * {x3} % {p})"
-
-
 def multiplicities(
-    cells: npt.NDArray[np.float64],
-    order_key: npt.NDArray[np.float64],
-    tie_key: npt.NDArray[np.int64],
+    cells: npt.NDArray[np.int32],
+    order_key: npt.NDArray[np.float64] | None,
     plan: ResamplingPlan,
     flat_ids: Sequence[int],
-) -> npt.NDArray[np.int64]:
+) -> npt.NDArray[np.int32]:
     """How many times each row appears in the output.
 
-    ``cells`` holds each row's cell id (NaN: no cell, kept once); within a cell, rows are
-    ranked by ``order_key`` then ``tie_key`` (lowest first), and a cell of ``n`` rows with
-    target ``t`` gives every row ``t // n`` copies plus one more to the ``t % n`` first ranked.
+    ``cells`` holds each row's cell id (-1: no cell, kept once). Within a cell of ``n`` rows
+    and target ``t``, every row gets ``t // n`` copies and the ``t % n`` first-ranked rows
+    one more; rows are ranked by ``order_key`` (preferential sampling), then by
+    :func:`row_keys` of their position (unique, so the choice is exact). Works one cell at a
+    time, so memory stays proportional to the largest cell.
     """
-    out = np.ones(len(cells), dtype=np.int64)
-    ids = np.where(np.isnan(cells), -1, cells).astype(np.int64)
-    order = np.lexsort((tie_key, order_key, ids))
-    sorted_ids = ids[order]
-    uniq, first = np.unique(sorted_ids, return_index=True)
-    bounds = dict(
-        zip(
-            uniq.tolist(),
-            zip(first.tolist(), [*first[1:].tolist(), len(ids)], strict=True),
-            strict=True,
-        )
-    )
+    out = np.ones(len(cells), dtype=np.int32)
     for cell, fid in zip(plan.cells, flat_ids, strict=True):
-        start, stop = bounds.get(int(fid) * 2 + int(cell.favourable), (0, 0))
-        if stop - start != cell.n:
+        rows = np.flatnonzero(cells == int(fid) * 2 + int(cell.favourable))
+        if len(rows) != cell.n:
             raise DataError("The data changed between the grouped count and the resampling.")
-        rank = np.arange(stop - start)
-        out[order[start:stop]] = cell.target // cell.n + (rank < cell.target % cell.n)
+        copies, extra = divmod(cell.target, cell.n)
+        out[rows] = copies
+        if extra == 0:
+            continue
+        keys = row_keys(rows.astype(np.int64), plan.random_state)
+        if order_key is None:
+            first = np.argpartition(keys, extra - 1)[:extra]
+        else:
+            first = np.lexsort((keys, order_key[rows]))[:extra]
+        out[rows[first]] += 1
     return out
 
 
