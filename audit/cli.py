@@ -85,7 +85,11 @@ def _spec_options(func: F) -> F:
             multiple=True,
             help="Favourable prediction value, when coded differently from the label.",
         ),
-        click.option("--score", default=None, help="A numeric score column."),
+        click.option(
+            "--score",
+            default=None,
+            help="A numeric score column (ranks rows for preferential sampling).",
+        ),
         click.option("--weight", "-w", default=None, help="A sample-weight column."),
         click.option(
             "--bins",
