@@ -169,6 +169,7 @@ def compare(
     *,
     mitigation: str | None = None,
     mitigated_attributes: Sequence[str] = (),
+    empty_cells: Sequence[str] = (),
 ) -> Comparison:
     """Put two audits side by side: every metric of every group, and what changed.
 
@@ -181,6 +182,9 @@ def compare(
         ``"reweighing"``, ``"uniform"`` or ``"preferential"`` when ``after`` is the result of
         that mitigation over ``mitigated_attributes``: parity that holds by construction is
         then said in so many words rather than shown as an achievement.
+    empty_cells
+        (group, label) cells of the mitigation without rows: parity cannot hold for their
+        groups, and the sentence says so.
 
     Notes
     -----
@@ -217,6 +221,12 @@ def compare(
                 "property of the data, and says nothing about how a model trained on it "
                 "behaves."
             )
+            if empty_cells:
+                sentence += (
+                    f" Except: {len(empty_cells)} (group, label) cell(s) had no rows, so the "
+                    "groups they belong to keep a base rate of 0 or 1 and parity does not "
+                    "hold for them."
+                )
         dims.append(_dimension(d, other, (before.n_effective, after.n_effective), z, sentence))
     if mitigation is not None:
         notes.append(

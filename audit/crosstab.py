@@ -402,7 +402,8 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
             f"The {dataset.info.engine} engine could not compute the grouped count over the "
             f"columns {list(spec.columns)} ({type(exc).__name__}). Hint: check that each column "
             "holds values of one type (e.g. not numbers and text mixed in one column, and no "
-            "lists); the engine's own message is not shown because it may quote row values."
+            "lists), and for a DuckDB relation that its connection has no other result open; "
+            "the engine's own message is not shown because it may quote row values."
         ) from None
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -66,6 +68,8 @@ class Dataset:
             raise ConfigError(
                 f"Output '{target}' must be a Parquet file (.parquet). Hint: --output out.parquet"
             )
+        if target.is_dir():
+            raise ConfigError(f"Output '{target}' is a folder. Hint: give a file path.")
         if target.exists() and not overwrite:
             raise ConfigError(
                 f"Output '{target}' already exists. Hint: pass overwrite=True (CLI: --overwrite) "
@@ -138,14 +142,26 @@ def _not_found_message(column: str, role: str, available: list[str]) -> str:
     return f"Column '{column}' ({role}) not found.{hint} Hint: available columns are {shown}{more}."
 
 
-DUCKDB_MEMORY_LIMIT = os.environ.get("BIASAUDIT_DUCKDB_MEMORY_LIMIT", "512MB")
-"""Memory limit of the DuckDB connections biasaudit opens for files (env override)."""
+DUCKDB_MEMORY_LIMIT = "512MB"
+"""Default memory limit of the DuckDB connections biasaudit opens for files; the
+environment variable ``BIASAUDIT_DUCKDB_MEMORY_LIMIT`` overrides it (e.g. ``2GB``)."""
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
+def _memory_limit() -> str:
+    value = os.environ.get("BIASAUDIT_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
+    if not _MEMORY.match(value):
+        raise ConfigError(
+            f"BIASAUDIT_DUCKDB_MEMORY_LIMIT must be a size such as '512MB' or '2GB'; got {value!r}."
+        )
+    return value.strip()
+
+
+@lru_cache(maxsize=1)
 def _spill_folder() -> str:
-    folder = Path(tempfile.gettempdir()) / "biasaudit-duckdb"
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder).replace("'", "''")
+    """A private spill folder for this process (DuckDB removes its files as it goes)."""
+    return tempfile.mkdtemp(prefix="biasaudit-duckdb-").replace("'", "''")
 
 
 def _is_path(data: object) -> bool:
@@ -176,7 +192,7 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
     connection = duckdb.connect()
     # Bound DuckDB's memory on the connections biasaudit opens (DuckDB's default is 80% of
     # RAM): large sorts and writes spill to a temporary folder instead of growing the process.
-    connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    connection.execute(f"SET memory_limit = '{_memory_limit()}'")
     connection.execute(f"SET temp_directory = '{_spill_folder()}'")
     try:
         if lowered.endswith(_PARQUET_SUFFIXES):

@@ -113,13 +113,28 @@ class ModelCheck:
     after: ModelScores
 
 
+def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any]:
+    """Each row's group name for ``attribute``, as the audit names it (bins included)."""
+    from audit.crosstab import bin_labels
+
+    column = frame[attribute]
+    if attribute in spec.bins:
+        edges = np.asarray(spec.bins[attribute], dtype=np.float64)
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        names = np.array(bin_labels(spec.bins[attribute]), dtype=object)
+        out = names[np.searchsorted(edges, np.nan_to_num(values), side="right")]
+        out[np.isnan(values)] = "(missing)"
+        return np.asarray(out)
+    text = column.astype("string")
+    return np.asarray(text.fillna("(missing)").to_numpy(dtype=object))
+
+
 def _scores(
     model: Any,
     test: Any,
     features: list[str],
     y: npt.NDArray[np.float64],
     spec: AuditSpec,
-    favourable: tuple[Any, ...],
     created_at: Any,
 ) -> ModelScores:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
@@ -131,12 +146,12 @@ def _scores(
     truth = y.astype(int)
     by_group: dict[str, dict[str, float]] = {}
     for attribute in spec.sensitive_features:
-        values = test[attribute].astype("string").fillna("(missing)").to_numpy()
+        groups = _group_labels(test, spec, attribute)
         scores = {}
-        for value in sorted(set(values)):
-            mask = values == value
+        for name in sorted(set(groups)):
+            mask = groups == name
             both = len(set(truth[mask])) == 2
-            scores[str(value)] = (
+            scores[str(name)] = (
                 float(roc_auc_score(truth[mask], proba[mask])) if both else (float("nan"))
             )
         by_group[attribute] = scores
@@ -158,6 +173,33 @@ def _scores(
     )
 
 
+def _fit(model: Any, X: Any, y: Any, weights: Any) -> Any:
+    """Fit, routing ``sample_weight`` to a Pipeline's last step; errors become ConfigError."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    kwargs = {}
+    if weights is not None:
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        if not has_fit_parameter(final, "sample_weight"):
+            raise ConfigError(
+                f"{type(final).__name__}.fit takes no sample_weight, so it cannot learn from "
+                "reweighed (or weighted) data. Hint: pass an estimator that accepts "
+                "sample_weight, or resample instead."
+            )
+        key = (
+            f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else ("sample_weight")
+        )
+        kwargs[key] = weights
+    try:
+        return model.fit(X, y, **kwargs)
+    except (ValueError, TypeError) as exc:  # the message may quote feature values
+        raise ConfigError(
+            f"The model could not be fit on the feature columns ({type(exc).__name__}). "
+            "Hint: pass a scikit-learn Pipeline that encodes text columns and imputes missing "
+            "values, or leave the model out to use the default one."
+        ) from None
+
+
 def fixed_model_check(
     frame: Any,
     spec: AuditSpec,
@@ -166,6 +208,7 @@ def fixed_model_check(
     attributes: tuple[str, ...],
     favourable: tuple[Any, ...],
     estimator: Any = None,
+    ranker: Any = None,
     test_size: float = 0.3,
     random_state: int = 0,
     created_at: Any = None,
@@ -174,7 +217,9 @@ def fixed_model_check(
     same held-out rows.
 
     ``frame`` is the data before mitigation (pandas). It is split once (stratified by label);
-    the mitigation is fit on the training rows only, so nothing of the test rows leaks in.
+    the mitigation (same attributes, bins and missing policy as the audit) is fit on the
+    training rows only, so nothing of the test rows leaks in. The features are every column
+    that has no role in the spec; existing sample weights are used by both models.
     """
     import warnings
 
@@ -183,36 +228,52 @@ def fixed_model_check(
 
     from audit.mitigation.sklearn import Resampler, Reweighing
 
+    if estimator is not None and not (
+        hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")
+    ):
+        raise ConfigError(
+            "model_check must be True or a scikit-learn classifier with predict_proba."
+        )
     y_all = labels(frame, spec, favourable)
     known = frame.loc[~np.isnan(y_all)]
     y_known = y_all[~np.isnan(y_all)]
-    train, test, y_train, y_test = train_test_split(
-        known, y_known, test_size=test_size, random_state=random_state, stratify=y_known
-    )
+    try:
+        train, test, y_train, y_test = train_test_split(
+            known, y_known, test_size=test_size, random_state=random_state, stratify=y_known
+        )
+    except ValueError:
+        raise ConfigError(
+            "Too few labelled rows to hold out a stratified test split for the model check. "
+            "Hint: turn the model check off for this dataset."
+        ) from None
     features = feature_columns(list(frame.columns), spec)
     base = default_model(frame, features) if estimator is None else estimator
+    sensitive = list(attributes)
+    bins = {a: e for a, e in spec.bins.items() if a in sensitive}
+    weights = train[spec.sample_weight].to_numpy(dtype=np.float64) if spec.sample_weight else None
+    y_int = y_train.astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # sklearn's feature-name notes
-        before_model = clone(base).fit(train[features], y_train.astype(int))
-        after_model = clone(base)
-        sensitive = list(attributes)
+        before_model = _fit(clone(base), train[features], y_int, weights)
         if method == "reweighing":
-            weights = Reweighing(sensitive_features=sensitive, favorable=1).fit_sample_weight(
-                train[sensitive], y_train.astype(int)
-            )
-            step = after_model.steps[-1][0] if hasattr(after_model, "steps") else None
-            key = f"{step}__sample_weight" if step else "sample_weight"
-            after_model.fit(train[features], y_train.astype(int), **{key: weights})
+            new_weights = Reweighing(
+                sensitive_features=sensitive, favorable=1, bins=bins, missing=spec.missing
+            ).fit_sample_weight(train[sensitive], y_int, weights)
+            after_model = _fit(clone(base), train[features], y_int, new_weights)
         else:
+            score = spec.score if (ranker is None and spec.score is not None) else None
+            columns = list(dict.fromkeys([*sensitive, *features, *([score] if score else [])]))
             resampler = Resampler(
                 sensitive_features=sensitive,
                 method=method,
                 favorable=1,
-                ranker="default" if method == "preferential" else None,
+                bins=bins,
+                ranker=(ranker or "default") if method == "preferential" and not score else None,
+                score=score,
                 random_state=random_state,
             )
-            x_res, y_res = resampler.fit_resample(train, y_train.astype(int))
-            after_model.fit(x_res[features], np.asarray(y_res))
+            x_res, y_res = resampler.fit_resample(train[columns], y_int)
+            after_model = _fit(clone(base), x_res[features], np.asarray(y_res), None)
     return ModelCheck(
         model=type(base).__name__
         if estimator is not None
@@ -221,6 +282,6 @@ def fixed_model_check(
         train_rows=len(train),
         test_rows=len(test),
         random_state=random_state,
-        before=_scores(before_model, test, features, y_test, spec, favourable, created_at),
-        after=_scores(after_model, test, features, y_test, spec, favourable, created_at),
+        before=_scores(before_model, test, features, y_test, spec, created_at),
+        after=_scores(after_model, test, features, y_test, spec, created_at),
     )

@@ -72,6 +72,8 @@ def _duckdb_view(dataset: Dataset) -> Dataset | None:
         )
     except (duckdb.Error, TypeError, ValueError):
         return None
+    if list(relation.columns) != list(dataset.columns):  # e.g. 'sex' and 'SEX' get renamed
+        return None
     return Dataset(frame=nw.from_native(relation), info=dataset.info, keepalive=connection)
 
 
@@ -174,10 +176,11 @@ def resample(
 
     Multiplicities come from a narrow pass (each row's cell id, and score for preferential
     sampling) ranked in numpy by the same keys on every engine (:func:`row_keys` of the row
-    position, or the score), so every engine chooses the same rows. In-memory frames are
-    then gathered; DuckDB relations and files stream through one DuckDB query
-    (``POSITIONAL JOIN`` with the multiplicities, then ``unnest(range(m))``), so a file
-    larger than memory becomes a Parquet file without its rows passing through Python.
+    position, or the score), so every engine chooses the same rows. Files stream through one
+    DuckDB query (``POSITIONAL JOIN`` with the multiplicities, then ``unnest(range(m))``),
+    so a file larger than memory becomes a Parquet file without its rows passing through
+    Python. Frames, lazy frames and DuckDB relations are read once and gathered in memory,
+    and come back as the same kind of object.
     """
     if plan.method == "preferential" and score is None and scores is None:
         raise ConfigError(
@@ -185,11 +188,19 @@ def resample(
             "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat'."
         )
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
-    cell = cell_expr(dataset, spec, ct, dims)
+    # Multiplicities are computed from one read and applied to a second one, so both must see
+    # the rows in the same order. That holds for the plain file scans on the connections
+    # biasaudit opens; a user's DuckDB relation (any query: joins, ORDER BY on ties, ...) or a
+    # lazy frame may not return its rows in the same order twice, so it is read once.
+    streaming = dataset.is_file
+    source = dataset
+    if not streaming:
+        source = Dataset(frame=dataset.frame.collect().lazy(), info=dataset.info, eager=True)
+    cell = cell_expr(source, spec, ct, dims)
     narrow = [cell.alias(_CELL)]
     if score is not None and scores is None:
         narrow.append(nw.col(score).cast(nw.Float64).alias(_SCORE))
-    table = dataset.frame.select(*narrow).collect().to_arrow()
+    table = source.frame.select(*narrow).collect().to_arrow()
     cells = np.asarray(
         pc.fill_null(table.column(_CELL), -1).cast(pa.int32()).to_numpy(), dtype=np.int32
     )
@@ -197,10 +208,13 @@ def resample(
     if values is None and _SCORE in table.column_names:
         values = np.asarray(table.column(_SCORE).to_numpy(zero_copy_only=False), dtype=np.float64)
     counts = _counts(cells, values, plan, flat_ids, direction, score)
-    if dataset.info.engine == "duckdb":
+    if streaming:
         return _stream_duckdb(dataset, counts)
-    eager = dataset.frame.collect()
-    return eager[np.repeat(np.arange(len(counts)), counts)]
+    eager = source.frame.collect()
+    out = eager[np.repeat(np.arange(len(counts)), counts)]
+    if not dataset.eager and dataset.info.engine == "duckdb":
+        return out.lazy(backend=nw.Implementation.DUCKDB)
+    return out.lazy() if not dataset.eager else out
 
 
 def _stream_duckdb(dataset: Dataset, counts: npt.NDArray[np.int32]) -> nw.LazyFrame[Any]:

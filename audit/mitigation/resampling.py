@@ -206,12 +206,16 @@ def multiplicities(
     ``cells`` holds each row's cell id (-1: no cell, kept once). Within a cell of ``n`` rows
     and target ``t``, every row gets ``t // n`` copies and the ``t % n`` first-ranked rows
     one more; rows are ranked by ``order_key`` (preferential sampling), then by
-    :func:`row_keys` of their position (unique, so the choice is exact). Works one cell at a
-    time, so memory stays proportional to the largest cell.
+    :func:`row_keys` of their position (unique, so the choice is exact). Rows are grouped by
+    cell with one stable argsort, then each cell is ranked on its own.
     """
     out = np.ones(len(cells), dtype=np.int32)
+    by_cell = np.argsort(cells, kind="stable")  # row positions grouped by cell, in order
+    sorted_cells = cells[by_cell]
     for cell, fid in zip(plan.cells, flat_ids, strict=True):
-        rows = np.flatnonzero(cells == int(fid) * 2 + int(cell.favourable))
+        cell_id = int(fid) * 2 + int(cell.favourable)
+        start, stop = np.searchsorted(sorted_cells, [cell_id, cell_id + 1])
+        rows = by_cell[start:stop]
         if len(rows) != cell.n:
             raise DataError("The data changed between the grouped count and the resampling.")
         copies, extra = divmod(cell.target, cell.n)

@@ -198,10 +198,14 @@ def mitigate(
                 )
             scores = _ranker_scores(dataset, auditor, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
-        lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
         if dataset.eager and output is None:
             out = resampled.to_native()
         else:
+            if isinstance(resampled, nw.DataFrame) and resampled.implementation.is_pandas():
+                # The gathered frame repeats the input's index; a file gets no index column.
+                native = resampled.to_native().reset_index(drop=True)
+                resampled = nw.from_native(native, eager_only=True)
+            lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
             out = dataset.emit(lazy, output, overwrite=overwrite)
         after_spec = spec
     from audit.auditor import Auditor
@@ -210,8 +214,15 @@ def mitigate(
         after = Auditor(after_spec).audit_crosstab(after_ct, after_source, created_at=created_at)
     else:
         after = Auditor(after_spec).audit(out, created_at=created_at)
-    comparison = compare(before, after, mitigation=method, mitigated_attributes=chosen)
+    empty = plan.empty_cells if isinstance(plan, ReweighingPlan) else ()
+    comparison = compare(
+        before, after, mitigation=method, mitigated_attributes=chosen, empty_cells=empty
+    )
     check = None
+    if not (isinstance(model_check, bool) or hasattr(model_check, "predict_proba")):
+        raise ConfigError(
+            "model_check must be True, False or a scikit-learn classifier with predict_proba."
+        )
     if model_check is not False and model_check is not None:
         from audit.models import fixed_model_check
 
@@ -223,6 +234,7 @@ def mitigate(
             attributes=chosen,
             favourable=ct.favorable_raw,
             estimator=None if model_check is True else model_check,
+            ranker=ranker,
             random_state=seed,
             created_at=created_at,
         )

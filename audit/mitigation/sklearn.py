@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 
 from audit.crosstab import CrossTab, compute_crosstab
 from audit.data import open_data
-from audit.exceptions import ConfigError, NotFittedError
+from audit.exceptions import AuditError, ConfigError, DataError, NotFittedError
 from audit.mitigation.engine import factor_values, resample
 from audit.mitigation.resampling import resampling_plan
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
@@ -37,7 +37,13 @@ _WEIGHT = "__biasaudit_sample_weight"
 
 
 def _with_label(X: Any, y: Any, sample_weight: Any = None) -> tuple[Any, nw.DataFrame[Any]]:
-    frame = nw.from_native(X, eager_only=True)
+    try:
+        frame = nw.from_native(X, eager_only=True)
+    except TypeError:
+        raise ConfigError(
+            f"X must be a dataframe with named columns (pandas, polars or pyarrow); got "
+            f"{type(X).__name__}. Hint: the sensitive features are found by column name."
+        ) from None
     if _LABEL in frame.columns:
         raise ConfigError(f"X has a column named '{_LABEL}', which is reserved.")
     series = np.asarray(y)
@@ -54,6 +60,7 @@ def _spec(
     sensitive_features: Sequence[str] | str,
     favorable: Scalar | Sequence[Scalar] | None,
     weighted: bool,
+    bins: Any = None,
     **extra: Any,
 ) -> AuditSpec:
     return AuditSpec(
@@ -63,6 +70,7 @@ def _spec(
         label=_LABEL,
         favorable=favorable,  # type: ignore[arg-type]
         sample_weight=_WEIGHT if weighted else None,
+        bins=dict(bins or {}),
         min_group_size=1,
         **extra,
     )
@@ -78,7 +86,10 @@ class Reweighing(BaseEstimator):  # type: ignore[misc]
     favorable
         Favourable value(s) of ``y`` (default: ``True`` / ``1`` for binary labels).
     missing
-        Missing values in a sensitive column: ``"group"`` (their own group) or ``"error"``.
+        Missing values in a sensitive column: ``"group"`` (their own group), ``"drop"`` (such
+        rows keep their weight) or ``"error"``.
+    bins
+        Edges for numeric sensitive columns, as in :class:`~audit.spec.AuditSpec`.
 
     Attributes
     ----------
@@ -100,16 +111,22 @@ class Reweighing(BaseEstimator):  # type: ignore[misc]
         sensitive_features: Sequence[str] | str = (),
         favorable: Any = None,
         missing: str = "group",
+        bins: Any = None,
     ) -> None:
         self.sensitive_features = sensitive_features
         self.favorable = favorable
         self.missing = missing
+        self.bins = bins
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Reweighing:
         """Learn the factor of each (group, label) cell from X's sensitive columns and y."""
         _, frame = _with_label(X, y, sample_weight)
         spec = _spec(
-            self.sensitive_features, self.favorable, sample_weight is not None, missing=self.missing
+            self.sensitive_features,
+            self.favorable,
+            sample_weight is not None,
+            self.bins,
+            missing=self.missing,
         )
         dataset = open_data(frame.to_native())
         ct = compute_crosstab(dataset, spec)
@@ -134,7 +151,16 @@ class Reweighing(BaseEstimator):  # type: ignore[misc]
         dataset = open_data(frame.to_native())
         dims = tuple(range(len(self.spec_.sensitive_features)))
         ids, factors = self.cells_
-        weights = factor_values(dataset, self.spec_, self.crosstab_, dims, ids, factors)
+        try:
+            weights = factor_values(dataset, self.spec_, self.crosstab_, dims, ids, factors)
+        except AuditError:
+            raise
+        except Exception as exc:  # engine errors may quote values
+            raise DataError(
+                f"Could not map the rows of X to the groups seen in fit "
+                f"({type(exc).__name__}). Hint: give the sensitive columns the same types "
+                "as in fit."
+            ) from None
         if sample_weight is not None:
             weights = weights * np.asarray(sample_weight, dtype=np.float64)
         return weights
@@ -162,8 +188,13 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
         ``"default"`` (logistic regression on one-hot / standardised features).
     favorable
         Favourable value(s) of ``y``.
+    score
+        Preferential sampling: a numeric column of ``X`` that ranks rows instead of a ranker.
+    bins
+        Edges for numeric sensitive columns, as in :class:`~audit.spec.AuditSpec`.
     random_state
-        Seed; the same seed gives the same rows.
+        Seed; the same seed gives the same rows. ``None`` draws one (kept in
+        ``random_state_``).
 
     Examples
     --------
@@ -182,6 +213,8 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
         size: str = "keep",
         ranker: Any = None,
         favorable: Any = None,
+        score: str | None = None,
+        bins: Any = None,
         random_state: int | None = None,
     ) -> None:
         self.sensitive_features = sensitive_features
@@ -189,6 +222,8 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
         self.size = size
         self.ranker = ranker
         self.favorable = favorable
+        self.score = score
+        self.bins = bins
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> Resampler:
@@ -200,27 +235,32 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
         import pandas as pd
 
         _, frame = _with_label(X, y)
-        spec = _spec(self.sensitive_features, self.favorable, False)
+        spec = _spec(self.sensitive_features, self.favorable, False, self.bins, score=self.score)
         dataset = open_data(frame.to_native())
         ct = compute_crosstab(dataset, spec)
         dims = tuple(range(len(spec.sensitive_features)))
-        seed = 0 if self.random_state is None else int(self.random_state)
+        from audit.mitigation.run import _seed
+
+        seed = _seed(self.random_state)
+        self.random_state_ = seed
         plan, flat_ids = resampling_plan(
             ct, dims, method=self.method, size=self.size, random_state=seed, weighted=False
         )
         scores = None
-        if self.method == "preferential":
+        if self.method == "preferential" and self.score is None:
             if self.ranker is None:
                 raise ConfigError(
-                    "Preferential sampling needs ranker= (a classifier or 'default')."
+                    "Preferential sampling needs ranker= (a classifier or 'default') or "
+                    "score= (a column of X)."
                 )
             from audit.models import fit_scores
 
             scores = fit_scores(frame.to_pandas(), spec, self.ranker, ct.favorable_raw)
-        out = resample(dataset, spec, ct, dims, plan, flat_ids, None, scores)
+        out = resample(dataset, spec, ct, dims, plan, flat_ids, self.score, scores)
         eager = out.collect() if isinstance(out, nw.LazyFrame) else out
         y_res = eager[_LABEL].to_numpy()
         X_res = eager.drop(_LABEL).to_native()
         if isinstance(y, pd.Series):
-            return X_res, pd.Series(y_res, name=y.name)
+            index = X_res.index if isinstance(X_res, pd.DataFrame) else None
+            return X_res, pd.Series(y_res, name=y.name, index=index)
         return X_res, y_res
