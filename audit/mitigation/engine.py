@@ -185,7 +185,8 @@ def resample(
     if plan.method == "preferential" and score is None and scores is None:
         raise ConfigError(
             "Preferential sampling needs a ranker (a scikit-learn classifier) or a score column "
-            "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat'."
+            "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat' (CLI: "
+            "--score COL; a ranker needs the rows in memory)."
         )
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
     # Multiplicities are computed from one read and applied to a second one, so both must see

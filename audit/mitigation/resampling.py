@@ -206,16 +206,21 @@ def multiplicities(
     ``cells`` holds each row's cell id (-1: no cell, kept once). Within a cell of ``n`` rows
     and target ``t``, every row gets ``t // n`` copies and the ``t % n`` first-ranked rows
     one more; rows are ranked by ``order_key`` (preferential sampling), then by
-    :func:`row_keys` of their position (unique, so the choice is exact). Rows are grouped by
-    cell with one stable argsort, then each cell is ranked on its own.
+    :func:`row_keys` of their position (unique, so the choice is exact). Each cell is ranked
+    on its own.
     """
     out = np.ones(len(cells), dtype=np.int32)
-    by_cell = np.argsort(cells, kind="stable")  # row positions grouped by cell, in order
-    sorted_cells = cells[by_cell]
+    # Few cells: one scan per cell (no extra memory). Many cells: one stable argsort groups
+    # the rows by cell (an int64 per row) instead of scanning the rows once per cell.
+    by_cell = np.argsort(cells, kind="stable") if len(plan.cells) > 64 else None
+    sorted_cells = cells[by_cell] if by_cell is not None else None
     for cell, fid in zip(plan.cells, flat_ids, strict=True):
         cell_id = int(fid) * 2 + int(cell.favourable)
-        start, stop = np.searchsorted(sorted_cells, [cell_id, cell_id + 1])
-        rows = by_cell[start:stop]
+        if by_cell is None or sorted_cells is None:
+            rows = np.flatnonzero(cells == cell_id)
+        else:
+            start, stop = np.searchsorted(sorted_cells, [cell_id, cell_id + 1])
+            rows = by_cell[start:stop]
         if len(rows) != cell.n:
             raise DataError("The data changed between the grouped count and the resampling.")
         copies, extra = divmod(cell.target, cell.n)
