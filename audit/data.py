@@ -80,15 +80,10 @@ class Dataset:
             raise ConfigError(
                 f"Cannot write '{target}': the folder '{folder}' does not exist or is not writable."
             )
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        try:
+        from audit._io import atomic_target
+
+        with atomic_target(target) as tmp:
             frame.sink_parquet(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
         return target
 
     @property

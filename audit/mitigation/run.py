@@ -64,14 +64,10 @@ class MitigationResult:
         }
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        import json
+        """Serialise to JSON text; also write it atomically to ``path`` when given."""
+        from audit._io import dump_json
 
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
-        if path is not None:
-            from audit._io import write_text_atomic
-
-            write_text_atomic(Path(path), text + "\n")
-        return text
+        return dump_json(self.to_dict(), path, indent)
 
 
 def _seed(random_state: object) -> int:
