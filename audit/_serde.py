@@ -7,11 +7,9 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar, Union, cast
+from typing import Any, Union, cast
 
 __all__ = ["from_jsonable", "to_jsonable"]
-
-T = TypeVar("T")
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 import platform
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from audit.crosstab import CrossTab, Marginal, compute_crosstab
 from audit.data import Dataset, open_data
@@ -20,6 +19,7 @@ from audit.metrics.inference import Estimate, TestResult, holm, independence_tes
 from audit.metrics.outcomes import base_rates, disparities_vs_reference, pair_test
 from audit.metrics.rates import Proportion, range_summary
 from audit.metrics.representation import goodness_of_fit, group_shares, representation_ratio
+from audit.mitigation.run import mitigate as _mitigate
 from audit.result import (
     SCHEMA_VERSION,
     AuditResult,
@@ -28,9 +28,6 @@ from audit.result import (
     GroupResult,
 )
 from audit.spec import MISSING_LABEL, AuditSpec, SourceInfo
-
-if TYPE_CHECKING:
-    from audit.mitigation.run import MitigationResult
 
 __all__ = ["Auditor", "audit"]
 
@@ -374,38 +371,8 @@ class Auditor:
         )
         return result
 
-    def mitigate(
-        self,
-        data: object,
-        *,
-        method: str = "reweighing",
-        attributes: Sequence[str] | None = None,
-        output: str | os.PathLike[str] | None = None,
-        overwrite: bool = False,
-        weight_column: str = "mitigation_weight",
-        size: str = "keep",
-        random_state: int | None = None,
-        ranker: object = None,
-        model_check: object = False,
-        created_at: datetime | str | None = None,
-    ) -> MitigationResult:
-        """Mitigate ``data``; it is audited before and after (see ``mitigation.run``)."""
-        from audit.mitigation.run import mitigate
-
-        return mitigate(
-            self,
-            data,
-            method=method,
-            attributes=attributes,
-            output=output,
-            overwrite=overwrite,
-            weight_column=weight_column,
-            size=size,
-            random_state=random_state,
-            ranker=ranker,
-            model_check=model_check,
-            created_at=created_at,
-        )
+    #: Mitigate data under this auditor's spec: see :func:`audit.mitigation.run.mitigate`.
+    mitigate = _mitigate
 
 
 def audit(

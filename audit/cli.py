@@ -170,18 +170,30 @@ def _build_spec(**kw: Any) -> Any:
     )
 
 
-def _emit(result: Any, json_out: str | None, quiet: bool) -> None:
-    from audit._terminal import render
-
+def _emit(result: Any, json_out: str | None, quiet: bool, show: Callable[[Console], None]) -> None:
+    """JSON to stdout (``--json -``), or the terminal view, then the JSON file if asked for."""
     if json_out == "-":
         click.echo(result.to_json())
         return
     if not quiet:
-        render(result, Console(soft_wrap=False))
+        show(Console(soft_wrap=False))
     if json_out:
         result.to_json(Path(json_out))
         if not quiet:
             click.echo(f"\nWrote {json_out}")
+
+
+def _json_option(what: str) -> Callable[[F], F]:
+    return click.option(
+        "--json",
+        "json_out",
+        metavar="OUT",
+        default=None,
+        help=f"Write {what} as JSON to OUT ('-' for standard output).",
+    )
+
+
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -193,14 +205,8 @@ def cli() -> None:
 @cli.command("audit")
 @click.argument("data", type=str)
 @_spec_options
-@click.option(
-    "--json",
-    "json_out",
-    metavar="OUT",
-    default=None,
-    help="Write the result as JSON to OUT ('-' for standard output).",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_json_option("the result")
+@_quiet_option
 def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> None:
     """Audit DATA (a CSV or Parquet file, a glob, or a directory of Parquet files).
 
@@ -208,11 +214,12 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
     Example:
       biasaudit audit adult.csv -s sex -s race -l income -f '>50K' --json out.json
     """
+    from audit._terminal import render
     from audit.auditor import audit
 
     spec = _build_spec(**kw)
     result = audit(data, spec=spec)
-    _emit(result, json_out, quiet)
+    _emit(result, json_out, quiet, lambda console: render(result, console))
 
 
 @cli.command("mitigate")
@@ -265,14 +272,8 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
     show_default=True,
     help="Train a logistic regression before and after; score on held-out rows.",
 )
-@click.option(
-    "--json",
-    "json_out",
-    metavar="OUT",
-    default=None,
-    help="Write the plan, comparison and model check as JSON ('-' for stdout).",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_json_option("the plan, comparison and model check")
+@_quiet_option
 def mitigate_command(
     data: str,
     method: str,
@@ -309,38 +310,29 @@ def mitigate_command(
         model_check=model_check,
         ranker=None,
     )
-    _emit_mitigation(result, json_out, quiet)
+    _emit(result, json_out, quiet, lambda console: _show_mitigation(result, console))
 
 
-def _emit_mitigation(result: Any, json_out: str | None, quiet: bool) -> None:
+def _show_mitigation(result: Any, console: Console) -> None:
     from audit._terminal import render_comparison, render_model_check
 
-    if json_out == "-":
-        click.echo(result.to_json())
-        return
-    if not quiet:
-        console = Console(soft_wrap=False)
-        plan = result.plan
-        if result.method == "reweighing":
-            console.print(
-                f"{result.method} over {' & '.join(plan.attributes)}: {len(plan.cells)} cells, "
-                f"{len(plan.empty_cells)} empty; new weight column '{plan.weight_column}'"
-            )
-        else:
-            console.print(
-                f"{result.method} sampling over {' & '.join(plan.attributes)} "
-                f"(size={plan.size}, random_state={plan.random_state}): "
-                f"{plan.n_rows_before:,} -> {plan.n_rows_after:,} rows"
-            )
-        render_comparison(result.comparison, console)
-        if result.model_check is not None:
-            render_model_check(result.model_check, console)
-        if isinstance(result.data, Path):
-            click.echo(f"\nWrote {result.data}")
-    if json_out:
-        result.to_json(Path(json_out))
-        if not quiet:
-            click.echo(f"Wrote {json_out}")
+    plan = result.plan
+    if result.method == "reweighing":
+        console.print(
+            f"{result.method} over {' & '.join(plan.attributes)}: {len(plan.cells)} cells, "
+            f"{len(plan.empty_cells)} empty; new weight column '{plan.weight_column}'"
+        )
+    else:
+        console.print(
+            f"{result.method} sampling over {' & '.join(plan.attributes)} "
+            f"(size={plan.size}, random_state={plan.random_state}): "
+            f"{plan.n_rows_before:,} -> {plan.n_rows_after:,} rows"
+        )
+    render_comparison(result.comparison, console)
+    if result.model_check is not None:
+        render_model_check(result.model_check, console)
+    if isinstance(result.data, Path):
+        console.print(f"\nWrote {result.data}")
 
 
 @cli.command("compare")
@@ -352,14 +344,8 @@ def _emit_mitigation(result: Any, json_out: str | None, quiet: bool) -> None:
     default=None,
     help="Sample-weight column of AFTER only (e.g. a reweighing column).",
 )
-@click.option(
-    "--json",
-    "json_out",
-    metavar="OUT",
-    default=None,
-    help="Write the comparison as JSON ('-' for standard output).",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_json_option("the comparison")
+@_quiet_option
 def compare_command(
     before: str,
     after: str,
@@ -383,15 +369,8 @@ def compare_command(
     result_before = audit(before, spec=spec)
     after_spec = replace(spec, sample_weight=after_weight) if after_weight else spec
     comparison = compare(result_before, audit(after, spec=after_spec))
-    if json_out == "-":
-        click.echo(comparison.to_json())
-        return
-    if not quiet:
-        render_comparison(comparison, Console(soft_wrap=False), title=f"{before} -> {after}")
-    if json_out:
-        comparison.to_json(Path(json_out))
-        if not quiet:
-            click.echo(f"\nWrote {json_out}")
+    title = f"{before} -> {after}"
+    _emit(comparison, json_out, quiet, lambda c: render_comparison(comparison, c, title=title))
 
 
 @cli.command("demo")
@@ -404,11 +383,12 @@ def compare_command(
     show_default=True,
     help="Train a logistic regression before and after reweighing.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_quiet_option
 def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
     """Audit the bundled UCI Adult training data, then reweigh it and show before/after."""
     import pandas as pd
 
+    from audit._terminal import render
     from audit.auditor import Auditor
     from audit.datasets import adult_path
 
@@ -422,7 +402,7 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
     folder = Path(output_dir)
     audit_json = folder / "adult-demo.json"
     before = auditor.audit(adult_path("train"))
-    _emit(before, str(audit_json), quiet)
+    _emit(before, str(audit_json), quiet, lambda console: render(before, console))
     frame = pd.read_csv(adult_path("train"))
     result = auditor.mitigate(
         frame,
@@ -433,7 +413,12 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
     )
     if not quiet:
         click.echo("\nReweighing over sex & race (Kamiran & Calders 2012):")
-    _emit_mitigation(result, str(folder / "adult-demo-mitigation.json"), quiet)
+    _emit(
+        result,
+        str(folder / "adult-demo-mitigation.json"),
+        quiet,
+        lambda console: _show_mitigation(result, console),
+    )
     if not quiet:
         click.echo(
             "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in audit/datasets/ADULT.md."

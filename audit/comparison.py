@@ -13,7 +13,7 @@ from audit._serde import from_jsonable, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
 from audit.metrics.rates import Proportion, difference
-from audit.result import AuditResult, DimensionResult, GroupResult
+from audit.result import AuditResult, DimensionResult, GroupResult, find_dimension
 
 __all__ = ["Comparison", "DimensionChange", "GroupChange", "compare"]
 
@@ -69,14 +69,7 @@ class Comparison:
     notes: tuple[str, ...]
 
     def dimension(self, *attributes: str) -> DimensionChange:
-        wanted = set(attributes)
-        for d in self.dimensions:
-            if set(d.attributes) == wanted and len(d.attributes) == len(attributes):
-                return d
-        raise ConfigError(
-            f"No dimension {list(attributes)} in this comparison. Hint: compared dimensions "
-            f"are {[d.name for d in self.dimensions]}."
-        )
+        return find_dimension(self.dimensions, attributes, "this comparison")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = to_jsonable(self)

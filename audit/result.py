@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from audit._serde import from_jsonable, to_jsonable
 from audit.exceptions import ConfigError
@@ -26,6 +26,29 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "1.0"
+
+
+D = TypeVar("D", bound="_HasAttributes")
+
+
+class _HasAttributes(Protocol):
+    @property
+    def attributes(self) -> tuple[str, ...]: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def find_dimension(dimensions: Sequence[D], attributes: Sequence[str], where: str) -> D:
+    """The dimension over exactly these attributes (in any order)."""
+    wanted = set(attributes)
+    for d in dimensions:
+        if set(d.attributes) == wanted and len(d.attributes) == len(attributes):
+            return d
+    raise ConfigError(
+        f"No dimension {list(attributes)} in {where}. Hint: its dimensions are "
+        f"{[d.name for d in dimensions]}."
+    )
 
 
 @dataclass(frozen=True)
@@ -136,14 +159,7 @@ class AuditResult:
         --------
         ``result.dimension("sex")``, ``result.dimension("sex", "race")``.
         """
-        wanted = set(attributes)
-        for d in self.dimensions:
-            if set(d.attributes) == wanted and len(d.attributes) == len(attributes):
-                return d
-        raise ConfigError(
-            f"No dimension {list(attributes)} in this result. Hint: audited dimensions are "
-            f"{[d.name for d in self.dimensions]}."
-        )
+        return find_dimension(self.dimensions, attributes, "this result")
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

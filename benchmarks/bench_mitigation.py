@@ -783,10 +783,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
@@ -807,7 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for rows in args.rows:
         path, setup_s = base.ensure_parquet(rows, args.seed, args.data_dir, reuse=args.reuse_data)
         size_mb = path.stat().st_size / 2**20
-        _log(
+        base._log(
             f"[{_fmt_rows(rows)}] data {path} ({size_mb:,.0f} MiB"
             + (f", written in {setup_s:.1f} s)" if setup_s else ", reused)")
         )
@@ -828,16 +824,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 repeats, warmup = args.repeats, "full"
             name = tool + (f"@{limit}" if limit else "")
-            _log(f"[{_fmt_rows(rows)}] {name}: {repeats} timed run(s), warm-up {warmup} ...")
+            base._log(f"[{_fmt_rows(rows)}] {name}: {repeats} timed run(s), warm-up {warmup} ...")
             m = run_child(tool, path, rows, repeats, warmup, args.data_dir, limit)
             results.append(m)
             if m.times:
-                _log(
+                base._log(
                     f"[{_fmt_rows(rows)}] {name}: median {m.median:.3f} s, min {m.best:.3f} s, "
                     f"peak RSS {m.peak_rss_mb:,.0f} MiB"
                 )
             else:
-                _log(f"[{_fmt_rows(rows)}] {name}: {m.error}")
+                base._log(f"[{_fmt_rows(rows)}] {name}: {m.error}")
     info["other busy processes (>= 20% CPU over 1 s)"] = (
         f"start: {busy_before}; end: {base.busy_processes()}"
     )
@@ -847,7 +843,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"; WARNING: audit/ changed during the run (sha1 {digest_after} at the end), so "
             "the rows may mix code versions"
         )
-        _log("WARNING: the files under audit/ changed during the run")
+        base._log("WARNING: the files under audit/ changed during the run")
     info.pop("fairlearn", None)
     text = render(
         results,
@@ -863,7 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audit._io import write_text_atomic
 
         write_text_atomic(args.out, text)
-        _log(f"written to {args.out}")
+        base._log(f"written to {args.out}")
     return 0 if all(m.error is None for m in results) else 1
 
 

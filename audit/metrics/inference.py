@@ -11,9 +11,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "Estimate",
@@ -80,7 +80,7 @@ class TestResult:
 @lru_cache(maxsize=16)
 def z_value(confidence_level: float) -> float:
     """The two-sided standard normal quantile, 1.959964 for 0.95."""
-    return float(stats.norm.ppf(0.5 + confidence_level / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence_level / 2.0)
 
 
 def wilson_interval(x: float, n: float, z: float) -> tuple[float, float]:
@@ -174,6 +174,8 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
         return TestResult.undefined(total, "every row has the same outcome")
     expected = np.outer(array.sum(axis=1), array.sum(axis=0)) / array.sum()
     if array.shape == (2, 2) and expected.min() < 5:
+        from scipy import stats  # imported when a test runs, not with the package
+
         rounded = np.rint(array).astype(np.int64)
         result = stats.fisher_exact(rounded)
         odds = float(result.statistic)
@@ -188,6 +190,8 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
         statistic = n * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
         p_value = math.erfc(math.sqrt(statistic / 2.0))  # chi-square survival, 1 dof
         return TestResult("chi_square", statistic, 1, p_value, p_value, total)
+    from scipy import stats
+
     chi2 = stats.chi2_contingency(array, correction=False)
     p_value = float(chi2.pvalue)
     method = "chi_square" if expected.min() >= 5 else "chi_square (expected counts < 5)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -21,10 +20,10 @@ __all__ = [
     "multiplicities",
     "preferential_direction",
     "resampling_plan",
+    "resolve_seed",
     "row_keys",
 ]
 
-SizePolicy = Literal["keep", "oversample", "undersample"]
 SIZES: tuple[str, ...] = ("keep", "oversample", "undersample")
 METHODS: tuple[str, ...] = ("uniform", "preferential")
 
@@ -42,10 +41,6 @@ class CellPlan:
     n: int
     expected_share: float
     target: int
-
-    @property
-    def change(self) -> str:
-        return "keep" if self.target == self.n else ("over" if self.target > self.n else "under")
 
 
 @dataclass(frozen=True)
@@ -169,6 +164,21 @@ def resampling_plan(
         n_rows_unchanged=ct.n_rows - labelled,
     )
     return plan, flat_ids
+
+
+def resolve_seed(random_state: object) -> int:
+    """A non-negative int seed; ``None`` draws one (to be recorded so it can be replayed)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
+    if (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, int | np.integer)
+        or random_state < 0
+    ):
+        raise ConfigError(
+            f"random_state must be a non-negative integer or None; got {random_state!r}."
+        )
+    return int(random_state)
 
 
 def key_parameters(random_state: int) -> tuple[int, int, int, int]:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
-import numpy as np
 
 from audit._serde import to_jsonable
 from audit.comparison import Comparison, compare
@@ -18,7 +17,7 @@ from audit.crosstab import reweighed
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.mitigation.engine import attach_weights, resample
-from audit.mitigation.resampling import ResamplingPlan, resampling_plan
+from audit.mitigation.resampling import SIZES, ResamplingPlan, resampling_plan, resolve_seed
 from audit.mitigation.reweighing import ReweighingPlan
 from audit.result import AuditResult
 from audit.spec import SourceInfo
@@ -68,20 +67,6 @@ class MitigationResult:
         from audit._io import dump_json
 
         return dump_json(self.to_dict(), path, indent)
-
-
-def _seed(random_state: object) -> int:
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
-    if (
-        isinstance(random_state, bool)
-        or not isinstance(random_state, int | np.integer)
-        or random_state < 0
-    ):
-        raise ConfigError(
-            f"random_state must be a non-negative integer or None; got {random_state!r}."
-        )
-    return int(random_state)
 
 
 def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int, ...]:
@@ -155,9 +140,9 @@ def mitigate(
         raise ConfigError(
             f"Unknown mitigation method {method!r}. Hint: use one of {', '.join(METHODS)}."
         )
-    if size not in ("keep", "oversample", "undersample"):
-        raise ConfigError(f"size must be one of keep, oversample, undersample; got {size!r}.")
-    seed = _seed(random_state)
+    if size not in SIZES:
+        raise ConfigError(f"size must be one of {', '.join(SIZES)}; got {size!r}.")
+    seed = resolve_seed(random_state)
     spec = auditor.spec
     dims = _dims(auditor, attributes)
     dataset = open_data(data)

@@ -26,7 +26,7 @@ from audit.crosstab import CrossTab, compute_crosstab
 from audit.data import open_data
 from audit.exceptions import AuditError, ConfigError, DataError, NotFittedError
 from audit.mitigation.engine import factor_values, resample
-from audit.mitigation.resampling import resampling_plan
+from audit.mitigation.resampling import resampling_plan, resolve_seed
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec, Scalar
 
@@ -239,9 +239,7 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
         dataset = open_data(frame.to_native())
         ct = compute_crosstab(dataset, spec)
         dims = tuple(range(len(spec.sensitive_features)))
-        from audit.mitigation.run import _seed
-
-        seed = _seed(self.random_state)
+        seed = resolve_seed(self.random_state)
         self.random_state_ = seed
         plan, flat_ids = resampling_plan(
             ct, dims, method=self.method, size=self.size, random_state=seed, weighted=False
