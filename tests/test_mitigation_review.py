@@ -185,3 +185,40 @@ def test_many_cells_hit_their_targets_exactly():
     for cell in result.plan.cells:
         expected = n * p_g[cell.key] * p_y[int(cell.favourable)]
         assert abs(cell.target - expected) < 1
+
+
+class _RecordingRanker:
+    """A classifier that records the columns it is fit on (and scores every row 0.5)."""
+
+    seen: list[list[str]] = []  # noqa: RUF012 - shared across clones on purpose
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {}
+
+    def set_params(self, **params) -> _RecordingRanker:
+        return self
+
+    def fit(self, X, y):
+        _RecordingRanker.seen.append(list(X.columns))
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+def test_model_check_ranker_never_sees_the_label(adult):
+    _RecordingRanker.seen.clear()
+    aud = audit.Auditor(sensitive_features=["sex"], label="income", favorable=">50K")
+    aud.mitigate(
+        adult.sample(4000, random_state=1),
+        method="preferential",
+        ranker=_RecordingRanker(),
+        model_check=True,
+        random_state=0,
+    )
+    # Once for the mitigation itself, once inside the model check (training rows only).
+    assert len(_RecordingRanker.seen) == 2
+    for columns in _RecordingRanker.seen:
+        assert "income" not in columns
+        assert "age" in columns
