@@ -1,0 +1,344 @@
+"""Thresholds judged against an audit: one evaluator for the report, the CLI and the plugin.
+
+A :class:`Policy` is read from the ``[tool.biasaudit.thresholds]`` shape (a mapping, as
+``tomllib`` returns it); :func:`evaluate` turns a policy and an :class:`AuditResult` into a
+:class:`PolicyOutcome`, a list of checks that are each "threshold met", "threshold not met" or
+"not assessable" (with the reason). Pure: no I/O, no dataframes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from audit.exceptions import ConfigError
+from audit.metrics.inference import Estimate
+from audit.result import AuditResult, DimensionResult
+from audit.spec import MISSING_LABEL
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "CheckResult",
+    "Policy",
+    "PolicyOutcome",
+    "Rule",
+    "evaluate",
+]
+
+Severity = Literal["error", "warn"]
+Judge = Literal["estimate", "interval"]
+Status = Literal["met", "not met", "not assessable"]
+
+# metric -> the bounds it takes. Group metrics are judged per group (against the reference
+# group, or as a share); summary metrics once per attribute.
+GROUP_METRICS: Mapping[str, tuple[str, ...]] = {
+    "disparate_impact_ratio": ("min", "max"),
+    "statistical_parity_difference": ("max_abs",),
+    "representation": ("min_share", "min_ratio"),
+}
+SUMMARY_METRICS: Mapping[str, tuple[str, ...]] = {
+    "demographic_parity_difference": ("max",),
+    "demographic_parity_ratio": ("min",),
+    "equalized_odds_difference": ("max",),
+    "equal_opportunity_difference": ("max",),
+}
+METRICS = {**GROUP_METRICS, **SUMMARY_METRICS}
+_SETTINGS = ("severity", "judge")
+_TOP = (*METRICS, "min_group_size", "intersections", "by_attribute", *_SETTINGS)
+_BOUND_WORDS = {
+    "min": "at least",
+    "max": "at most",
+    "max_abs": "at most ± (absolute value)",
+    "min_share": "a share of at least",
+    "min_ratio": "a share / expected share of at least",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One bound on one metric: ``disparate_impact_ratio.min = 0.8``."""
+
+    metric: str
+    bound: str
+    threshold: float
+    severity: Severity = "error"
+    judge: Judge = "estimate"
+
+    @property
+    def key(self) -> str:
+        return f"{self.metric}.{self.bound}"
+
+    def describe(self) -> str:
+        """``"disparate_impact_ratio at least 0.8"``."""
+        return f"{self.metric} {_BOUND_WORDS[self.bound]} {self.threshold:g}"
+
+    def holds(self, estimate: Estimate) -> bool | None:
+        """Whether the estimate meets the bound (``None``: not assessable).
+
+        Judging the ``"interval"`` gives the benefit of the doubt: the rule is not met only
+        when the whole confidence interval lies outside the threshold.
+        """
+        if not estimate.defined:
+            return None
+        lo, hi = estimate.value, estimate.value
+        if self.judge == "interval":
+            if math.isnan(estimate.ci_low) or math.isnan(estimate.ci_high):
+                return None
+            lo, hi = estimate.ci_low, estimate.ci_high
+        t = self.threshold
+        if self.bound in ("min", "min_share", "min_ratio"):
+            return hi >= t
+        if self.bound == "max":
+            return lo <= t
+        # max_abs: some point of [lo, hi] lies within [-t, t]
+        return lo <= t and hi >= -t
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds, per-attribute overrides and the group size below which nothing is judged.
+
+    Build one with :meth:`from_mapping` from the ``[tool.biasaudit.thresholds]`` table.
+    ``source`` says where the thresholds came from; it is printed with every verdict.
+
+    Examples
+    --------
+    >>> p = Policy.from_mapping({"disparate_impact_ratio": {"min": 0.8}}, source="example")
+    >>> [r.describe() for r in p.rules]
+    ['disparate_impact_ratio at least 0.8']
+    """
+
+    rules: tuple[Rule, ...]
+    by_attribute: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    min_group_size: int | None = None
+    intersections: bool = False
+    source: str = "given in code"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_attribute", MappingProxyType(dict(self.by_attribute)))
+
+    def rules_for(self, attribute: str) -> tuple[Rule, ...]:
+        """The rules for one attribute: its overrides replace the same metric's defaults."""
+        own = self.by_attribute.get(attribute, ())
+        replaced = {r.metric for r in own}
+        return tuple(r for r in self.rules if r.metric not in replaced) + own
+
+    def band(self, attribute: str | None = None) -> tuple[float, float] | None:
+        """The accepted range of the disparate impact ratio (for charts): ``[min, max]``, where
+        a missing ``max`` mirrors ``min`` on the log scale (0.8 -> 0.8 to 1.25)."""
+        rules = self.rules_for(attribute) if attribute else self.rules
+        di = {r.bound: r.threshold for r in rules if r.metric == "disparate_impact_ratio"}
+        if not di:
+            return None
+        low = di.get("min", 1 / di["max"] if di.get("max", 0) > 0 else 0.0)
+        high = di.get("max", 1 / low if low > 0 else math.inf)
+        return (low, high)
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any], *, source: str) -> Policy:
+        """Read the thresholds table; unknown keys and wrong types raise ``ConfigError``
+        naming ``source``, the key and the closest valid key."""
+        _check_keys(table, _TOP, source, "thresholds")
+        defaults = _settings(table, source, "thresholds")
+        rules = _rules(table, defaults, source, "thresholds")
+        by_attribute: dict[str, tuple[Rule, ...]] = {}
+        overrides = table.get("by_attribute", {})
+        if not isinstance(overrides, Mapping):
+            raise ConfigError(f"{source}: 'thresholds.by_attribute' must be a table.")
+        for attribute, sub in overrides.items():
+            where = f"thresholds.by_attribute.{attribute}"
+            if not isinstance(sub, Mapping):
+                raise ConfigError(f"{source}: '{where}' must be a table of thresholds.")
+            _check_keys(sub, (*METRICS, *_SETTINGS), source, where)
+            by_attribute[str(attribute)] = _rules(
+                sub, _settings(sub, source, where, defaults), source, where
+            )
+        size = table.get("min_group_size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ConfigError(
+                f"{source}: 'thresholds.min_group_size' must be a positive integer; got {size!r}."
+            )
+        inter = table.get("intersections", False)
+        if not isinstance(inter, bool):
+            raise ConfigError(f"{source}: 'thresholds.intersections' must be true or false.")
+        return cls(rules, by_attribute, size, inter, source)
+
+
+def _closest(key: str, valid: Iterable[str]) -> str:
+    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def _check_keys(table: Mapping[str, Any], valid: Iterable[str], source: str, where: str) -> None:
+    valid = tuple(valid)
+    for key in table:
+        if key not in valid:
+            raise ConfigError(
+                f"{source}: unknown key '{where}.{key}'.{_closest(str(key), valid)} Hint: valid "
+                f"keys are {', '.join(valid)}."
+            )
+
+
+def _settings(
+    table: Mapping[str, Any],
+    source: str,
+    where: str,
+    inherited: tuple[Severity, Judge] = ("error", "estimate"),
+) -> tuple[Severity, Judge]:
+    severity = table.get("severity", inherited[0])
+    judge = table.get("judge", inherited[1])
+    if severity not in ("error", "warn"):
+        raise ConfigError(f"{source}: '{where}.severity' must be 'error' or 'warn'.")
+    if judge not in ("estimate", "interval"):
+        raise ConfigError(f"{source}: '{where}.judge' must be 'estimate' or 'interval'.")
+    return severity, judge
+
+
+def _rules(
+    table: Mapping[str, Any], defaults: tuple[Severity, Judge], source: str, where: str
+) -> tuple[Rule, ...]:
+    out = []
+    for metric, valid in METRICS.items():
+        if metric not in table:
+            continue
+        bounds = table[metric]
+        if not isinstance(bounds, Mapping):
+            raise ConfigError(
+                f"{source}: '{where}.{metric}' must be a table such as {metric}.{valid[0]} = ..."
+            )
+        _check_keys(bounds, (*valid, *_SETTINGS), source, f"{where}.{metric}")
+        severity, judge = _settings(bounds, source, f"{where}.{metric}", defaults)
+        for bound in valid:
+            if bound not in bounds:
+                continue
+            value = bounds[bound]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(
+                    f"{source}: '{where}.{metric}.{bound}' must be a number; got "
+                    f"{type(value).__name__}."
+                )
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{source}: '{where}.{metric}.{bound}' must be finite and >= 0.")
+            out.append(Rule(metric, bound, float(value), severity, judge))
+    return tuple(out)
+
+
+#: Used when no policy is given: the four-fifths rule of the US Uniform Guidelines on
+#: Employee Selection Procedures, applied to the favourable-label rate, reported as a warning.
+DEFAULT_POLICY = Policy(
+    rules=(Rule("disparate_impact_ratio", "min", 0.8, "warn", "estimate"),),
+    source="default: the four-fifths rule (US Uniform Guidelines, 29 CFR 1607.4(D)); "
+    "no policy was given",
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule judged on one group (or one attribute for summary metrics)."""
+
+    rule: Rule
+    attribute: str
+    group: str | None
+    estimate: Estimate
+    status: Status
+    reason: str | None = None
+
+    @property
+    def id(self) -> str:
+        where = self.attribute if self.group is None else f"{self.attribute}={self.group}"
+        return f"{self.rule.key}[{where}]"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "not met"
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    """Every check of a policy on one audit. ``passed`` is False when a check of severity
+    ``error`` is not met; unmet ``warn`` checks are reported but do not fail."""
+
+    source: str
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.failed and c.rule.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.failed and c.rule.severity == "warn")
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+
+def _judge(rule: Rule, attribute: str, group: str | None, estimate: Estimate) -> CheckResult:
+    verdict = rule.holds(estimate)
+    if verdict is None:
+        reason = estimate.reason or "no confidence interval"
+        return CheckResult(rule, attribute, group, estimate, "not assessable", reason)
+    return CheckResult(rule, attribute, group, estimate, "met" if verdict else "not met")
+
+
+def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int) -> list[Any]:
+    out: list[CheckResult] = []
+    for rule in rules:
+        if rule.metric in SUMMARY_METRICS:
+            source: Any = d if rule.metric.startswith("demographic_parity") else d.classification
+            if source is None:
+                est = Estimate.undefined(0, "no prediction column in the audited data")
+            else:
+                est = getattr(source, rule.metric)
+            out.append(_judge(rule, d.name, None, est))
+            continue
+        for g in d.groups:
+            if MISSING_LABEL in g.key or g.n == 0:
+                continue  # the missing-value group is not a population group
+            if rule.metric == "representation":
+                chosen = g.share if rule.bound == "min_share" else g.representation_ratio
+                if chosen is None:
+                    chosen = Estimate.undefined(g.n, "no reference population for this attribute")
+                out.append(_judge(rule, d.name, g.name, chosen))
+                continue
+            if g.is_reference or g.n_labeled < min_size:
+                continue
+            out.append(_judge(rule, d.name, g.name, getattr(g, rule.metric)))
+    return out
+
+
+def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutcome:
+    """Judge every rule of ``policy`` on ``result``.
+
+    Disparities are judged for every group with at least ``min_group_size`` labelled rows
+    (the policy's, else the audit's) other than the reference group and the missing-value
+    group; representation for every group with rows; summary metrics once per attribute.
+    Intersections are judged only when the policy sets ``intersections = true``.
+
+    Examples
+    --------
+    >>> from audit import audit
+    >>> import pandas as pd
+    >>> y = [1] * 10 + [0] * 30 + [1] * 20 + [0] * 20  # rates 1/4 and 1/2: ratio 1/2
+    >>> df = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 40, "y": y})
+    >>> out = evaluate(audit(df, sensitive_features="sex", label="y"))
+    >>> [(c.id, c.status) for c in out.checks]
+    [('disparate_impact_ratio.min[sex=F]', 'not met')]
+    """
+    min_size = policy.min_group_size or result.spec.min_group_size
+    checks: list[CheckResult] = []
+    for d in result.dimensions:
+        if len(d.attributes) > 1 and not policy.intersections:
+            continue
+        rules = policy.rules_for(d.attributes[0]) if len(d.attributes) == 1 else policy.rules
+        checks.extend(_dimension_checks(d, rules, min_size))
+    return PolicyOutcome(policy.source, tuple(checks))

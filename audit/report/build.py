@@ -1,0 +1,585 @@
+"""Build the report's view-model from an audit, a comparison or a mitigation result."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as _version
+from typing import Any
+
+from audit.comparison import Comparison
+from audit.policy import DEFAULT_POLICY, CheckResult, Policy, PolicyOutcome, evaluate
+from audit.report import figures as fg
+from audit.report.model import (
+    Block,
+    Bullets,
+    Cell,
+    Code,
+    Download,
+    Facts,
+    Figure,
+    Heading,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    count,
+    fmt_diff,
+    fmt_estimate,
+    fmt_rate,
+    fmt_ratio,
+)
+from audit.report.sections import (
+    Ids,
+    View,
+    before_after,
+    outcome_table,
+    outcomes,
+    predictions,
+    representation,
+)
+from audit.report.suppression import Suppression, suppress
+from audit.result import AuditResult
+
+__all__ = ["Subject", "build_sections", "embedded_json"]
+
+METHOD_TEXT = {
+    "reweighing": "reweighing (Kamiran & Calders 2012): each row is weighted by "
+    "P(group) P(label) / P(group, label), so label and group are independent in the weighted data",
+    "uniform": "uniform resampling (Kamiran & Calders 2012): rows are drawn at random within each "
+    "(group, label) cell until every cell has its expected size N P(group) P(label)",
+    "preferential": "preferential resampling (Kamiran & Calders 2012): rows near the decision "
+    "boundary (by score) are duplicated or removed first until every cell has its expected size",
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a report is about, normalised: one audit, or two with what lies between them."""
+
+    before: AuditResult
+    after: AuditResult | None = None
+    comparison: Comparison | None = None
+    method: str | None = None
+    plan: Any = None
+    model_check: Any = None
+
+    @classmethod
+    def of(cls, obj: Any) -> Subject:
+        if isinstance(obj, AuditResult):
+            return cls(obj)
+        if isinstance(obj, Comparison):
+            return cls(obj.before, obj.after, obj)
+        if hasattr(obj, "plan") and hasattr(obj, "comparison"):  # a MitigationResult
+            return cls(obj.before, obj.after, obj.comparison, obj.method, obj.plan, obj.model_check)
+        raise TypeError(
+            f"A report is made from an AuditResult, a Comparison or a MitigationResult; got "
+            f"{type(obj).__name__}."
+        )
+
+
+def _verdict(c: CheckResult | None) -> Cell:
+    if c is None:
+        return Cell("—", "na")
+    css = {"met": "met", "not met": "not-met", "not assessable": "na"}[c.status]
+    text = {"met": "threshold met", "not met": "threshold not met"}.get(c.status, c.status)
+    return Cell(text, css)
+
+
+def _value(c: CheckResult, view: View) -> str:
+    if c.group is not None:
+        d = next(d for d in view.result.dimensions if d.name == c.attribute)
+        g = next((g for g in d.groups if g.name == c.group), None)
+        if g is not None and view.hidden(d, g):
+            return view.hidden(d, g) or ""
+    if c.status == "not assessable":
+        return c.reason or "not assessable"
+    pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
+    return fmt_estimate(c.estimate, 1 if pct else 3, percent=pct)
+
+
+def verdict_table(
+    table_id: str, before: PolicyOutcome, vb: View, after: tuple[PolicyOutcome, View] | None
+) -> Table:
+    order = {"not met": 0, "not assessable": 1, "met": 2}
+    checks = sorted(before.checks, key=lambda c: (order[c.status], c.rule.severity != "error"))
+    after_by_id = {c.id: c for c in after[0].checks} if after else {}
+    head = ["Verdict", "Check", "Attribute", "Group", "Value (95% CI)", "Severity", "Judged on"]
+    if after:
+        head[0] = "Before"
+        head += ["After", "Value after"]
+    rows = []
+    for c in checks:
+        cells = [
+            _verdict(c),
+            Cell(c.rule.describe()),
+            Cell(c.attribute),
+            Cell(c.group or "(whole attribute)"),
+            Cell(_value(c, vb), "num"),
+            Cell(c.rule.severity),
+            Cell("the whole interval" if c.rule.judge == "interval" else "the estimate"),
+        ]
+        if after:
+            other = after_by_id.get(c.id)
+            cells += [_verdict(other), Cell(_value(other, after[1]) if other else "—", "num")]
+        rows.append(Row(tuple(cells)))
+    return Table(
+        table_id, "Policy checks", tuple(head), tuple(rows), f"Thresholds from: {before.source}."
+    )
+
+
+def _disparities(view: View, top: int = 3) -> list[str]:
+    found = []
+    for d in view.singles():
+        ref = next((g for g in d.groups if g.is_reference), None)
+        if ref is None:
+            continue
+        for g in view.shown(d):
+            di = g.disparate_impact_ratio
+            if g.is_reference or g.small or not di.defined or di.value <= 0:
+                continue
+            found.append((abs(math.log(di.value)), d.name, g, ref))
+    found.sort(key=lambda t: -t[0])
+    return [
+        f"{attr} = {g.name}: favourable rate {fmt_rate(g.base_rate)} against "
+        f"{fmt_rate(ref.base_rate)} for {ref.name} (reference); disparate impact ratio "
+        f"{fmt_ratio(g.disparate_impact_ratio)}, difference "
+        f"{fmt_diff(g.statistical_parity_difference)}."
+        for _, attr, g, ref in found[:top]
+    ]
+
+
+def _facts(s: Subject, k: int) -> Facts:
+    r = s.before
+    spec = r.spec
+    where = r.source.path or r.source.kind
+    groups = []
+    for d in r.dimensions:
+        if len(d.attributes) == 1:
+            bins = spec.bins.get(d.name)
+            extra = f"; bins at {', '.join(f'{b:g}' for b in bins)}" if bins else ""
+            groups.append(f"{d.name} ({len(d.groups)} groups{extra})")
+    rows = f"{count(r.n_rows)} rows"
+    if r.n_dropped_missing:
+        rows += f", {count(r.n_dropped_missing)} dropped for a missing sensitive value"
+    if r.n_label_missing:
+        rows += f", {count(r.n_label_missing)} without a label"
+    pairs = [
+        ("Data", f"{where} ({r.source.kind}, read with {r.source.engine})"),
+        ("Rows", rows),
+        ("Audited", r.created_at),
+        ("Outcome", f"'{spec.label}'; favourable: {', '.join(r.favorable_values)}"),
+        ("Sensitive attributes", "; ".join(groups)),
+        ("Weights", spec.sample_weight or "none (every row counts once)"),
+    ]
+    if s.method is not None:
+        attrs = getattr(s.plan, "attributes", ())
+        pairs.append(("Mitigation", f"{s.method} over {' & '.join(attrs)}"))
+    elif s.after is not None:
+        pairs.append(("Compared with", s.after.source.path or s.after.source.kind))
+    pairs.append(
+        (
+            "Small groups",
+            f"groups with fewer than {k} rows are suppressed in this report; groups with fewer "
+            f"than {spec.min_group_size} labelled rows are left out of summaries",
+        )
+    )
+    return Facts(tuple(pairs))
+
+
+def _mitigation_summary(s: Subject) -> list[Block]:
+    if s.comparison is None:
+        return []
+    out: list[Block] = []
+    if s.method is not None:
+        out.append(Paragraph(f"Mitigation applied: {METHOD_TEXT.get(s.method, s.method)}."))
+    changes = []
+    for dc in s.comparison.dimensions:
+        if len(dc.attributes) == 1:
+            changes.append(
+                f"{dc.name}: demographic parity ratio "
+                f"{fmt_ratio(dc.demographic_parity_ratio_before)} → "
+                f"{fmt_ratio(dc.demographic_parity_ratio_after)}"
+                + (" (equal by construction)" if dc.by_construction else "")
+            )
+    out += [Paragraph("What changed:"), Bullets(tuple(changes))]
+    m = s.model_check
+    if m is not None:
+        parts = []
+        for d_b in m.before.audit.dimensions:
+            if len(d_b.attributes) != 1 or d_b.classification is None:
+                continue
+            d_a = next(d for d in m.after.audit.dimensions if d.attributes == d_b.attributes)
+            assert d_a.classification is not None
+            parts.append(
+                f"{d_b.name}: demographic parity difference "
+                f"{d_b.classification.demographic_parity_difference.value:.3f} → "
+                f"{d_a.classification.demographic_parity_difference.value:.3f}, equalized odds "
+                f"difference {d_b.classification.equalized_odds_difference.value:.3f} → "
+                f"{d_a.classification.equalized_odds_difference.value:.3f}"
+            )
+        out.append(
+            Paragraph(
+                f"The same model, a {m.model}, trained on the data before and after the mitigation "
+                f"and scored on the same {count(m.test_rows)} held-out rows: accuracy "
+                f"{m.before.accuracy:.4f} → {m.after.accuracy:.4f}, ROC AUC "
+                f"{m.before.roc_auc:.4f} → {m.after.roc_auc:.4f}. Its predictions: "
+                + "; ".join(parts)
+                + "."
+            )
+        )
+    return out
+
+
+def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Block]:
+    out: list[Block] = [_facts(s, k), Heading("Largest disparities", ids("h"))]
+    found = _disparities(vb)
+    out.append(
+        Bullets(tuple(found))
+        if found
+        else Paragraph("No group has a defined disparate impact ratio against a reference group.")
+    )
+    outcome_b = evaluate(vb.result, vb.policy)
+    out.append(Heading("Policy verdicts", ids("h")))
+    failed = len([c for c in outcome_b.checks if c.failed])
+    out.append(
+        Paragraph(
+            f"{len(outcome_b.checks)} checks: {failed} threshold(s) not met "
+            f"({len(outcome_b.failures)} of severity error, {len(outcome_b.warnings)} warnings). "
+            f"The thresholds come from: {outcome_b.source}."
+        )
+    )
+    after = (evaluate(va.result, va.policy), va) if va is not None else None
+    out.append(verdict_table(ids("tab"), outcome_b, vb, after))
+    out += _mitigation_summary(s)
+    return out
+
+
+def model_check_blocks(m: Any, ids: Ids, k: int) -> list[Block]:
+    sup = suppress(m.before.audit, k)
+    rows = [
+        ("Accuracy", f"{m.before.accuracy:.4f}", f"{m.after.accuracy:.4f}"),
+        (
+            "Balanced accuracy",
+            f"{m.before.balanced_accuracy:.4f}",
+            f"{m.after.balanced_accuracy:.4f}",
+        ),
+        ("ROC AUC", f"{m.before.roc_auc:.4f}", f"{m.after.roc_auc:.4f}"),
+    ]
+    series = []
+    for d_b in m.before.audit.dimensions:
+        if len(d_b.attributes) != 1 or d_b.classification is None:
+            continue
+        d_a = next(d for d in m.after.audit.dimensions if d.attributes == d_b.attributes)
+        cb, ca = d_b.classification, d_a.classification
+        assert ca is not None
+        for label, attr in (
+            ("demographic parity difference", "demographic_parity_difference"),
+            ("equalized odds difference", "equalized_odds_difference"),
+        ):
+            b, a = getattr(cb, attr), getattr(ca, attr)
+            rows.append((f"{d_b.name}: {label}", fmt_diff(b), fmt_diff(a)))
+            if b.defined and a.defined:
+                series.append(
+                    (
+                        f"{d_b.name}, {label}",
+                        (b.value, m.before.accuracy),
+                        (a.value, m.after.accuracy),
+                    )
+                )
+        for g in d_b.groups:
+            auc_b = m.before.roc_auc_by_group.get(d_b.name, {}).get(g.name, math.nan)
+            auc_a = m.after.roc_auc_by_group.get(d_b.name, {}).get(g.name, math.nan)
+            if sup.hidden(d_b.attributes, g.key):
+                rows.append((f"{d_b.name} = {g.name}: ROC AUC", "suppressed", "suppressed"))
+            else:
+                rows.append(
+                    (
+                        f"{d_b.name} = {g.name}: ROC AUC",
+                        "n/a" if math.isnan(auc_b) else f"{auc_b:.4f}",
+                        "n/a" if math.isnan(auc_a) else f"{auc_a:.4f}",
+                    )
+                )
+    table_id, fig_id = ids("tab"), ids("fig")
+    table = Table(
+        table_id,
+        "Fixed-model check: the same model trained before and after, scored on the same "
+        "held-out rows",
+        ("Measure (held-out rows)", "Trained on data before", "Trained on data after"),
+        tuple(Row((Cell(a), Cell(b, "num"), Cell(c, "num")), True) for a, b, c in rows),
+        f"{m.model}; {count(m.train_rows)} training rows (the mitigation is fit on these "
+        f"only), {count(m.test_rows)} held-out rows, random_state {m.random_state}.",
+    )
+    out: list[Block] = [
+        Heading("Fixed-model check", ids("h")),
+        Paragraph(
+            "Parity in the data does not carry over to a model one to one. To see what the "
+            "mitigation does to a model, the same model is trained on the data before and after "
+            "it and both are scored on the same held-out rows."
+        ),
+    ]
+    if series:
+        out.append(
+            Figure(
+                fig_id,
+                "Accuracy against the disparity of the model's predictions, before → after.",
+                f"Scatter of accuracy against disparity; the numbers are in table {table_id}.",
+                fg.render(
+                    fg.tradeoff(
+                        "Accuracy and disparity of the model's predictions",
+                        series,
+                        axis="disparity of predictions (difference; 0 = parity)",
+                    ),
+                    fig_id,
+                ),
+                table_id,
+            )
+        )
+    out.append(table)
+    return out
+
+
+def _reference_rules(r: AuditResult) -> tuple[str, ...]:
+    words = {
+        "given": "given in the spec",
+        "most_favoured": "the most favoured group: the highest favourable rate among groups "
+        f"with at least {r.spec.min_group_size} labelled rows",
+        "most_favoured_small": "the most favoured group, although below the minimum group size",
+        "none": "none could be chosen",
+    }
+    out = []
+    for d in r.dimensions:
+        if len(d.attributes) == 1:
+            ref = " & ".join(d.reference) if d.reference else "none"
+            out.append(f"{d.name}: {ref} ({words.get(d.reference_rule, d.reference_rule)})")
+    return tuple(out)
+
+
+FORMULAS = (
+    "Share of group g: W_g / W, where W_g is the sum of the weights of g's rows (its row count "
+    "when unweighted).",
+    "Favourable rate (base rate) of g: W_{g,fav} / W_g over rows with a label.",
+    "Disparate impact ratio: rate_g / rate_ref (1 = parity; AIF360's disparate_impact).",
+    "Statistical parity difference: rate_g − rate_ref (0 = parity; AIF360's "
+    "statistical_parity_difference).",
+    "Demographic parity difference / ratio: max − min and min / max of the rates over groups "
+    "with enough rows (fairlearn's definitions).",
+    "Representation ratio: share_g / expected share_g from the reference population.",
+    "Equalized odds difference: the larger of the TPR and FPR differences (fairlearn).",
+    "Effective n (Kish): (Σw)² / Σw².",
+)
+
+
+def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | None) -> list[Block]:
+    r = s.before
+    spec = r.spec
+    level = f"{spec.confidence_level:.0%}"
+    missing = {
+        "group": "missing sensitive values form an explicit '(missing)' group",
+        "drop": "rows with a missing sensitive value are dropped and counted",
+        "error": "a missing sensitive value is an error",
+    }[spec.missing]
+    out: list[Block] = [
+        Heading("Metrics", ids("h")),
+        Bullets(FORMULAS),
+        Heading("Reference groups", ids("h")),
+        Bullets(_reference_rules(r)),
+        Heading("Intervals and tests", ids("h")),
+        Bullets(
+            (
+                f"Every interval is a {level} confidence interval: Wilson score intervals for "
+                "rates and shares, Newcombe's hybrid score interval for differences, Katz's "
+                "log interval for ratios.",
+                "With weights, intervals and tests use Kish effective counts (a first-order "
+                "design-effect correction).",
+                "Each group is tested against its reference group (chi-square, or Fisher's exact "
+                "test for small 2×2 tables); p-values are Holm-adjusted within each attribute.",
+            )
+        ),
+        Heading("Missing values, small groups and suppression", ids("h")),
+        Bullets(
+            (
+                f"Missing values: {missing}.",
+                f"Groups with fewer than {spec.min_group_size} labelled rows are shown but left "
+                "out of summary disparities and never chosen as a reference.",
+                f"Groups with fewer than {k} rows are suppressed in this report (tables, charts "
+                "and the embedded data). Further groups are hidden (complementary suppression) so "
+                "that no published total, minus the groups shown, gives a suppressed count; "
+                "tests over a whole attribute are withheld where a group is hidden.",
+                f"Policy: {policy.source}.",
+            )
+        ),
+        Heading("Versions", ids("h")),
+        Table(
+            ids("tab"),
+            "Library versions used by the audit",
+            ("Library", "Version"),
+            tuple(Row((Cell(k_), Cell(v)), True) for k_, v in sorted(r.versions.items())),
+        ),
+        Heading("Reproduce", ids("h")),
+        Code(command or _python_call(s), "Command or call that reproduces this report"),
+    ]
+    return out
+
+
+def _python_call(s: Subject) -> str:
+    spec = json.dumps(s.before.spec.to_dict(), indent=4, ensure_ascii=False)
+    data = s.before.source.path or "<your data>"
+    if s.method is not None:
+        attrs = list(getattr(s.plan, "attributes", ()))
+        check = ", model_check=True" if s.model_check is not None else ""
+        seed = getattr(s.plan, "random_state", None)
+        seed_text = f", random_state={seed}" if seed is not None else ""
+        return (
+            "import audit\n"
+            f"auditor = audit.Auditor(audit.AuditSpec.from_dict({spec}))\n"
+            f"result = auditor.mitigate({data!r}, method={s.method!r}, "
+            f"attributes={attrs!r}{check}{seed_text})\n"
+            "result.to_html('reports/report.html')"
+        )
+    return (
+        "import audit\n"
+        f"result = audit.audit({data!r}, spec=audit.AuditSpec.from_dict({spec}))\n"
+        "result.to_html('reports/report.html')"
+    )
+
+
+def _scrub_audit(data: dict[str, Any], sup: Suppression) -> dict[str, Any]:
+    data = dict(data)
+    dims = []
+    for original in data["dimensions"]:
+        d = dict(original)
+        attrs = d["attributes"]
+        hidden = [g for g in d["groups"] if sup.hidden(attrs, g["key"])]
+        d["groups"] = [g for g in d["groups"] if not sup.hidden(attrs, g["key"])]
+        if hidden:
+            d["independence"] = None
+            d["goodness_of_fit"] = None
+            d["suppressed_groups"] = len(hidden)
+        dims.append(d)
+    data["dimensions"] = dims
+    data["suppression"] = {
+        "k": sup.k,
+        "note": f"groups with fewer than {sup.k} rows, and groups hidden so that their counts "
+        "cannot be worked out, are left out; tests over dimensions with hidden groups are removed",
+    }
+    return data
+
+
+def embedded_json(
+    s: Subject, sups: tuple[Suppression, Suppression | None], k: int
+) -> dict[str, Any]:
+    """The results as JSON, with every suppressed group left out."""
+    before = _scrub_audit(s.before.to_dict(), sups[0])
+    if s.comparison is None:
+        return before
+    assert s.after is not None
+    assert sups[1] is not None
+    comparison = s.comparison.to_dict()
+    comparison["before"] = before
+    comparison["after"] = _scrub_audit(s.after.to_dict(), sups[1])
+    dims = []
+    for original in comparison["dimensions"]:
+        d = dict(original)
+        attrs = d["attributes"]
+        keep = [
+            g
+            for g in d["groups"]
+            if not sups[0].hidden(attrs, g["key"]) and not sups[1].hidden(attrs, g["key"])
+        ]
+        if len(keep) < len(d["groups"]):
+            d["representation_shift"] = None
+        d["groups"] = keep
+        dims.append(d)
+    comparison["dimensions"] = dims
+    out: dict[str, Any] = {"comparison": comparison}
+    if s.method is not None:
+        from audit._serde import to_jsonable
+
+        plan = to_jsonable(s.plan)
+        attrs = plan["attributes"]
+        plan["cells"] = [c for c in plan["cells"] if not sups[0].hidden(attrs, c["key"])]
+        out = {"method": s.method, "plan": plan, "comparison": comparison}
+    if s.model_check is not None:
+        from audit._serde import to_jsonable
+
+        m = s.model_check
+        check = to_jsonable(m)
+        sup_m = suppress(m.before.audit, k)
+        for side in ("before", "after"):
+            scores = getattr(m, side)
+            check[side]["audit"] = _scrub_audit(scores.audit.to_dict(), sup_m)
+            check[side]["roc_auc_by_group"] = {
+                attr: {name: v for name, v in groups.items() if not sup_m.hidden([attr], [name])}
+                for attr, groups in check[side]["roc_auc_by_group"].items()
+            }
+        out["model_check"] = check
+    return out
+
+
+def download(payload: dict[str, Any], filename: str) -> Download:
+    text = json.dumps(payload, indent=None, ensure_ascii=False, allow_nan=False, sort_keys=False)
+    raw = text.encode("utf-8")
+    href = "data:application/json;base64," + base64.b64encode(raw).decode("ascii")
+    return Download(href, filename, "Download the results as JSON", f"{len(raw) / 1024:,.0f} KB")
+
+
+def build_sections(
+    s: Subject,
+    *,
+    policy: Policy | None,
+    k: int,
+    command: str | None,
+) -> tuple[Section, ...]:
+    policy = policy or DEFAULT_POLICY
+    ids = Ids()
+    sup_b = suppress(s.before, k)
+    vb = View(s.before, sup_b, policy)
+    va = None
+    sup_a = None
+    if s.after is not None:
+        sup_a = suppress(s.after, k)
+        va = View(s.after, sup_a, policy)
+    band = policy.band()
+    band_label = (
+        f"accepted range {band[0]:g} to {band[1]:g}" if band is not None else "no threshold set"
+    )
+    sections = [
+        Section("summary", "Summary", tuple(summary(s, vb, va, ids, k))),
+        Section("representation", "Representation", tuple(representation(vb, ids))),
+        Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band_label))),
+    ]
+    if s.before.spec.prediction is not None:
+        sections.append(Section("predictions", "Predictions", tuple(predictions(vb, ids))))
+    if s.comparison is not None and va is not None:
+        blocks = before_after(s.comparison, vb, va, ids)
+        if s.model_check is not None:
+            blocks += model_check_blocks(s.model_check, ids, k)
+        sections.append(Section("before-after", "Before and after", tuple(blocks)))
+    sections.append(
+        Section("methodology", "Methodology", tuple(methodology(s, ids, k, policy, command)))
+    )
+    appendix: list[Block] = []
+    for label, view in (("before", vb), ("after", va)):
+        if view is None:
+            continue
+        for d in view.result.dimensions:
+            suffix = f" ({label})" if va is not None else ""
+            appendix.append(outcome_table(view, d, ids("tab"), f"{d.name}{suffix}"))
+    appendix.append(download(embedded_json(s, (sup_b, sup_a), k), "biasaudit-results.json"))
+    sections.append(Section("appendix", "Appendix: full tables and data", tuple(appendix)))
+    return tuple(sections)
+
+
+def now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def package_version() -> str:
+    try:
+        return _version("biasaudit")
+    except Exception:  # pragma: no cover - running from a source tree without metadata
+        return "unknown"

@@ -1,0 +1,100 @@
+"""Render the view-model to one self-contained HTML file (Jinja2, CSS and plotly.js inlined)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from audit.policy import Policy
+from audit.report.build import Subject, build_sections, now, package_version
+from audit.report.model import Report
+
+__all__ = ["PLOTLY_JS_VERSION", "render_html", "write_html"]
+
+PLOTLY_JS_VERSION = "3.7.0"  # npm plotly.js-cartesian-dist-min; see scripts/fetch_plotly_js.py
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("audit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def _asset(name: str) -> str:
+    return files("audit.report").joinpath(name).read_text(encoding="utf-8")
+
+
+def _title(subject: Subject) -> str:
+    r = subject.before
+    name = Path(r.source.path).name if r.source.path else r.source.kind
+    if subject.method is not None:
+        return f"Bias audit of {name}: before and after {subject.method}"
+    if subject.after is not None:
+        other = Path(subject.after.source.path).name if subject.after.source.path else "after"
+        return f"Bias audit: {name} compared with {other}"
+    return f"Bias audit of {name}"
+
+
+def render_html(
+    obj: Any,
+    *,
+    policy: Policy | None = None,
+    k: int = 10,
+    title: str | None = None,
+    command: str | None = None,
+    generated_at: str | None = None,
+) -> str:
+    """The report for an ``AuditResult``, a ``Comparison`` or a ``MitigationResult`` as HTML.
+
+    Parameters
+    ----------
+    policy
+        Thresholds whose verdicts the summary states (default: the four-fifths rule on the
+        disparate impact ratio, as a warning).
+    k
+        Groups with fewer rows are suppressed in tables, charts and the embedded JSON.
+    command
+        The command or call that reproduces the report (default: a Python call built from the
+        spec).
+    generated_at
+        Timestamp printed in the header (default: now). Fix it for byte-identical output.
+    """
+    subject = Subject.of(obj)
+    spec = subject.before.spec
+    sections = build_sections(subject, policy=policy, k=k, command=command)
+    favourable = ", ".join(subject.before.favorable_values)
+    report = Report(
+        title=title or _title(subject),
+        subtitle=(
+            f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
+            f"(favourable: {favourable}); {subject.before.n_rows:,} rows."
+        ),
+        generated_at=generated_at or now(),
+        version=package_version(),
+        sections=sections,
+        css=Markup(_asset("templates/report.css")),
+        plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
+    )
+    text: str = _environment().get_template("report.html.j2").render(report=report)
+    return text
+
+
+def write_html(obj: Any, path: str | Path, **options: Any) -> Path:
+    """Render the report and write it atomically to ``path`` (folders are created)."""
+    from audit._io import write_text_atomic
+
+    target = Path(path)
+    write_text_atomic(target, render_html(obj, **options))
+    return target
