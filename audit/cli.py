@@ -1,4 +1,4 @@
-"""The ``biasaudit`` command: ``audit`` and ``demo``.
+"""The ``biasaudit`` command: ``audit``, ``mitigate``, ``compare``, ``report`` and ``demo``.
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
 ("Error: ..." on stderr, no traceback).
@@ -24,6 +24,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _Group(click.Group):
     """Turns AuditError into 'Error: ...' and exit code 2, and warnings into stderr lines."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        argv = list(args)  # kept for the "reproduce" line of reports
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta["biasaudit.argv"] = argv
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         with warnings.catch_warnings(record=True) as caught:
@@ -170,17 +182,37 @@ def _build_spec(**kw: Any) -> Any:
     )
 
 
-def _emit(result: Any, json_out: str | None, quiet: bool, show: Callable[[Console], None]) -> None:
-    """JSON to stdout (``--json -``), or the terminal view, then the JSON file if asked for."""
+def _command_line() -> str:
+    """The command as typed, for the report's "reproduce" line."""
+    import shlex
+
+    argv = click.get_current_context().find_root().meta.get("biasaudit.argv", [])
+    return shlex.join(["biasaudit", *argv])
+
+
+def _emit(
+    result: Any,
+    json_out: str | None,
+    quiet: bool,
+    show: Callable[[Console], None],
+    html: tuple[str | None, int] = (None, 10),
+    title: str | None = None,
+) -> None:
+    """JSON to stdout (``--json -``), or the terminal view, then the JSON file and the HTML
+    report if asked for."""
+    html_out, k = html
     if json_out == "-":
         click.echo(result.to_json())
-        return
-    if not quiet:
+    elif not quiet:
         show(Console(soft_wrap=False))
-    if json_out:
+    if json_out and json_out != "-":
         result.to_json(Path(json_out))
         if not quiet:
             click.echo(f"\nWrote {json_out}")
+    if html_out:
+        path = result.to_html(html_out, k=k, title=title, command=_command_line())
+        if not quiet and json_out != "-":
+            click.echo(f"Wrote {path}")
 
 
 def _json_option(what: str) -> Callable[[F], F]:
@@ -196,6 +228,24 @@ def _json_option(what: str) -> Callable[[F], F]:
 _quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
+def _html_options(func: F) -> F:
+    func = click.option(
+        "--suppress-below",
+        "k",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="In the HTML report, suppress groups with fewer rows than this.",
+    )(func)
+    return click.option(
+        "--html",
+        "html_out",
+        metavar="PATH",
+        default=None,
+        help="Also write the HTML report to PATH (e.g. reports/audit.html).",
+    )(func)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="biasaudit", prog_name="biasaudit")
 def cli() -> None:
@@ -206,8 +256,11 @@ def cli() -> None:
 @click.argument("data", type=str)
 @_spec_options
 @_json_option("the result")
+@_html_options
 @_quiet_option
-def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> None:
+def audit_command(
+    data: str, json_out: str | None, html_out: str | None, k: int, quiet: bool, **kw: Any
+) -> None:
     """Audit DATA (a CSV or Parquet file, a glob, or a directory of Parquet files).
 
     \b
@@ -219,7 +272,7 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
 
     spec = _build_spec(**kw)
     result = audit(data, spec=spec)
-    _emit(result, json_out, quiet, lambda console: render(result, console))
+    _emit(result, json_out, quiet, lambda console: render(result, console), (html_out, k))
 
 
 @cli.command("mitigate")
@@ -273,6 +326,7 @@ def audit_command(data: str, json_out: str | None, quiet: bool, **kw: Any) -> No
     help="Train a logistic regression before and after; score on held-out rows.",
 )
 @_json_option("the plan, comparison and model check")
+@_html_options
 @_quiet_option
 def mitigate_command(
     data: str,
@@ -285,6 +339,8 @@ def mitigate_command(
     random_state: int | None,
     model_check: bool,
     json_out: str | None,
+    html_out: str | None,
+    k: int,
     quiet: bool,
     **kw: Any,
 ) -> None:
@@ -310,7 +366,7 @@ def mitigate_command(
         model_check=model_check,
         ranker=None,
     )
-    _emit(result, json_out, quiet, lambda console: _show_mitigation(result, console))
+    _emit(result, json_out, quiet, lambda console: _show_mitigation(result, console), (html_out, k))
 
 
 def _show_mitigation(result: Any, console: Console) -> None:
@@ -345,12 +401,15 @@ def _show_mitigation(result: Any, console: Console) -> None:
     help="Sample-weight column of AFTER only (e.g. a reweighing column).",
 )
 @_json_option("the comparison")
+@_html_options
 @_quiet_option
 def compare_command(
     before: str,
     after: str,
     after_weight: str | None,
     json_out: str | None,
+    html_out: str | None,
+    k: int,
     quiet: bool,
     **kw: Any,
 ) -> None:
@@ -370,12 +429,108 @@ def compare_command(
     after_spec = replace(spec, sample_weight=after_weight) if after_weight else spec
     comparison = compare(result_before, audit(after, spec=after_spec))
     title = f"{before} -> {after}"
-    _emit(comparison, json_out, quiet, lambda c: render_comparison(comparison, c, title=title))
+    _emit(
+        comparison,
+        json_out,
+        quiet,
+        lambda c: render_comparison(comparison, c, title=title),
+        (html_out, k),
+    )
+
+
+def _load_result(path: str) -> Any:
+    """An audit result, a comparison or a mitigation result, by the keys of its JSON."""
+    import json
+
+    from audit.comparison import Comparison
+    from audit.mitigation.run import MitigationResult
+    from audit.result import AuditResult
+
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"Result file '{path}' does not exist.")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"'{path}' is not JSON ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"'{path}' is not a biasaudit result.")
+    if "plan" in data and "comparison" in data:
+        return MitigationResult.from_dict(data)
+    if "before" in data and "after" in data:
+        return Comparison.from_dict(data)
+    if "dimensions" in data and "spec" in data:
+        return AuditResult.from_dict(data)
+    raise ConfigError(
+        f"'{path}' is not a biasaudit result. Hint: give the JSON written by 'biasaudit audit "
+        "--json', 'mitigate --json' or 'compare --json'."
+    )
+
+
+@cli.command("report")
+@click.argument("result_json", metavar="RESULT.json")
+@click.option(
+    "--after",
+    "after_json",
+    metavar="AFTER.json",
+    default=None,
+    help="A second audit result (same spec): the report compares RESULT with it.",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="PATH",
+    default=None,
+    help="HTML file to write  [default: reports/<name>.html]",
+)
+@click.option(
+    "--suppress-below",
+    "k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Suppress groups with fewer rows than this.",
+)
+@click.option("--title", default=None, help="Title of the report.")
+@_quiet_option
+def report_command(
+    result_json: str,
+    after_json: str | None,
+    output: str | None,
+    k: int,
+    title: str | None,
+    quiet: bool,
+) -> None:
+    """Render the HTML report of RESULT.json: an audit result, a comparison or a mitigation
+    result (as written with --json). One offline file; open it in any browser.
+
+    \b
+    Example:
+      biasaudit report reports/audit.json --after reports/audit-2.json -o reports/x.html
+    """
+    from audit.comparison import compare
+    from audit.result import AuditResult
+
+    result = _load_result(result_json)
+    if after_json is not None:
+        after = _load_result(after_json)
+        if not (isinstance(result, AuditResult) and isinstance(after, AuditResult)):
+            raise ConfigError(
+                "--after compares two audit results; RESULT.json and AFTER.json must both be "
+                "written by 'biasaudit audit --json'."
+            )
+        result = compare(result, after)
+    path = result.to_html(output, k=k, title=title, command=_command_line())
+    if not quiet:
+        click.echo(f"Wrote {path}")
 
 
 @cli.command("demo")
 @click.option(
-    "--output-dir", default="reports", show_default=True, help="Folder for the JSON results."
+    "--output-dir",
+    default="reports",
+    show_default=True,
+    help="Folder for the JSON results and the HTML report.",
 )
 @click.option(
     "--model-check/--no-model-check",
@@ -385,7 +540,8 @@ def compare_command(
 )
 @_quiet_option
 def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
-    """Audit the bundled UCI Adult training data, then reweigh it and show before/after."""
+    """Audit the bundled UCI Adult training data, reweigh it, and write the before/after
+    HTML report (reports/adult-demo.html) and the JSON results."""
     import pandas as pd
 
     from audit._terminal import render
@@ -419,7 +575,13 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
         quiet,
         lambda console: _show_mitigation(result, console),
     )
+    html = result.to_html(
+        folder / "adult-demo.html",
+        title="UCI Adult (training split): before and after reweighing",
+        command="biasaudit demo" + ("" if model_check else " --no-model-check"),
+    )
     if not quiet:
+        click.echo(f"Wrote {html}")
         click.echo(
             "Data: UCI Adult (Becker & Kohavi 1996, CC BY 4.0), shipped in audit/datasets/ADULT.md."
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audit._reportable import Reportable
 from audit._serde import from_jsonable, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
@@ -58,7 +59,7 @@ class DimensionChange:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Reportable):
     """Two audits of datasets under the same spec (before / after a mitigation, training /
     production, real / synthetic...), with every metric side by side."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
+from audit._reportable import Reportable
 from audit._serde import from_jsonable, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
@@ -115,7 +116,7 @@ class DimensionResult:
 
 
 @dataclass(frozen=True)
-class AuditResult:
+class AuditResult(Reportable):
     """The result of :func:`audit.audit`: every metric with its n and interval, frozen.
 
     ``to_json()`` / ``from_json()`` round-trip exactly (NaN is written as ``null``); the JSON

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
 
+from audit._reportable import Reportable
 from audit._serde import to_jsonable
 from audit.comparison import Comparison, compare
 from audit.crosstab import reweighed
@@ -32,7 +33,7 @@ METHODS = ("reweighing", "uniform", "preferential")
 
 
 @dataclass(frozen=True)
-class MitigationResult:
+class MitigationResult(Reportable):
     """What a mitigation produced: the data, the plan, and audits before and after.
 
     ``data`` is the same kind of object that was passed (a pandas / polars / pyarrow frame, a
@@ -67,6 +68,36 @@ class MitigationResult:
         from audit._io import dump_json
 
         return dump_json(self.to_dict(), path, indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MitigationResult:
+        """Rebuild from :meth:`to_dict` output. ``data`` is the output path (file outputs) or
+        ``None``: the mitigated rows themselves are not part of the JSON."""
+        from audit._serde import from_jsonable
+        from audit.models import ModelCheck
+
+        try:
+            method = data["method"]
+            plan_type = ReweighingPlan if method == "reweighing" else ResamplingPlan
+            plan = from_jsonable(plan_type, data["plan"])
+            comparison = Comparison.from_dict(data["comparison"])
+            check = data.get("model_check")
+            model_check = None if check is None else from_jsonable(ModelCheck, check)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"Not a mitigation result ({type(exc).__name__}: {exc}). Hint: it must come "
+                "from MitigationResult.to_json() or 'biasaudit mitigate --json'."
+            ) from None
+        output = Path(data["output"]) if data.get("output") else None
+        return cls(
+            method,
+            output,
+            plan,
+            comparison.before,
+            comparison.after,
+            comparison,
+            model_check,
+        )
 
 
 def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int, ...]:

@@ -13,7 +13,7 @@ from audit.policy import Policy
 from audit.report.build import Subject, build_sections, now, package_version
 from audit.report.model import Report
 
-__all__ = ["PLOTLY_JS_VERSION", "render_html", "write_html"]
+__all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_html"]
 
 PLOTLY_JS_VERSION = "3.7.0"  # npm plotly.js-cartesian-dist-min; see scripts/fetch_plotly_js.py
 
@@ -91,10 +91,23 @@ def render_html(
     return text
 
 
-def write_html(obj: Any, path: str | Path, **options: Any) -> Path:
-    """Render the report and write it atomically to ``path`` (folders are created)."""
+def write_html(obj: Any, path: str | Path | None = None, **options: Any) -> Path:
+    """Render the report and write it atomically to ``path`` (default
+    ``reports/<name>.html``; folders are created). Options as for :func:`render_html`."""
     from audit._io import write_text_atomic
 
-    target = Path(path)
+    target = default_path(obj) if path is None else Path(path)
     write_text_atomic(target, render_html(obj, **options))
     return target
+
+
+def default_path(obj: Any, folder: str | Path = "reports") -> Path:
+    """``reports/<name>.html``: the data file's name, plus the mitigation or "comparison"."""
+    subject = Subject.of(obj)
+    source = subject.before.source.path
+    stem = Path(source).name.split(".")[0] if source else "audit"
+    if subject.method is not None:
+        stem += f"-{subject.method}"
+    elif subject.after is not None:
+        stem += "-comparison"
+    return Path(folder) / f"{stem or 'audit'}.html"
