@@ -4,7 +4,7 @@ The report inlines plotly.js once so it works offline. plotly.py's own bundle is
 plotly.js (4.8 MB); the reports draw only bars, scatter and heatmaps, so they ship the
 ``plotly.js-cartesian-dist-min`` build (1.4 MB, MIT licence) instead. Run this to re-create
 ``audit/report/assets/plotly-cartesian.min.js`` byte for byte (or to move to a new version:
-change VERSION and INTEGRITY, and PLOTLY_JS_VERSION in audit/report/render.py).
+change VERSION and INTEGRITY, and PLOTLY_JS_VERSION in audit/report/build.py).
 
     python scripts/fetch_plotly_js.py
 """

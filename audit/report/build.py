@@ -44,7 +44,9 @@ from audit.report.sections import (
 from audit.report.suppression import Suppression, suppress
 from audit.result import AuditResult
 
-__all__ = ["Subject", "build_sections", "embedded_json"]
+__all__ = ["PLOTLY_JS_VERSION", "Subject", "build_sections", "embedded_json"]
+
+PLOTLY_JS_VERSION = "3.7.0"  # npm plotly.js-cartesian-dist-min; see scripts/fetch_plotly_js.py
 
 METHOD_TEXT = {
     "reweighing": "reweighing (Kamiran & Calders 2012): each row is weighted by "
@@ -419,6 +421,11 @@ def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | Non
             ("Library", "Version"),
             tuple(Row((Cell(k_), Cell(v)), True) for k_, v in sorted(r.versions.items())),
         ),
+        Paragraph(
+            f"The report was rendered by biasaudit {package_version()} with plotly.js "
+            f"{PLOTLY_JS_VERSION} (inlined) and the figures of plotly {_dist('plotly')}, "
+            f"templated by Jinja2 {_dist('jinja2')}."
+        ),
         Heading("Reproduce", ids("h")),
         Code(command or _python_call(s), "Command or call that reproduces this report"),
     ]
@@ -578,8 +585,12 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def package_version() -> str:
+def _dist(name: str) -> str:
     try:
-        return _version("biasaudit")
+        return _version(name)
     except Exception:  # pragma: no cover - running from a source tree without metadata
         return "unknown"
+
+
+def package_version() -> str:
+    return _dist("biasaudit")

@@ -66,11 +66,11 @@ def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
         "template": "none",
         "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
         "height": height,
-        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
+        "margin": {"l": 10, "r": 20, "t": 80, "b": 40},
         "font": _FONT,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "legend": {"orientation": "h", "y": -0.15},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
     }
     layout.update(extra)
     return layout
@@ -271,7 +271,7 @@ def tradeoff(
                 hovertemplate=esc(name) + ": %{x:.3f}, accuracy %{y:.4f}<extra></extra>",
             )
         )
-    fig.update_layout(_layout(title, 380))
+    fig.update_layout(_layout(title, 460))
     fig.update_xaxes(title_text=esc(axis), rangemode="tozero")
-    fig.update_yaxes(title_text="accuracy on held-out rows", tickformat=".1%")
+    fig.update_yaxes(title_text="accuracy on held-out rows", tickformat=".1%", automargin=True)
     return fig

@@ -10,12 +10,10 @@ from typing import Any
 from markupsafe import Markup
 
 from audit.policy import Policy
-from audit.report.build import Subject, build_sections, now, package_version
+from audit.report.build import PLOTLY_JS_VERSION, Subject, build_sections, now, package_version
 from audit.report.model import Report
 
 __all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_html"]
-
-PLOTLY_JS_VERSION = "3.7.0"  # npm plotly.js-cartesian-dist-min; see scripts/fetch_plotly_js.py
 
 
 @lru_cache(maxsize=1)
