@@ -13,3 +13,63 @@ def adult() -> pd.DataFrame:
 
 
 FIXED_TIME = "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory: pytest.TempPathFactory):
+    """``biasaudit demo`` run once (in-process): the folder with its JSON and HTML, and the
+    command's result."""
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+
+    folder = tmp_path_factory.mktemp("demo") / "reports"
+    result = CliRunner().invoke(cli, ["demo", "--output-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder, result
+
+
+def _chromium_path() -> str:
+    import os
+    import shutil
+
+    explicit = os.environ.get("BIASAUDIT_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(
+        "No Chromium found for the browser tests. Install Debian's package (apt-get install "
+        "chromium), set BIASAUDIT_CHROMIUM to a Chromium binary, or deselect them with "
+        "-m 'not browser'."
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A real headless Chromium (the system's), driven over the DevTools protocol by
+    Playwright; no browser is downloaded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=_chromium_path(),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts(pytestconfig: pytest.Config):
+    """Folder for test artifacts (screenshots): ``test-artifacts/`` at the repository root, or
+    BIASAUDIT_ARTIFACTS."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("BIASAUDIT_ARTIFACTS", pytestconfig.rootpath / "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -119,15 +119,13 @@ def test_usage_error_exits_2():
     assert result.exit_code == 2
 
 
-def test_demo_writes_json(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    payload = json.loads((tmp_path / "reports" / "adult-demo.json").read_text())
+def test_demo_writes_json(demo_reports):
+    folder, result = demo_reports
+    payload = json.loads((folder / "adult-demo.json").read_text())
     assert payload["n_rows"] == 32561
     assert [d["name"] for d in payload["dimensions"]][:3] == ["sex", "race", "age"]
     assert "Becker" in result.output
-    mitigation = json.loads((tmp_path / "reports" / "adult-demo-mitigation.json").read_text())
+    mitigation = json.loads((folder / "adult-demo-mitigation.json").read_text())
     assert mitigation["method"] == "reweighing"
     check = mitigation["model_check"]
     assert check["test_rows"] + check["train_rows"] == 32561

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from importlib.metadata import version as _version
 from typing import Any
@@ -43,6 +44,7 @@ from audit.report.sections import (
 )
 from audit.report.suppression import Suppression, suppress
 from audit.result import AuditResult
+from audit.spec import AuditSpec
 
 __all__ = ["PLOTLY_JS_VERSION", "Subject", "build_sections", "embedded_json"]
 
@@ -157,7 +159,7 @@ def _disparities(view: View, top: int = 3) -> list[str]:
 def _facts(s: Subject, k: int) -> Facts:
     r = s.before
     spec = r.spec
-    where = r.source.path or r.source.kind
+    where = r.source.path
     groups = []
     for d in r.dimensions:
         if len(d.attributes) == 1:
@@ -170,7 +172,12 @@ def _facts(s: Subject, k: int) -> Facts:
     if r.n_label_missing:
         rows += f", {count(r.n_label_missing)} without a label"
     pairs = [
-        ("Data", f"{where} ({r.source.kind}, read with {r.source.engine})"),
+        (
+            "Data",
+            f"{where} ({r.source.kind}, read with {r.source.engine})"
+            if r.source.path
+            else f"an in-memory {r.source.kind}",
+        ),
         ("Rows", rows),
         ("Audited", r.created_at),
         ("Outcome", f"'{spec.label}'; favourable: {', '.join(r.favorable_values)}"),
@@ -407,10 +414,12 @@ def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | Non
                 f"Missing values: {missing}.",
                 f"Groups with fewer than {spec.min_group_size} labelled rows are shown but left "
                 "out of summary disparities and never chosen as a reference.",
-                f"Groups with fewer than {k} rows are suppressed in this report (tables, charts "
-                "and the embedded data). Further groups are hidden (complementary suppression) so "
-                "that no published total, minus the groups shown, gives a suppressed count; "
-                "tests over a whole attribute are withheld where a group is hidden.",
+                f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, charts and "
+                "the embedded data); empty groups show 0. Further groups are hidden "
+                "(complementary suppression) until no suppressed count can be worked out from "
+                "the totals and intersections shown, even all of them taken together (checked "
+                "by linear programming); tests over a whole attribute are withheld where a "
+                "group is hidden.",
                 f"Policy: {policy.source}.",
             )
         ),
@@ -432,9 +441,35 @@ def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | Non
     return out
 
 
+def _plain(value: Any) -> Any:
+    """Tuples and read-only mappings as the lists and dicts a user would type."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _spec_call(spec: AuditSpec) -> str:
+    """``audit.AuditSpec(...)`` with the arguments that differ from the defaults."""
+    args = []
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            default = object()
+        if value != default:
+            args.append(f"    {f.name}={_plain(value)!r},")
+    return "audit.AuditSpec(\n" + "\n".join(args) + "\n)"
+
+
 def _python_call(s: Subject) -> str:
-    spec = json.dumps(s.before.spec.to_dict(), indent=4, ensure_ascii=False)
-    data = s.before.source.path or "<your data>"
+    spec = _spec_call(s.before.spec)
+    path = s.before.source.path
+    data = f"{path!r}," if path else "data,  # your data frame"
     if s.method is not None:
         attrs = list(getattr(s.plan, "attributes", ()))
         check = ", model_check=True" if s.model_check is not None else ""
@@ -442,14 +477,15 @@ def _python_call(s: Subject) -> str:
         seed_text = f", random_state={seed}" if seed is not None else ""
         return (
             "import audit\n"
-            f"auditor = audit.Auditor(audit.AuditSpec.from_dict({spec}))\n"
-            f"result = auditor.mitigate({data!r}, method={s.method!r}, "
-            f"attributes={attrs!r}{check}{seed_text})\n"
+            f"spec = {spec}\n"
+            f"result = audit.Auditor(spec).mitigate(\n    {data}\n    method={s.method!r}, "
+            f"attributes={attrs!r}{check}{seed_text}\n)\n"
             "result.to_html('reports/report.html')"
         )
     return (
         "import audit\n"
-        f"result = audit.audit({data!r}, spec=audit.AuditSpec.from_dict({spec}))\n"
+        f"spec = {spec}\n"
+        f"result = audit.audit(\n    {data}\n    spec=spec,\n)\n"
         "result.to_html('reports/report.html')"
     )
 

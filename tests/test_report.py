@@ -1,0 +1,529 @@
+"""The HTML report as a file: content, determinism, golden output, suppression, structure, CLI."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import math
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from audit import AuditResult, audit, compare
+from audit.cli import cli
+from audit.policy import Policy
+from audit.report import render_html, write_html
+
+FIXED = "2026-01-01T00:00:00+00:00"
+GOLDEN = Path(__file__).parent / "golden" / "report_small.html"
+
+
+def small_frame() -> pd.DataFrame:
+    """Hand-made: sex F 50 rows (10 favourable), M 50 rows (25 favourable); race A 60, B 35,
+    C 5 rows. Female rate 1/5, Male 1/2: disparate impact 2/5, parity difference -3/10."""
+    rows = []
+    for sex, n, fav in (("F", 50, 10), ("M", 50, 25)):
+        rows += [(sex, 1)] * fav + [(sex, 0)] * (n - fav)
+    frame = pd.DataFrame(rows, columns=["sex", "y"])
+    frame["race"] = ["A"] * 30 + ["B"] * 17 + ["C"] * 3 + ["A"] * 30 + ["B"] * 18 + ["C"] * 2
+    return frame
+
+
+def small_result() -> AuditResult:
+    return audit(
+        small_frame(),
+        sensitive_features=["sex", "race"],
+        label="y",
+        reference={"sex": "M"},
+        min_group_size=5,
+        created_at=FIXED,
+    )
+
+
+def embedded(html: str) -> dict:
+    match = re.search(r'href="data:application/json;base64,([A-Za-z0-9+/=]+)"', html)
+    assert match is not None
+    return json.loads(base64.b64decode(match.group(1)))
+
+
+class Tables(HTMLParser):
+    """Every table of a page: caption and rows of (cell text, cell class)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self.where: list[str] = []
+        self.cell: list[str] | None = None
+        self.css = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption":
+            self.cell = []
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+            self.css = dict(attrs).get("class") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self.cell is not None:
+            self.tables[-1]["caption"] = "".join(self.cell)
+            self.cell = None
+        elif tag in ("td", "th") and self.cell is not None:
+            self.tables[-1]["rows"][-1].append(("".join(self.cell), self.css))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def tables(html: str) -> list[dict]:
+    parser = Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def row(html: str, caption: str, group: str) -> list[str]:
+    for t in tables(html):
+        if t["caption"] == caption:
+            for r in t["rows"]:
+                if r and r[0][0] == group:
+                    return [text for text, _ in r]
+    raise AssertionError(f"no row {group!r} in table {caption!r}")
+
+
+# -- content ---------------------------------------------------------------------------------
+
+
+def test_hand_computed_numbers_appear_in_the_outcome_table():
+    html = render_html(small_result(), generated_at=FIXED)
+    female = row(html, "Outcomes by sex", "F")
+    assert female[1] == "50"
+    assert female[2].startswith("20.0% (")  # 10 / 50
+    assert female[3].startswith("0.400 (")  # (1/5) / (1/2)
+    assert female[4].startswith("−0.300 (")  # 1/5 - 1/2
+    male = row(html, "Outcomes by sex", "M")
+    assert male[2].startswith("50.0% (")
+    assert male[3] == "1 (reference)"
+    share = row(html, "Representation of race", "A")
+    assert share[1] == "60"
+    assert share[2].startswith("60.0% (")
+
+
+def test_summary_states_verdicts_with_threshold_and_source():
+    html = render_html(small_result(), generated_at=FIXED)
+    checks = next(t for t in tables(html) if t["caption"] == "Policy checks")
+    first = [text for text, _ in checks["rows"][1]]
+    assert first[:4] == ["threshold not met", "disparate_impact_ratio at least 0.8", "sex", "F"]
+    assert "four-fifths rule" in html
+    policy = Policy.from_mapping(
+        {"disparate_impact_ratio": {"min": 0.3}}, source="pyproject.toml [tool.biasaudit]"
+    )
+    html = render_html(small_result(), policy=policy, generated_at=FIXED)
+    checks = next(t for t in tables(html) if t["caption"] == "Policy checks")
+    verdicts = {(r[2][0], r[3][0]): r[0][0] for r in checks["rows"][1:]}
+    assert verdicts[("sex", "F")] == "threshold met"  # 0.4 >= 0.3
+    assert "Thresholds from: pyproject.toml [tool.biasaudit]." in html
+
+
+def test_sections_follow_the_order_of_the_issue():
+    frame = small_frame()
+    result = small_result()
+    after = audit(
+        frame.assign(w=np.where(frame["sex"] == "F", 2.0, 1.0)),
+        sensitive_features=["sex", "race"],
+        label="y",
+        reference={"sex": "M"},
+        min_group_size=5,
+        sample_weight="w",
+        created_at=FIXED,
+    )
+    html = render_html(compare(result, after), generated_at=FIXED)
+    ids = re.findall(r'<section id="([a-z-]+)"', html)
+    assert ids == [
+        "summary",
+        "representation",
+        "outcomes",
+        "before-after",
+        "methodology",
+        "appendix",
+    ]
+    assert "effective sample sizes (Kish)" in html
+
+
+def test_predictions_section_when_the_data_has_predictions():
+    frame = small_frame()
+    frame["pred"] = [1, 0] * 50
+    result = audit(
+        frame,
+        sensitive_features=["sex"],
+        label="y",
+        prediction="pred",
+        min_group_size=5,
+        created_at=FIXED,
+    )
+    html = render_html(result, generated_at=FIXED)
+    assert '<section id="predictions"' in html
+    female = row(html, "Confusion rates by sex", "F")
+    # F: labels 1 x10 then 0 x40, predictions alternate 1,0: TP 5 of 10, FP 20 of 40.
+    assert female[2].startswith("50.0% (")  # selection rate 25/50
+    assert female[3].startswith("50.0% (")  # TPR 5/10
+    assert female[4].startswith("50.0% (")  # FPR 20/40
+
+
+# -- determinism and golden file -------------------------------------------------------------
+
+
+def test_same_input_same_bytes_and_json_round_trip():
+    result = small_result()
+    first = render_html(result, generated_at=FIXED)
+    second = render_html(result, generated_at=FIXED)
+    again = render_html(AuditResult.from_json(result.to_json()), generated_at=FIXED)
+    assert first == second == again
+
+
+def scrub(html: str) -> str:
+    """Remove what changes with the machine or library versions, keep everything else."""
+    html = re.sub(r"<script>\n/\*\*\n\* plotly\.js.*?</script>", "<script>PLOTLY.JS</script>",
+                  html, flags=re.S)  # fmt: skip
+    html = re.sub(
+        r'<div style="height:[^"]*; width:100%;">.*?</script>\s*</div>',
+        "PLOTLY-FIGURE",
+        html,
+        flags=re.S,
+    )
+    html = re.sub(r"biasaudit \d[\w.+-]*", "biasaudit VERSION", html)
+    html = re.sub(r'(href="data:application/json;base64,)[^"]+', r"\1DATA", html)
+    html = re.sub(r"\(\d[\d,]* KB;", "(SIZE KB;", html)
+    html = re.sub(r"(<tr><th scope=\"row\">[\w-]+</th><td>)[^<]*(</td>)", r"\1V\2", html)
+    html = re.sub(r"plotly \S+, templated by Jinja2 \S+\.", "plotly V, Jinja2 V.", html)
+    return html
+
+
+def test_golden_file():
+    html = scrub(render_html(small_result(), generated_at=FIXED))
+    if os.environ.get("BIASAUDIT_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert html == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_figures_have_fixed_ids_and_plotly_js_is_inlined_once():
+    html = render_html(small_result(), generated_at=FIXED)
+    assert html.count("* plotly.js (cartesian - minified) v3.7.0") == 1
+    ids = re.findall(r'<div id="(fig-\d+)" class="plotly-graph-div"', html)
+    assert ids
+    assert len(ids) == len(set(ids))
+    assert re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"https?:", html) is None
+    assert "Content-Security-Policy" in html
+
+
+# -- structure for accessibility -------------------------------------------------------------
+
+
+class Outline(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[int] = []
+        self.tables = 0
+        self.captions = 0
+        self.figures = 0
+        self.figcaptions = 0
+        self.labelled = 0
+        self.lang = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "caption":
+            self.captions += 1
+        elif tag == "figure":
+            self.figures += 1
+        elif tag == "figcaption":
+            self.figcaptions += 1
+        elif a.get("role") == "img" and a.get("aria-label"):
+            self.labelled += 1
+
+
+def test_semantic_structure(demo_reports):
+    folder, _ = demo_reports
+    outline = Outline()
+    outline.feed((folder / "adult-demo.html").read_text(encoding="utf-8"))
+    assert outline.lang == "en"
+    assert outline.headings[0] == 1
+    assert outline.headings.count(1) == 1
+    steps = [b - a for a, b in itertools.pairwise(outline.headings)]
+    assert max(steps) <= 1  # no heading level is skipped
+    assert outline.tables == outline.captions > 20
+    assert outline.figures == outline.figcaptions == outline.labelled == 14
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+
+def three_way_frame(seed: int = 7, n: int = 900) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "a": rng.choice(["x", "y"], n, p=[0.7, 0.3]),
+            "b": rng.choice(["p", "q", "r", "s"], n, p=[0.6, 0.25, 0.1, 0.05]),
+            "c": rng.choice(["u", "v", "w"], n, p=[0.5, 0.4, 0.1]),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+
+
+def true_cells(frame: pd.DataFrame, attrs: list[str]) -> dict[frozenset, int]:
+    out = {}
+    for r in range(1, len(attrs) + 1):
+        for combo in itertools.combinations(attrs, r):
+            for raw, n in frame.groupby(list(combo)).size().items():
+                key = raw if isinstance(raw, tuple) else (raw,)
+                out[frozenset(zip(combo, key, strict=True))] = int(n)
+    return out
+
+
+def attack(html: str, cells: dict[frozenset, int], total: int, k: int) -> dict:
+    """Work out every hidden count from what the file shows: the published counts (embedded
+    JSON) and, from the tables, which groups are marked 'n<k'. The attacker also knows every
+    cell that exists. Returns each hidden 'n<k' cell's [least, greatest] possible count."""
+    from scipy.optimize import linprog
+
+    published: dict[frozenset, int] = {}
+    for d in embedded(html)["dimensions"]:
+        for g in d["groups"]:
+            published[frozenset(zip(d["attributes"], g["key"], strict=True))] = g["n"]
+    marked = set()
+    for t in tables(html):
+        for r in t["rows"]:
+            if len(r) > 1 and r[1][0] == f"suppressed (n<{k})":
+                marked.add(r[0][0])
+    hidden = sorted((c for c in cells if c not in published), key=sorted)
+
+    def name(cell):  # the appendix names a group by its values in attribute order
+        order = {"a": 0, "b": 1, "c": 2}
+        return " & ".join(v for _, v in sorted(cell, key=lambda p: order[p[0]]))
+
+    index = {c: i for i, c in enumerate(hidden)}
+    rows, rhs = [], []
+    for parent in [frozenset(), *cells]:
+        for extra in "abc":
+            if extra in {a for a, _ in parent}:
+                continue
+            kids = [c for c in cells if len(c) == len(parent) + 1 and parent < c]
+            kids = [c for c in kids if extra in {a for a, _ in c}]
+            vec = np.zeros(len(hidden))
+            known = 0.0
+            for c in kids:
+                if c in index:
+                    vec[index[c]] += 1
+                else:
+                    known += published[c]
+            p_value = total if not parent else published.get(parent)
+            if parent in index:
+                vec[index[parent]] -= 1
+                p_value = 0.0
+            if vec.any():
+                rows.append(vec)
+                rhs.append(p_value - known)
+    bounds = [(1, k - 1) if name(c) in marked else (k, total) for c in hidden]
+    out = {}
+    for c in hidden:
+        if name(c) not in marked:
+            continue
+        obj = np.zeros(len(hidden))
+        obj[index[c]] = 1
+        low = linprog(obj, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+        high = linprog(-obj, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+        out[c] = (low.fun, -high.fun)
+    return out
+
+
+@pytest.mark.parametrize("k", [5, 10, 20])
+def test_no_suppressed_count_can_be_worked_out_from_the_file(k):
+    frame = three_way_frame()
+    result = audit(frame, sensitive_features=["a", "b", "c"], label="y", created_at=FIXED)
+    html = render_html(result, k=k, generated_at=FIXED)
+    cells = true_cells(frame, ["a", "b", "c"])
+    small = {c for c, n in cells.items() if n < k}
+    assert small, "the data must have small cells for this test to mean anything"
+    intervals = attack(html, cells, len(frame), k)
+    assert set(intervals) == small  # every small group is hidden and marked n<k
+    for cell, (low, high) in intervals.items():
+        assert math.floor(high + 1e-6) > math.ceil(low - 1e-6), (sorted(cell), low, high)
+    # The published counts are the true ones (the attack used real constraints).
+    for d in embedded(html)["dimensions"]:
+        for g in d["groups"]:
+            assert g["n"] == cells.get(frozenset(zip(d["attributes"], g["key"], strict=True)), 0)
+            assert g["n"] == 0 or g["n"] >= k  # empty cells are shown as 0
+
+
+def test_suppressed_groups_are_out_of_tables_charts_and_json():
+    html = render_html(small_result(), generated_at=FIXED)  # race C has 5 rows, B 35
+    c_row = row(html, "Outcomes by race", "C")
+    assert c_row[1] == "suppressed (n<10)"
+    assert set(c_row[2:]) == {""}
+    # With C hidden, B must go too: 100 - 60 - B would give C's count.
+    assert row(html, "Outcomes by race", "B")[1] == "suppressed (complementary)"
+    race = next(d for d in embedded(html)["dimensions"] if d["name"] == "race")
+    assert [g["name"] for g in race["groups"]] == ["A"]
+    assert race["independence"] is None  # a test over all groups would constrain C's count
+    figures = re.findall(r"Plotly\.newPlot\(\s*\"fig-\d+\",\s*(\[.*?\]),\s*\{", html, flags=re.S)
+    assert figures
+    labels = set()
+    for data in figures:
+        for trace in json.loads(data):
+            labels.update(str(v) for v in trace.get("y", []) if v is not None)
+    assert "A" in labels
+    assert not labels & {"B", "C", "race: B", "race: C"}
+
+
+def test_demo_report_hides_the_small_adult_groups(demo_reports):
+    folder, _ = demo_reports
+    html = (folder / "adult-demo.html").read_text(encoding="utf-8")
+    data = embedded(html)
+    assert set(data) == {"method", "plan", "comparison", "model_check"}
+    for side in ("before", "after"):
+        for d in data["comparison"][side]["dimensions"]:
+            assert all(g["n"] == 0 or g["n"] >= 10 for g in d["groups"]), d["name"]
+    for d in data["model_check"]["before"]["audit"]["dimensions"]:  # held-out rows
+        assert all(g["n"] == 0 or g["n"] >= 10 for g in d["groups"]), d["name"]
+    assert html.count("suppressed (n&lt;10)") >= 7  # 7 cells of sex x race x age under 10
+    assert os.path.getsize(folder / "adult-demo.html") < 5_000_000
+
+
+# -- API and CLI -----------------------------------------------------------------------------
+
+
+def test_to_html_writes_atomically_to_reports_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small_frame().to_csv(tmp_path / "data.csv", index=False)
+    result = audit(
+        str(tmp_path / "data.csv"),
+        sensitive_features=["sex"],
+        label="y",
+        created_at=FIXED,
+    )
+    path = result.to_html()
+    assert path == Path("reports/data.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in Path("reports").iterdir()] == ["data.html"]  # no temporary left
+
+
+def test_cli_report_from_each_kind_of_json(tmp_path):
+    frame = small_frame()
+    data = tmp_path / "data.csv"
+    frame.to_csv(data, index=False)
+    runner = CliRunner()
+    spec = ["-s", "sex", "-s", "race", "-l", "y", "--min-group-size", "5"]
+    out = runner.invoke(
+        cli, ["audit", str(data), *spec, "--json", str(tmp_path / "a.json"), "--html",
+              str(tmp_path / "a.html"), "-q"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    html = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "biasaudit audit" in html  # the reproduce line
+    assert "--html" in html
+    out = runner.invoke(cli, ["report", str(tmp_path / "a.json"), "-o", str(tmp_path / "r.html")])
+    assert out.exit_code == 0, out.output
+    assert "Wrote" in out.output
+    out = runner.invoke(
+        cli,
+        ["report", str(tmp_path / "a.json"), "--after", str(tmp_path / "a.json"), "-o",
+         str(tmp_path / "c.html")],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert '<section id="before-after"' in (tmp_path / "c.html").read_text(encoding="utf-8")
+    out = runner.invoke(
+        cli,
+        ["mitigate", str(data), *spec, "--output", str(tmp_path / "m.parquet"), "--json",
+         str(tmp_path / "m.json"), "--html", str(tmp_path / "m.html"), "-q"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "before and after reweighing" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    out = runner.invoke(cli, ["report", str(tmp_path / "m.json"), "-o", str(tmp_path / "m2.html")])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(
+        cli,
+        ["compare", str(data), str(data), *spec, "--html", str(tmp_path / "cmp.html"), "-q"],
+    )
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "cmp.html").exists()
+
+
+def test_cli_report_errors(tmp_path):
+    runner = CliRunner()
+    bad = tmp_path / "x.json"
+    bad.write_text('{"hello": 1}')
+    out = runner.invoke(cli, ["report", str(bad)])
+    assert out.exit_code == 2
+    assert "is not a biasaudit result" in out.output
+    out = runner.invoke(cli, ["report", str(tmp_path / "missing.json")])
+    assert out.exit_code == 2
+    assert "does not exist" in out.output
+    out = runner.invoke(cli, ["report", str(bad), "--suppress-below", "0"])
+    assert out.exit_code == 2
+
+
+def test_demo_writes_the_html_report(demo_reports):
+    folder, result = demo_reports
+    report = folder / "adult-demo.html"
+    assert report.exists()
+    assert f"Wrote {report}" in result.output
+    html = report.read_text(encoding="utf-8")
+    assert "UCI Adult (training split): before and after reweighing" in html
+    assert "Fixed-model check" in html
+    assert "biasaudit demo" in html
+
+
+def test_write_html_refuses_what_is_not_a_result(tmp_path):
+    with pytest.raises(TypeError, match="AuditResult, a Comparison or a MitigationResult"):
+        write_html({"not": "a result"}, tmp_path / "x.html")
+
+
+def _reproduce(html: str) -> str:
+    import html as html_lib
+
+    code = re.search(r"<pre><code>(.*?)</code></pre>", html, flags=re.S)
+    assert code is not None
+    return html_lib.unescape(code.group(1))
+
+
+def test_the_reproduce_call_reproduces_the_audit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frame = small_frame()
+    original = small_result()
+    namespace: dict = {"data": frame}
+    exec(_reproduce(render_html(original, generated_at=FIXED)), namespace)
+    again = namespace["result"]
+    assert again.to_dict() | {"created_at": None} == original.to_dict() | {"created_at": None}
+    assert (tmp_path / "reports" / "report.html").exists()
+
+
+def test_the_reproduce_call_reproduces_the_mitigation(tmp_path, monkeypatch):
+    from audit import Auditor
+
+    monkeypatch.chdir(tmp_path)
+    frame = small_frame()
+    spec_kw = {"sensitive_features": ["sex"], "label": "y", "min_group_size": 5}
+    original = Auditor(**spec_kw).mitigate(frame, method="uniform", random_state=4)
+    namespace: dict = {"data": frame}
+    exec(_reproduce(render_html(original, generated_at=FIXED)), namespace)
+    again = namespace["result"]
+    assert again.data.equals(original.data)  # the same rows drawn
+    assert again.plan == original.plan

@@ -1,0 +1,144 @@
+"""The HTML report in a real headless Chromium: charts drawn, no errors, no script from the
+data, nothing loaded from the network, printable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit import audit
+from audit.auditor import Auditor
+
+pytestmark = pytest.mark.browser
+
+FIXED = "2026-01-01T00:00:00+00:00"
+
+
+def _open(chromium, path):
+    """Load a report; return the page and what it did (console, errors, requests, dialogs)."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    seen: dict[str, list[str]] = {"console": [], "errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+
+    def on_dialog(dialog):
+        seen["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+    page.wait_for_timeout(300)
+    return page, seen
+
+
+FIGURES = """
+Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => [
+    d.id,
+    d.querySelectorAll('svg.main-svg').length,
+    d.querySelectorAll('.trace, .hm, image').length,
+])
+"""
+
+
+def test_demo_report_draws_every_chart_without_errors(chromium, demo_reports, artifacts):
+    folder, _ = demo_reports
+    report = folder / "adult-demo.html"
+    page, seen = _open(chromium, report)
+    figures = page.evaluate(FIGURES)
+    # representation (3) + heatmaps (3) + forest + outcomes (3) + dumbbells (3) + trade-off
+    assert len(figures) == 14
+    for div_id, svgs, traces in figures:
+        assert svgs >= 1, f"{div_id} holds no SVG"
+        assert traces >= 1, f"{div_id} drew no trace"
+    assert not [m for m in seen["console"] if m.startswith(("error", "warning"))], seen
+    assert seen["errors"] == []
+    assert seen["dialogs"] == []
+    assert seen["requests"] == [report.resolve().as_uri()]  # nothing from the network
+    shot = artifacts / "adult-demo-report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 100_000
+    # The section headings a stakeholder navigates by, in order.
+    headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+    assert headings == [
+        "Summary",
+        "Representation",
+        "Outcomes",
+        "Before and after",
+        "Methodology",
+        "Appendix: full tables and data",
+    ]
+    page.close()
+
+
+def test_report_prints_to_pdf(chromium, demo_reports, artifacts):
+    folder, _ = demo_reports
+    page, seen = _open(chromium, folder / "adult-demo.html")
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('nav.toc')).display") == "none"
+    pdf = page.pdf(format="A4", print_background=True)
+    (artifacts / "adult-demo-report.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 6  # a page per section
+    assert seen["errors"] == []
+    page.close()
+
+
+HOSTILE = {
+    "attribute": "<script>alert(1)</script>",
+    "groups": [
+        '<img src=x onerror="window.__xss=1">',
+        "<script>window.__xss=2</script>",
+        '"><svg onload="window.__xss=3">',
+        "<b>bold</b> & <a href='javascript:window.__xss=4'>link</a>",
+    ],
+    "label": "</title><script>window.__xss=5</script>",
+}
+
+
+def _hostile_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 800
+    groups = rng.choice(HOSTILE["groups"], n, p=[0.4, 0.3, 0.2, 0.1])
+    frame = pd.DataFrame(
+        {
+            HOSTILE["attribute"]: groups,
+            "sex": rng.choice(["Female", "Male"], n),
+            HOSTILE["label"]: rng.integers(0, 2, n),
+            "feature": rng.normal(size=n),
+        }
+    )
+    return frame
+
+
+def test_html_in_names_and_values_renders_as_text(chromium, tmp_path):
+    frame = _hostile_frame()
+    spec_kw = {"sensitive_features": [HOSTILE["attribute"], "sex"], "label": HOSTILE["label"]}
+    result = audit(frame, created_at=FIXED, **spec_kw)
+    report = result.to_html(tmp_path / "hostile.html", generated_at=FIXED)
+    mitigated = Auditor(**spec_kw).mitigate(frame, created_at=FIXED)
+    report_after = mitigated.to_html(tmp_path / "hostile-after.html", generated_at=FIXED)
+    for path in (report, report_after):
+        page, seen = _open(chromium, path)
+        assert page.evaluate("window.__xss") is None
+        assert seen["dialogs"] == []
+        assert seen["errors"] == []
+        assert seen["requests"] == [path.resolve().as_uri()]
+        assert page.title().startswith("Bias audit")
+        # Shown as text: in the page's text and in the charts' labels.
+        text = page.evaluate("document.body.innerText")
+        svg_text = page.evaluate(
+            "Array.from(document.querySelectorAll('.plotly-graph-div text'))"
+            ".map(t => t.textContent).join('\\n')"
+        )
+        assert HOSTILE["attribute"] in text
+        for value in HOSTILE["groups"]:
+            assert value in text
+        assert HOSTILE["groups"][0] in svg_text
+        assert "<b>bold</b>" in svg_text  # plotly did not turn it into bold text
+        # No element came from the data: no <img>, no <svg onload>, no data <script>.
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
+        assert page.evaluate("document.querySelectorAll('[onload], [onerror]').length") == 0
+        page.close()
