@@ -7,6 +7,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, Union, cast
 
 __all__ = ["from_jsonable", "to_jsonable"]
@@ -23,6 +24,11 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+@cache
+def _hints(tp: Any) -> dict[str, Any]:
+    return typing.get_type_hints(tp)
 
 
 def from_jsonable(tp: Any, data: Any) -> Any:
@@ -53,7 +59,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         from_dict = getattr(tp, "from_dict", None)
         if from_dict is not None and getattr(tp, "_serde_custom", False):
             return from_dict(data)
-        hints = typing.get_type_hints(tp)
+        hints = _hints(cast(Any, tp))
         kwargs = {
             f.name: from_jsonable(hints[f.name], data[f.name])
             for f in dataclasses.fields(tp)

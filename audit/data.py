@@ -155,8 +155,14 @@ def _memory_limit() -> str:
 
 @lru_cache(maxsize=1)
 def _spill_folder() -> str:
-    """A private spill folder for this process (DuckDB removes its files as it goes)."""
-    return tempfile.mkdtemp(prefix="biasaudit-duckdb-").replace("'", "''")
+    """A private spill folder for this process (DuckDB removes its files as it goes; the
+    folder itself goes when the process exits)."""
+    import atexit
+    import shutil
+
+    folder = tempfile.mkdtemp(prefix="biasaudit-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder.replace("'", "''")
 
 
 def _is_path(data: object) -> bool:

@@ -113,114 +113,101 @@ def _pinned(
     return False
 
 
-def _intervals(
-    counts: dict[Cell, int],
-    relations: list[tuple[Cell, list[Cell]]],
-    primary: set[Cell],
-    hidden: set[Cell],
-    k: int,
-    cells: Iterable[Cell],
-) -> dict[Cell, tuple[float, float] | None]:
-    """For each of ``cells``, the least and greatest count consistent with every published
-    sum at once and the bounds a reader knows (a linear programme over the hidden cells;
-    ``None`` when it cannot be solved)."""
-    import numpy as np
-    from scipy.optimize import linprog
+class _Tables:
+    """The published sums of one audit, indexed by cell, with the reader's bounds."""
 
-    unknown = sorted(hidden)
-    index = {c: i for i, c in enumerate(unknown)}
-    rows, rhs = [], []
-    for parent, kids in relations:
-        if parent not in hidden and not any(c in hidden for c in kids):
-            continue
-        row = np.zeros(len(unknown))
-        known = 0.0
-        for c in kids:
-            if c in hidden:
-                row[index[c]] += 1.0
-            else:
-                known += counts[c]
-        if parent in hidden:
-            row[index[parent]] -= 1.0
-            rhs.append(-known)
-        else:
-            rhs.append(counts[parent] - known)
-        rows.append(row)
-    # A listed group has at least one row (conservative: a reader may assume so).
-    bounds = [(1, k - 1) if c in primary else (k, counts[TOTAL]) for c in unknown]
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
-    out: dict[Cell, tuple[float, float] | None] = {}
-    for c in cells:
-        objective = np.zeros(len(unknown))
-        objective[index[c]] = 1.0
+    def __init__(self, counts: dict[Cell, int], k: int) -> None:
+        self.counts = counts
+        self.k = k
+        self.relations = _relations_of(counts)
+        self.members = [(parent, *kids) for parent, kids in self.relations]
+        self.of: dict[Cell, list[int]] = {}
+        for i, cells in enumerate(self.members):
+            for c in cells:
+                self.of.setdefault(c, []).append(i)
+        # Empty cells (no rows) are shown as 0: there is nobody in them to protect, and a
+        # reader who knows a cell is empty must not be able to use that to work out another.
+        self.primary = {c for c, n in counts.items() if c != TOTAL and 0 < n < k}
+
+    def component(self, cell: Cell, hidden: set[Cell]) -> tuple[set[Cell], set[int]]:
+        """The hidden cells linked to ``cell`` through published sums, and those sums."""
+        cells, sums, todo = {cell}, set(), [cell]
+        while todo:
+            for i in self.of.get(todo.pop(), ()):
+                if i in sums:
+                    continue
+                sums.add(i)
+                for c in self.members[i]:
+                    if c in hidden and c not in cells:
+                        cells.add(c)
+                        todo.append(c)
+        return cells, sums
+
+    def interval(self, cell: Cell, hidden: set[Cell]) -> tuple[float, float] | None:
+        """The least and greatest count of ``cell`` consistent with every published sum at
+        once and the bounds a reader knows: a linear programme over the hidden cells linked
+        to it (``None`` when it cannot be solved)."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        unknown, sums = self.component(cell, hidden)
+        order = sorted(unknown)
+        index = {c: i for i, c in enumerate(order)}
+        a_eq = np.zeros((len(sums), len(order)))
+        b_eq = np.zeros(len(sums))
+        for row, i in enumerate(sorted(sums)):
+            parent, kids = self.relations[i]
+            total = 0.0 if parent in hidden else float(self.counts[parent])
+            if parent in hidden:
+                a_eq[row, index[parent]] -= 1.0
+            for c in kids:
+                if c in hidden:
+                    a_eq[row, index[c]] += 1.0
+                else:
+                    total -= self.counts[c]
+            b_eq[row] = total
+        k, n = self.k, self.counts[TOTAL]
+        bounds = [(1, k - 1) if c in self.primary else (k, n) for c in order]
+        objective = np.zeros(len(order))
+        objective[index[cell]] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        solved = low.status == 0 and high.status == 0
-        if solved and low.fun is not None and high.fun is not None:
-            out[c] = (float(low.fun), -float(high.fun))
-        else:
-            out[c] = None
-    return out
+        if low.status == 0 and high.status == 0 and low.fun is not None and high.fun is not None:
+            return (float(low.fun), -float(high.fun))
+        return None
 
+    def fixed(self, cell: Cell, hidden: set[Cell]) -> bool:
+        """True when one whole number of rows fits (or the programme failed: no proof)."""
+        interval = self.interval(cell, hidden)
+        if interval is None:
+            return True
+        return math.floor(interval[1] + 1e-6) <= math.ceil(interval[0] - 1e-6)
 
-def _fixed(interval: tuple[float, float] | None) -> bool:
-    """True when a single whole number of rows fits (or the programme failed: no proof)."""
-    if interval is None:
-        return True
-    return math.floor(interval[1] + 1e-6) <= math.ceil(interval[0] - 1e-6)
-
-
-def _linked(
-    cell: Cell,
-    relations: list[tuple[Cell, list[Cell]]],
-    hidden: set[Cell],
-    counts: dict[Cell, int],
-) -> set[Cell]:
-    """The shown cells of every published sum that involves ``cell`` or a hidden cell linked to
-    it through such sums (never the grand total)."""
-    near = {cell}
-    grew = True
-    while grew:
-        grew = False
-        for parent, kids in relations:
-            members = (parent, *kids)
-            if any(c in near for c in members):
-                new = {c for c in members if c in hidden} - near
-                if new:
-                    near |= new
-                    grew = True
-    out: set[Cell] = set()
-    for parent, kids in relations:
-        members = (parent, *kids)
-        if any(c in near for c in members):
-            out.update(c for c in members if c not in hidden and c != TOTAL and counts[c])
-    return out
-
-
-def _protect(
-    cell: Cell,
-    counts: dict[Cell, int],
-    relations: list[tuple[Cell, list[Cell]]],
-    primary: set[Cell],
-    hidden: set[Cell],
-    k: int,
-) -> None:
-    """Hide the smallest linked cell whose hiding leaves ``cell`` undetermined (or, when no
-    single one does, the smallest linked cell, and look again)."""
-    candidates = sorted(_linked(cell, relations, hidden, counts), key=lambda c: (counts[c], c))
-    if not candidates:
-        raise ConfigError(
-            "A suppressed group's count follows from the totals whatever else is hidden (every "
-            "group of an attribute is small). Hint: lower the suppression threshold k or audit "
-            "more rows."
+    def protect(self, cell: Cell, hidden: set[Cell]) -> None:
+        """Hide the smallest linked cell whose hiding leaves ``cell`` undetermined (or, when no
+        single one does, the smallest linked cell, and look again)."""
+        _, sums = self.component(cell, hidden)
+        direct = set(self.of.get(cell, ()))
+        candidates = sorted(
+            {
+                (i not in direct, self.counts[c], c)
+                for i in sums
+                for c in self.members[i]
+                if c not in hidden and c != TOTAL and self.counts[c]
+            }
         )
-    for candidate in candidates[:_TRIALS]:
-        trial = hidden | {candidate}
-        if not _fixed(_intervals(counts, relations, primary, trial, k, [cell])[cell]):
-            hidden.add(candidate)
-            return
-    hidden.add(candidates[0])
+        ordered = list(dict.fromkeys(c for _, _, c in candidates))
+        if not ordered:
+            raise ConfigError(
+                "A suppressed group's count follows from the totals whatever else is hidden "
+                "(every group of an attribute is small). Hint: lower the suppression threshold "
+                "k or audit more rows."
+            )
+        for candidate in ordered[:_TRIALS]:
+            if not self.fixed(cell, hidden | {candidate}):
+                hidden.add(candidate)
+                return
+        hidden.add(ordered[0])
 
 
 _TRIALS = 25
@@ -247,12 +234,10 @@ def suppress(result: AuditResult, k: int = 10) -> Suppression:
 
 @lru_cache(maxsize=32)
 def _suppress(items: tuple[tuple[Cell, int], ...], k: int) -> Suppression:
-    counts = dict(items)
-    relations = _relations_of(counts)
-    # Empty cells (no rows) are shown as 0: there is nobody in them to protect, and a reader
-    # who knows a cell is empty must not be able to use that to work out a neighbour.
-    primary = {c for c, n in counts.items() if c != TOTAL and 0 < n < k}
+    tables = _Tables(dict(items), k)
+    counts, relations, primary = tables.counts, tables.relations, tables.primary
     hidden = set(primary)
+    pending = sorted(primary)
     while True:
         # Cheap first: a single published sum must never fix a hidden count.
         changed = True
@@ -263,14 +248,13 @@ def _suppress(items: tuple[tuple[Cell, int], ...], k: int) -> Suppression:
                     continue
                 if _pinned(parent, kids, hidden, counts, k) and _hide_sibling(kids, hidden, counts):
                     changed = True
-        if not primary:
-            break
         # Then all sums together: no primary count may follow from the linked tables.
-        intervals = _intervals(counts, relations, primary, hidden, k, sorted(primary))
-        fixed = [c for c in sorted(primary) if _fixed(intervals[c])]
-        if not fixed:
+        # Hiding more only widens every interval, so a cell found free stays free.
+        while pending and not tables.fixed(pending[0], hidden):
+            pending.pop(0)
+        if not pending:
             break
-        _protect(fixed[0], counts, relations, primary, hidden, k)
+        tables.protect(pending[0], hidden)
     return Suppression(k, frozenset(primary), frozenset(hidden - primary))
 
 
