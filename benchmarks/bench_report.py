@@ -11,8 +11,9 @@ Setup (never timed): the demo's mitigation result is made once, as ``biasaudit d
 it (the bundled Adult training split, reweighing over sex & race, the fixed-model check with a
 logistic regression), and saved as JSON.
 
-* ``warm``: ``MitigationResult.to_html(path)`` in one process, repeated; the first call (which
-  imports plotly, Jinja2 and scipy.optimize) is reported apart as ``first call``.
+* ``warm``: ``MitigationResult.to_html(path)`` in one process, repeated (the suppression
+  pattern cache is cleared before each run); the first call (which imports plotly, Jinja2
+  and scipy.optimize) is reported apart as ``first call``.
 * ``cold``: ``biasaudit report adult-demo-mitigation.json -o PATH`` in a fresh process each
   time: interpreter start, imports, reading the JSON, rendering and writing: what a user
   waits for.
@@ -67,8 +68,11 @@ def main() -> None:
     start = time.perf_counter()
     result.to_html(target)
     first = time.perf_counter() - start
+    from audit.report.suppression import _suppress
+
     warm = []
     for _ in range(args.repeats):
+        _suppress.cache_clear()  # every run solves the suppression again
         start = time.perf_counter()
         result.to_html(target)
         warm.append(time.perf_counter() - start)

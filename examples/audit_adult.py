@@ -32,5 +32,5 @@ print(
     f"{worst.highest_group}) = {worst.demographic_parity_ratio.value:.3f}"
 )
 
-result.to_json("reports/adult-example.json")
-print("Wrote reports/adult-example.json")
+result.to_json("reports/adult-audit.json")
+print("Wrote reports/adult-audit.json and", result.to_html("reports/adult-audit.html"))

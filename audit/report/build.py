@@ -106,8 +106,13 @@ def _value(c: CheckResult, view: View) -> str:
 
 
 def verdict_table(
-    table_id: str, before: PolicyOutcome, vb: View, after: tuple[PolicyOutcome, View] | None
+    table_id: str,
+    before: PolicyOutcome,
+    vb: View,
+    after: tuple[PolicyOutcome, View] | None,
+    construction: str | None = None,
 ) -> Table:
+    """The policy checks, unmet first; with an 'after' audit, its verdict beside each."""
     order = {"not met": 0, "not assessable": 1, "met": 2}
     checks = sorted(before.checks, key=lambda c: (order[c.status], c.rule.severity != "error"))
     after_by_id = {c.id: c for c in after[0].checks} if after else {}
@@ -130,9 +135,10 @@ def verdict_table(
             other = after_by_id.get(c.id)
             cells += [_verdict(other), Cell(_value(other, after[1]) if other else "—", "num")]
         rows.append(Row(tuple(cells)))
-    return Table(
-        table_id, "Policy checks", tuple(head), tuple(rows), f"Thresholds from: {before.source}."
-    )
+    note = f"Thresholds from: {before.source}."
+    if construction:
+        note += " " + construction
+    return Table(table_id, "Policy checks", tuple(head), tuple(rows), note)
 
 
 def _disparities(view: View, top: int = 3) -> list[str]:
@@ -192,8 +198,9 @@ def _facts(s: Subject, k: int) -> Facts:
     pairs.append(
         (
             "Small groups",
-            f"groups with fewer than {k} rows are suppressed in this report; groups with fewer "
-            f"than {spec.min_group_size} labelled rows are left out of summaries",
+            f"groups with 1 to {k - 1} rows are suppressed in this report (and some beside them); "
+            f"groups with fewer than {spec.min_group_size} labelled rows are left out of "
+            "summaries",
         )
     )
     return Facts(tuple(pairs))
@@ -262,7 +269,15 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
         )
     )
     after = (evaluate(va.result, va.policy), va) if va is not None else None
-    out.append(verdict_table(ids("tab"), outcome_b, vb, after))
+    construction = None
+    if s.method is not None and s.comparison is not None:
+        equal = [d.name for d in s.comparison.dimensions if d.by_construction]
+        if equal:
+            construction = (
+                f"After {s.method}, parity for {', '.join(equal)} holds by construction of the "
+                "mitigation: those 'after' verdicts measure the mitigation, not the data."
+            )
+    out.append(verdict_table(ids("tab"), outcome_b, vb, after, construction))
     out += _mitigation_summary(s)
     return out
 
