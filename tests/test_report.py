@@ -382,7 +382,9 @@ def test_suppressed_groups_are_out_of_tables_charts_and_json():
     assert row(html, "Outcomes by race", "B")[1] == "suppressed (complementary)"
     race = next(d for d in embedded(html)["dimensions"] if d["name"] == "race")
     assert [g["name"] for g in race["groups"]] == ["A"]
-    assert race["independence"] is None  # a test over all groups would constrain C's count
+    # A test over all groups would constrain C's count.
+    assert race["independence"]["statistic"] is None
+    assert race["independence"]["reason"].startswith("withheld")
     figures = re.findall(r"Plotly\.newPlot\(\s*\"fig-\d+\",\s*(\[.*?\]),\s*\{", html, flags=re.S)
     assert figures
     labels = set()
@@ -527,3 +529,100 @@ def test_the_reproduce_call_reproduces_the_mitigation(tmp_path, monkeypatch):
     again = namespace["result"]
     assert again.data.equals(original.data)  # the same rows drawn
     assert again.plan == original.plan
+
+
+# -- nothing that involves a hidden group is published ----------------------------------------
+
+
+def estimates(node, out=None):
+    """Every object with an ``n`` in the embedded JSON (estimates and tests)."""
+    out = [] if out is None else out
+    if isinstance(node, dict):
+        if "n" in node and ("value" in node or "statistic" in node):
+            out.append(node)
+        for v in node.values():
+            estimates(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            estimates(v, out)
+    return out
+
+
+def allowed_ns(audit_json: dict) -> set:
+    """The row counts a published number may rest on: shown groups, pairs of them, totals."""
+    shown = {g["n"] for d in audit_json["dimensions"] for g in d["groups"]}
+    return {0, audit_json["n_rows_audited"]} | shown | {a + b for a in shown for b in shown}
+
+
+def three_groups(sizes: dict, rates: dict) -> pd.DataFrame:
+    rows = []
+    for group, n in sizes.items():
+        fav = round(n * rates[group])
+        rows += [(group, 1)] * fav + [(group, 0)] * (n - fav)
+    return pd.DataFrame(rows, columns=["g", "y"])
+
+
+def test_a_hidden_reference_or_extreme_group_gives_nothing_away():
+    # b (40 rows) is hidden beside c (3): it is also the most favoured group, hence the
+    # reference and the highest rate. Its rate 80% and anything paired with it must go.
+    frame = three_groups({"a": 200, "b": 40, "c": 3}, {"a": 0.5, "b": 0.8, "c": 1 / 3})
+    result = audit(frame, sensitive_features="g", label="y", min_group_size=3, created_at=FIXED)
+    assert result.dimension("g").reference == ("b",)
+    html = render_html(result, generated_at=FIXED)
+    assert row(html, "Outcomes by g", "b")[1] == "suppressed (complementary)"
+    a_row = row(html, "Outcomes by g", "a")
+    assert a_row[2].startswith("50.0% (")
+    assert a_row[3] == a_row[4] == "withheld: the reference group is suppressed"
+    assert "80.0%" not in html
+    summary = row(html, next(t["caption"] for t in tables(html) if "Summary" in t["caption"]), "g")
+    assert summary[1].startswith("withheld")
+    assert summary[3] == summary[4] == "—"
+    data = embedded(html)
+    assert all(e["n"] in allowed_ns(data) for e in estimates(data)), estimates(data)
+    assert data["dimensions"][0]["highest_group"] is None
+
+
+def test_resampled_after_hides_what_before_hides():
+    from audit import Auditor
+
+    frame = three_groups({"a": 200, "b": 30, "c": 8}, {"a": 0.5, "b": 0.4, "c": 0.25})
+    mitigated = Auditor(sensitive_features="g", label="y", min_group_size=5).mitigate(
+        frame, method="uniform", size="oversample", random_state=0
+    )
+    html = render_html(mitigated, generated_at=FIXED)
+    for caption in ("g (before)", "g (after)"):
+        assert row(html, caption, "c")[1] == "suppressed (n<10)" or row(html, caption, "c")[
+            1
+        ].startswith("suppressed")
+        assert row(html, caption, "b")[1].startswith("suppressed")
+    data = embedded(html)
+    for side in ("before", "after"):
+        audit_json = data["comparison"][side]
+        assert [g["name"] for g in audit_json["dimensions"][0]["groups"]] == ["a"]
+        assert all(e["n"] in allowed_ns(audit_json) for e in estimates(audit_json))
+    assert {tuple(c["key"]) for c in data["plan"]["cells"]} == {("a",)}
+
+
+def test_plan_cells_of_an_intersection_not_shown_are_withheld():
+    from audit import Auditor
+
+    frame = three_groups({"a": 200, "b": 60}, {"a": 0.5, "b": 0.4})
+    frame["h"] = ["z"] * 3 + ["w"] * (len(frame) - 3)
+    auditor = Auditor(sensitive_features=["g", "h"], label="y", max_depth=1, min_group_size=3)
+    mitigated = auditor.mitigate(frame, attributes=["g", "h"])
+    data = embedded(render_html(mitigated, generated_at=FIXED))
+    assert data["plan"]["cells"] == []
+    assert "cells_withheld" in data["plan"]
+
+
+def test_a_small_number_of_dropped_rows_is_not_printed():
+    frame = three_groups({"a": 200, "b": 60}, {"a": 0.5, "b": 0.4})
+    frame.loc[:2, "g"] = None
+    result = audit(frame, sensitive_features="g", label="y", missing="drop", created_at=FIXED)
+    assert result.n_dropped_missing == 3
+    html = render_html(result, generated_at=FIXED)
+    assert "fewer than 10 dropped for a missing sensitive value" in html
+    data = embedded(html)
+    assert data["n_dropped_missing"] is None
+    assert data["n_rows"] is None
+    assert data["missing_by_attribute"] == {"g": None}

@@ -6,12 +6,13 @@ import base64
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as _version
 from typing import Any
 
 from audit.comparison import Comparison
+from audit.metrics.inference import Estimate
 from audit.policy import DEFAULT_POLICY, CheckResult, Policy, PolicyOutcome, evaluate
 from audit.report import figures as fg
 from audit.report.model import (
@@ -33,6 +34,7 @@ from audit.report.model import (
     fmt_rate,
     fmt_ratio,
 )
+from audit.report.publish import publish, publish_comparison, scrub_dict
 from audit.report.sections import (
     Ids,
     View,
@@ -42,9 +44,9 @@ from audit.report.sections import (
     predictions,
     representation,
 )
-from audit.report.suppression import Suppression, suppress
+from audit.report.suppression import Suppression, suppress, suppress_pair
 from audit.result import AuditResult
-from audit.spec import AuditSpec
+from audit.spec import MISSING_LABEL, AuditSpec
 
 __all__ = ["PLOTLY_JS_VERSION", "Subject", "build_sections", "embedded_json"]
 
@@ -94,15 +96,26 @@ def _verdict(c: CheckResult | None) -> Cell:
 
 
 def _value(c: CheckResult, view: View) -> str:
-    if c.group is not None:
-        d = next(d for d in view.result.dimensions if d.name == c.attribute)
-        g = next((g for g in d.groups if g.name == c.group), None)
-        if g is not None and view.hidden(d, g):
-            return view.hidden(d, g) or ""
+    """The judged value as the report may show it (withheld where it involves a hidden
+    group; the verdict itself is the policy's, on the full result)."""
+    d = next(d for d in view.result.dimensions if d.name == c.attribute)
+    shown: Estimate | None
+    if c.group is None:
+        holder: Any = d if c.rule.metric.startswith("demographic_parity") else d.classification
+        shown = None if holder is None else getattr(holder, c.rule.metric)
+    else:
+        g = next(g for g in d.groups if g.name == c.group)
+        label = view.hidden(d, g)
+        if label:
+            return label
+        if c.rule.metric == "representation":
+            shown = g.share if c.rule.bound == "min_share" else g.representation_ratio
+        else:
+            shown = getattr(g, c.rule.metric)
     if c.status == "not assessable":
         return c.reason or "not assessable"
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
-    return fmt_estimate(c.estimate, 1 if pct else 3, percent=pct)
+    return fmt_estimate(shown, 1 if pct else 3, percent=pct)
 
 
 def verdict_table(
@@ -173,7 +186,12 @@ def _facts(s: Subject, k: int) -> Facts:
             extra = f"; bins at {', '.join(f'{b:g}' for b in bins)}" if bins else ""
             groups.append(f"{d.name} ({len(d.groups)} groups{extra})")
     rows = f"{count(r.n_rows)} rows"
-    if r.n_dropped_missing:
+    if 0 < r.n_dropped_missing < k:  # a small count of people: shown as a bound only
+        rows = (
+            f"{count(r.n_rows_audited)} rows audited; fewer than {k} dropped for a missing "
+            "sensitive value"
+        )
+    elif r.n_dropped_missing:
         rows += f", {count(r.n_dropped_missing)} dropped for a missing sensitive value"
     if r.n_label_missing:
         rows += f", {count(r.n_label_missing)} without a label"
@@ -230,12 +248,13 @@ def _mitigation_summary(s: Subject) -> list[Block]:
                 continue
             d_a = next(d for d in m.after.audit.dimensions if d.attributes == d_b.attributes)
             assert d_a.classification is not None
+            cb, ca = d_b.classification, d_a.classification
             parts.append(
                 f"{d_b.name}: demographic parity difference "
-                f"{d_b.classification.demographic_parity_difference.value:.3f} → "
-                f"{d_a.classification.demographic_parity_difference.value:.3f}, equalized odds "
-                f"difference {d_b.classification.equalized_odds_difference.value:.3f} → "
-                f"{d_a.classification.equalized_odds_difference.value:.3f}"
+                f"{fmt_diff(cb.demographic_parity_difference)} → "
+                f"{fmt_diff(ca.demographic_parity_difference)}, equalized odds difference "
+                f"{fmt_diff(cb.equalized_odds_difference)} → "
+                f"{fmt_diff(ca.equalized_odds_difference)}"
             )
         out.append(
             Paragraph(
@@ -258,7 +277,7 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
         if found
         else Paragraph("No group has a defined disparate impact ratio against a reference group.")
     )
-    outcome_b = evaluate(vb.result, vb.policy)
+    outcome_b = evaluate(vb.judged, vb.policy)
     out.append(Heading("Policy verdicts", ids("h")))
     failed = len([c for c in outcome_b.checks if c.failed])
     out.append(
@@ -268,7 +287,7 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
             f"The thresholds come from: {outcome_b.source}."
         )
     )
-    after = (evaluate(va.result, va.policy), va) if va is not None else None
+    after = (evaluate(va.judged, va.policy), va) if va is not None else None
     construction = None
     if s.method is not None and s.comparison is not None:
         equal = [d.name for d in s.comparison.dimensions if d.by_construction]
@@ -282,8 +301,9 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
     return out
 
 
-def model_check_blocks(m: Any, ids: Ids, k: int) -> list[Block]:
-    sup = suppress(m.before.audit, k)
+def model_check_blocks(m: Any, sup: Suppression, ids: Ids) -> list[Block]:
+    """The fixed-model table and chart, from a published model check (``sup``: the
+    suppression of its held-out rows)."""
     rows = [
         ("Accuracy", f"{m.before.accuracy:.4f}", f"{m.after.accuracy:.4f}"),
         (
@@ -505,75 +525,85 @@ def _python_call(s: Subject) -> str:
     )
 
 
-def _scrub_audit(data: dict[str, Any], sup: Suppression) -> dict[str, Any]:
-    data = dict(data)
-    dims = []
-    for original in data["dimensions"]:
-        d = dict(original)
-        attrs = d["attributes"]
-        hidden = [g for g in d["groups"] if sup.hidden(attrs, g["key"])]
-        d["groups"] = [g for g in d["groups"] if not sup.hidden(attrs, g["key"])]
-        if hidden:
-            d["independence"] = None
-            d["goodness_of_fit"] = None
-            d["suppressed_groups"] = len(hidden)
-        dims.append(d)
-    data["dimensions"] = dims
+def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
+    """A published audit's JSON: hidden groups left out, small counts of dropped or missing
+    values withheld."""
+    data = scrub_dict(r.to_dict(), sup)
+    if 0 < r.n_dropped_missing < k:
+        data["n_dropped_missing"] = None
+        data["n_rows"] = None  # n_rows - n_rows_audited would give it back
+    missing_groups = {
+        d.attributes[0]: g
+        for d in r.dimensions
+        if len(d.attributes) == 1
+        for g in d.groups
+        if g.key == (MISSING_LABEL,)
+    }
+    data["missing_by_attribute"] = {
+        attr: (
+            None
+            if (0 < n < k)
+            or (attr in missing_groups and sup.hidden([attr], [MISSING_LABEL]) is not None)
+            else n
+        )
+        for attr, n in r.missing_by_attribute.items()
+    }
     data["suppression"] = {
         "k": sup.k,
-        "note": f"groups with fewer than {sup.k} rows, and groups hidden so that their counts "
-        "cannot be worked out, are left out; tests over dimensions with hidden groups are removed",
+        "note": f"groups with 1 to {sup.k - 1} rows, and groups hidden so that their counts "
+        "cannot be worked out, are left out; numbers that involve them (comparisons with a "
+        "hidden reference group, summaries whose extreme group is hidden, tests over an "
+        "attribute with a hidden group) are null",
     }
     return data
 
 
-def embedded_json(
-    s: Subject, sups: tuple[Suppression, Suppression | None], k: int
-) -> dict[str, Any]:
-    """The results as JSON, with every suppressed group left out."""
-    before = _scrub_audit(s.before.to_dict(), sups[0])
-    if s.comparison is None:
+def _plan_json(plan: Any, before: AuditResult, sup: Suppression) -> dict[str, Any]:
+    from audit._serde import to_jsonable
+
+    out: dict[str, Any] = to_jsonable(plan)
+    attrs = list(out["attributes"])
+    audited = any(set(d.attributes) == set(attrs) for d in before.dimensions)
+    if audited:
+        out["cells"] = [c for c in out["cells"] if not sup.hidden(attrs, c["key"])]
+    else:  # cells of an intersection the audit does not show would publish new counts
+        out["cells"] = []
+        out["cells_withheld"] = "the plan's intersection is not part of the audit shown"
+    return out
+
+
+def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
+    """The published results as JSON, with every suppressed group left out."""
+    before = _audit_json(p.before, sups.before, k)
+    if p.comparison is None or p.after is None or sups.after is None:
         return before
-    assert s.after is not None
-    assert sups[1] is not None
-    comparison = s.comparison.to_dict()
+    comparison = p.comparison.to_dict()
     comparison["before"] = before
-    comparison["after"] = _scrub_audit(s.after.to_dict(), sups[1])
+    comparison["after"] = _audit_json(p.after, sups.after, k)
     dims = []
     for original in comparison["dimensions"]:
         d = dict(original)
         attrs = d["attributes"]
-        keep = [
+        d["groups"] = [
             g
             for g in d["groups"]
-            if not sups[0].hidden(attrs, g["key"]) and not sups[1].hidden(attrs, g["key"])
+            if not sups.before.hidden(attrs, g["key"]) and not sups.after.hidden(attrs, g["key"])
         ]
-        if len(keep) < len(d["groups"]):
-            d["representation_shift"] = None
-        d["groups"] = keep
         dims.append(d)
     comparison["dimensions"] = dims
     out: dict[str, Any] = {"comparison": comparison}
-    if s.method is not None:
+    if p.method is not None:
+        out = {
+            "method": p.method,
+            "plan": _plan_json(p.plan, p.before, sups.before),
+            "comparison": comparison,
+        }
+    if p.model_check is not None and sups.model is not None:
         from audit._serde import to_jsonable
 
-        plan = to_jsonable(s.plan)
-        attrs = plan["attributes"]
-        plan["cells"] = [c for c in plan["cells"] if not sups[0].hidden(attrs, c["key"])]
-        out = {"method": s.method, "plan": plan, "comparison": comparison}
-    if s.model_check is not None:
-        from audit._serde import to_jsonable
-
-        m = s.model_check
-        check = to_jsonable(m)
-        sup_m = suppress(m.before.audit, k)
+        check = to_jsonable(p.model_check)
         for side in ("before", "after"):
-            scores = getattr(m, side)
-            check[side]["audit"] = _scrub_audit(scores.audit.to_dict(), sup_m)
-            check[side]["roc_auc_by_group"] = {
-                attr: {name: v for name, v in groups.items() if not sup_m.hidden([attr], [name])}
-                for attr, groups in check[side]["roc_auc_by_group"].items()
-            }
+            check[side]["audit"] = _audit_json(getattr(p.model_check, side).audit, sups.model, k)
         out["model_check"] = check
     return out
 
@@ -585,6 +615,45 @@ def download(payload: dict[str, Any], filename: str) -> Download:
     return Download(href, filename, "Download the results as JSON", f"{len(raw) / 1024:,.0f} KB")
 
 
+@dataclass(frozen=True)
+class Sups:
+    """The suppression of each audit a report shows."""
+
+    before: Suppression
+    after: Suppression | None = None
+    model: Suppression | None = None  # the model check's held-out rows
+
+
+def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
+    sup = suppress(m.before.audit, k)  # both models are scored on the same rows
+
+    def scores(side: Any) -> Any:
+        aucs = {
+            attr: {name: v for name, v in by.items() if sup.hidden([attr], [name]) is None}
+            for attr, by in side.roc_auc_by_group.items()
+        }
+        return replace(side, audit=publish(side.audit, sup), roc_auc_by_group=aucs)
+
+    return replace(m, before=scores(m.before), after=scores(m.after)), sup
+
+
+def publish_subject(s: Subject, k: int) -> tuple[Subject, Sups]:
+    """The subject as the report may show it, and the suppression behind it."""
+    if s.after is None:
+        sup = suppress(s.before, k)
+        return Subject(publish(s.before, sup)), Sups(sup)
+    sup_b, sup_a = suppress_pair(s.before, s.after, k)
+    before, after = publish(s.before, sup_b), publish(s.after, sup_a)
+    comparison = None
+    if s.comparison is not None:
+        comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
+    model, sup_m = None, None
+    if s.model_check is not None:
+        model, sup_m = _published_model_check(s.model_check, k)
+    published = Subject(before, after, comparison, s.method, s.plan, model)
+    return published, Sups(sup_b, sup_a, sup_m)
+
+
 def build_sections(
     s: Subject,
     *,
@@ -594,28 +663,31 @@ def build_sections(
 ) -> tuple[Section, ...]:
     policy = policy or DEFAULT_POLICY
     ids = Ids()
-    sup_b = suppress(s.before, k)
-    vb = View(s.before, sup_b, policy)
+    p, sups = publish_subject(s, k)
+    vb = View(p.before, sups.before, policy, s.before)
     va = None
-    sup_a = None
-    if s.after is not None:
-        sup_a = suppress(s.after, k)
-        va = View(s.after, sup_a, policy)
-    band = policy.band()
-    band_label = (
-        f"accepted range {band[0]:g} to {band[1]:g}" if band is not None else "no threshold set"
-    )
+    if p.after is not None and sups.after is not None:
+        va = View(p.after, sups.after, policy, s.after)
+    singles = [d.name for d in s.before.dimensions if len(d.attributes) == 1]
+    bands = {policy.band(a) for a in singles}
+    band = bands.pop() if len(bands) == 1 else None
+    if band is not None:
+        band_label = f"accepted range {band[0]:g} to {band[1]:g}"
+    elif len(bands) > 1:
+        band_label = "no band: the accepted range differs by attribute (see the policy checks)"
+    else:
+        band_label = "no threshold set"
     sections = [
-        Section("summary", "Summary", tuple(summary(s, vb, va, ids, k))),
+        Section("summary", "Summary", tuple(summary(p, vb, va, ids, k))),
         Section("representation", "Representation", tuple(representation(vb, ids))),
-        Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band_label))),
+        Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band, band_label))),
     ]
     if s.before.spec.prediction is not None:
         sections.append(Section("predictions", "Predictions", tuple(predictions(vb, ids))))
-    if s.comparison is not None and va is not None:
-        blocks = before_after(s.comparison, vb, va, ids)
-        if s.model_check is not None:
-            blocks += model_check_blocks(s.model_check, ids, k)
+    if p.comparison is not None and va is not None:
+        blocks = before_after(p.comparison, vb, va, ids)
+        if p.model_check is not None and sups.model is not None:
+            blocks += model_check_blocks(p.model_check, sups.model, ids)
         sections.append(Section("before-after", "Before and after", tuple(blocks)))
     sections.append(
         Section("methodology", "Methodology", tuple(methodology(s, ids, k, policy, command)))
@@ -627,7 +699,7 @@ def build_sections(
         for d in view.result.dimensions:
             suffix = f" ({label})" if va is not None else ""
             appendix.append(outcome_table(view, d, ids("tab"), f"{d.name}{suffix}"))
-    appendix.append(download(embedded_json(s, (sup_b, sup_a), k), "biasaudit-results.json"))
+    appendix.append(download(embedded_json(p, sups, k), "biasaudit-results.json"))
     sections.append(Section("appendix", "Appendix: full tables and data", tuple(appendix)))
     return tuple(sections)
 

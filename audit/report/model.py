@@ -29,6 +29,7 @@ __all__ = [
     "fmt_diff",
     "fmt_estimate",
     "fmt_p",
+    "fmt_pp",
     "fmt_rate",
     "fmt_ratio",
 ]
@@ -154,6 +155,8 @@ def fmt_estimate(e: Estimate | None, digits: int = 3, *, percent: bool = False) 
     if e is None:
         return "n/a"
     if not e.defined:
+        if e.reason and e.reason.startswith("withheld"):
+            return e.reason  # suppression, not an undefined value
         return f"undefined ({e.reason})" if e.reason else "undefined"
     unit = "%" if percent else ""
     value = _num(e.value, digits, percent) + unit
@@ -176,6 +179,16 @@ def fmt_ratio(e: Estimate | None) -> str:
 
 def fmt_diff(e: Estimate | None) -> str:
     return fmt_estimate(e, 3)
+
+
+def fmt_pp(e: Estimate | None) -> str:
+    """A difference of two rates in percentage points: ``"13.1 pp (12.1 to 14.2)"``."""
+    if e is None or not e.defined:
+        return fmt_estimate(e)
+    value = _num(e.value, 1, True)
+    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
+        return f"{value} pp"
+    return f"{value} pp ({_num(e.ci_low, 1, True)} to {_num(e.ci_high, 1, True)})"
 
 
 def fmt_p(p: float) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.comparison import EFFECTIVE_N_NOTE, Comparison
+from audit.metrics.inference import TestResult
 from audit.policy import Policy
 from audit.report import figures as fg
 from audit.report.model import (
@@ -19,8 +20,8 @@ from audit.report.model import (
     Table,
     count,
     fmt_diff,
-    fmt_estimate,
     fmt_p,
+    fmt_pp,
     fmt_rate,
     fmt_ratio,
 )
@@ -34,9 +35,14 @@ __all__ = ["View", "before_after", "outcomes", "predictions", "representation"]
 class View:
     """One audit as a report may show it: its suppression and the policy that judges it."""
 
-    result: AuditResult
+    result: AuditResult  # as published: numbers involving hidden groups withheld
     sup: Suppression
     policy: Policy
+    raw: AuditResult | None = None  # the full result, which the policy judges
+
+    @property
+    def judged(self) -> AuditResult:
+        return self.raw if self.raw is not None else self.result
 
     def singles(self) -> list[DimensionResult]:
         return [d for d in self.result.dimensions if len(d.attributes) == 1]
@@ -190,9 +196,15 @@ def _group_cells(v: View, d: DimensionResult, g: GroupResult) -> list[Cell]:
         Cell(
             "0 (reference)" if g.is_reference else fmt_diff(g.statistical_parity_difference), "num"
         ),
-        Cell("" if g.is_reference else fmt_p(g.test_vs_reference.p_value_holm), "num"),
+        Cell("" if g.is_reference else _fmt_test_p(g.test_vs_reference), "num"),
         Cell("; ".join(note)),
     ]
+
+
+def _fmt_test_p(t: TestResult) -> str:
+    if t.reason and t.reason.startswith("withheld"):
+        return "withheld"
+    return fmt_p(t.p_value_holm)
 
 
 OUTCOME_HEAD = (
@@ -217,10 +229,13 @@ def outcome_table(v: View, d: DimensionResult, table_id: str, caption: str) -> T
         )
     ref = " & ".join(d.reference) if d.reference else "none"
     note = f"Reference group: {ref} ({d.reference_rule.replace('_', ' ')})."
+    reference = next((g for g in d.groups if g.is_reference), None)
+    if reference is not None and v.hidden(d, reference):
+        note += " It is suppressed, so the comparisons with it are withheld."
     return Table(table_id, caption, OUTCOME_HEAD, tuple(rows), note)
 
 
-def outcomes(v: View, ids: Ids, band_label: str) -> list[Block]:
+def outcomes(v: View, ids: Ids, band: tuple[float, float] | None, band_label: str) -> list[Block]:
     out: list[Block] = []
     forest_points = []
     for d in v.singles():
@@ -269,7 +284,6 @@ def outcomes(v: View, ids: Ids, band_label: str) -> list[Block]:
         ]
     if forest_points:
         fig_id = ids("fig")
-        band = v.policy.band()
         out.insert(
             0,
             Figure(
@@ -433,7 +447,7 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
                         Cell(_arrow(count(b.n), count(a.n)), "num"),
                         Cell(_arrow(f"{b.share.value:.1%}", f"{a.share.value:.1%}"), "num"),
                         Cell(_arrow(fmt_rate(b.base_rate), fmt_rate(a.base_rate)), "num"),
-                        Cell(fmt_estimate(gc.base_rate_difference, 1, percent=True), "num"),
+                        Cell(fmt_pp(gc.base_rate_difference), "num"),
                         Cell(
                             _arrow(
                                 fmt_ratio(b.disparate_impact_ratio),
@@ -458,7 +472,7 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
                     "Rows",
                     "Share",
                     "Favourable rate",
-                    "Change in rate (95% CI)",
+                    "Change in rate, percentage points (95% CI)",
                     "Disparate impact ratio",
                 ),
                 tuple(rows),

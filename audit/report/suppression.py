@@ -25,7 +25,7 @@ from functools import lru_cache
 from audit.exceptions import ConfigError
 from audit.result import AuditResult
 
-__all__ = ["Suppression", "suppress"]
+__all__ = ["Suppression", "suppress", "suppress_pair"]
 
 Cell = tuple[tuple[str, ...], tuple[str, ...]]  # (attributes, group key)
 TOTAL: Cell = ((), ())
@@ -50,6 +50,10 @@ class Suppression:
         if cell in self.complementary:
             return "suppressed (complementary)"
         return None
+
+    def cells(self) -> frozenset[Cell]:
+        """Every hidden cell, as (attributes, key) sorted by attribute."""
+        return self.primary | self.complementary
 
     def any_hidden(self, attributes: Iterable[str]) -> bool:
         wanted = frozenset(attributes)
@@ -213,8 +217,13 @@ class _Tables:
 _TRIALS = 25
 
 
-def suppress(result: AuditResult, k: int = 10) -> Suppression:
+def suppress(
+    result: AuditResult, k: int = 10, also: Iterable[tuple[Iterable[str], Iterable[str]]] = ()
+) -> Suppression:
     """The cells of ``result`` a report hides so that no count below ``k`` can be read.
+
+    ``also`` names further cells (attributes, key) to hide from the start: the cells hidden
+    in another audit shown beside this one (see :func:`suppress_pair`).
 
     Examples
     --------
@@ -228,15 +237,35 @@ def suppress(result: AuditResult, k: int = 10) -> Suppression:
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"The suppression threshold k must be a positive integer; got {k!r}.")
     counts = _counts(result)
+    forced = frozenset(c for c in (_cell(a, key) for a, key in also) if counts.get(c))
     # Audits with the same counts (before and after reweighing) share one pattern.
-    return _suppress(tuple(sorted(counts.items())), k)
+    return _suppress(tuple(sorted(counts.items())), k, forced)
+
+
+def suppress_pair(
+    before: AuditResult, after: AuditResult, k: int = 10
+) -> tuple[Suppression, Suppression]:
+    """Suppression for two audits shown side by side (before and after a mitigation, or
+    two datasets): a group hidden in one is hidden in the other, and each side's
+    complementary cells are solved again until both agree. Otherwise the other side's
+    numbers (resampled counts are scaled copies of the originals) would give a hidden count
+    away."""
+    first, second = suppress(before, k), suppress(after, k)
+    while True:
+        extra = [(a, key) for a, key in first.cells() | second.cells()]
+        new_first, new_second = suppress(before, k, extra), suppress(after, k, extra)
+        if new_first == first and new_second == second:
+            return first, second
+        first, second = new_first, new_second
 
 
 @lru_cache(maxsize=32)
-def _suppress(items: tuple[tuple[Cell, int], ...], k: int) -> Suppression:
+def _suppress(
+    items: tuple[tuple[Cell, int], ...], k: int, forced: frozenset[Cell] = frozenset()
+) -> Suppression:
     tables = _Tables(dict(items), k)
     counts, relations, primary = tables.counts, tables.relations, tables.primary
-    hidden = set(primary)
+    hidden = set(primary) | set(forced)
     pending = sorted(primary)
     while True:
         # Cheap first: a single published sum must never fix a hidden count.

@@ -1,0 +1,175 @@
+"""What a report may publish: copies of results in which every number that involves a
+suppressed group is withheld (NaN with the reason), so no table, chart or embedded JSON can
+carry it by accident.
+
+A number involves a hidden group when it is that group's own, when it compares a group with a
+hidden reference group (ratios, differences and tests: their intervals depend on the
+reference's size), when it is a summary whose extreme pair includes a hidden group, or when it
+is a test over a whole attribute with a hidden group. Policy verdicts are judged on the full
+result, never on these copies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+from typing import Any
+
+from audit.comparison import Comparison, DimensionChange, GroupChange
+from audit.metrics.classification import PredictionSummary
+from audit.metrics.inference import Estimate, TestResult
+from audit.report.suppression import Suppression
+from audit.result import AuditResult, DimensionResult, GroupResult
+from audit.spec import MISSING_LABEL
+
+__all__ = ["publish", "publish_comparison"]
+
+HIDDEN = "withheld: the group is suppressed"
+REFERENCE = "withheld: the reference group is suppressed"
+EXTREME = "withheld: the highest or lowest group is suppressed"
+ELIGIBLE = "withheld: a group in this summary is suppressed"
+TESTS = "withheld: a group of this attribute is suppressed"
+
+
+def _gone(e: Estimate, reason: str) -> Estimate:
+    return Estimate.undefined(0, reason)
+
+
+def _no_test(reason: str) -> TestResult:
+    return TestResult.undefined(0, reason)
+
+
+def _blank_group(g: GroupResult) -> GroupResult:
+    nan = math.nan
+    return replace(
+        g,
+        n=0,
+        weight=nan,
+        n_effective=nan,
+        share=_gone(g.share, HIDDEN),
+        expected_share=None,
+        representation_ratio=None,
+        n_labeled=0,
+        base_rate=_gone(g.base_rate, HIDDEN),
+        disparate_impact_ratio=_gone(g.disparate_impact_ratio, HIDDEN),
+        statistical_parity_difference=_gone(g.statistical_parity_difference, HIDDEN),
+        test_vs_reference=_no_test(HIDDEN),
+        classification=None,
+    )
+
+
+def _summary_gone(s: PredictionSummary, reason: str) -> PredictionSummary:
+    values = {f.name: Estimate.undefined(0, reason) for f in fields(s)}
+    return PredictionSummary(**values)
+
+
+def _eligible(d: DimensionResult, g: GroupResult, min_size: int) -> bool:
+    return g.n_labeled >= min_size and MISSING_LABEL not in g.key
+
+
+def publish_dimension(d: DimensionResult, sup: Suppression, min_size: int) -> DimensionResult:
+    hidden = {g.key for g in d.groups if sup.hidden(d.attributes, g.key)}
+    if not hidden:
+        return d
+    by_name = {g.name: g for g in d.groups}
+    ref_hidden = d.reference is not None and tuple(d.reference) in hidden
+    groups = []
+    for g in d.groups:
+        if g.key in hidden:
+            groups.append(_blank_group(g))
+        elif ref_hidden and not g.is_reference:
+            groups.append(
+                replace(
+                    g,
+                    disparate_impact_ratio=_gone(g.disparate_impact_ratio, REFERENCE),
+                    statistical_parity_difference=_gone(g.statistical_parity_difference, REFERENCE),
+                    test_vs_reference=_no_test(REFERENCE),
+                )
+            )
+        else:
+            groups.append(g)
+    extremes = [by_name[n] for n in (d.highest_group, d.lowest_group) if n in by_name]
+    extreme_hidden = any(g.key in hidden for g in extremes)
+    eligible_hidden = any(g.key in hidden and _eligible(d, g, min_size) for g in d.groups)
+    out = replace(
+        d,
+        groups=tuple(groups),
+        independence=_no_test(TESTS),
+        goodness_of_fit=None if d.goodness_of_fit is None else _no_test(TESTS),
+    )
+    if extreme_hidden:
+        out = replace(
+            out,
+            demographic_parity_difference=_gone(d.demographic_parity_difference, EXTREME),
+            demographic_parity_ratio=_gone(d.demographic_parity_ratio, EXTREME),
+            highest_group=None,
+            lowest_group=None,
+        )
+    if d.classification is not None and eligible_hidden:
+        out = replace(out, classification=_summary_gone(d.classification, ELIGIBLE))
+    return out
+
+
+def publish(result: AuditResult, sup: Suppression) -> AuditResult:
+    """``result`` with every number that involves a suppressed group withheld."""
+    size = result.spec.min_group_size
+    dims = tuple(publish_dimension(d, sup, size) for d in result.dimensions)
+    return replace(result, dimensions=dims)
+
+
+def publish_comparison(
+    c: Comparison, before: AuditResult, after: AuditResult, sups: tuple[Suppression, Suppression]
+) -> Comparison:
+    """A comparison over published audits; a group hidden on either side is withheld."""
+    b_dims = {frozenset(d.attributes): d for d in before.dimensions}
+    a_dims = {frozenset(d.attributes): d for d in after.dimensions}
+    dims = []
+    for dc in c.dimensions:
+        db, da = b_dims[frozenset(dc.attributes)], a_dims[frozenset(dc.attributes)]
+        b_groups = {g.key: g for g in db.groups}
+        a_groups = {g.key: g for g in da.groups}
+        any_hidden = False
+        groups = []
+        for gc in dc.groups:
+            hidden = sups[0].hidden(dc.attributes, gc.key) or sups[1].hidden(dc.attributes, gc.key)
+            any_hidden = any_hidden or bool(hidden)
+            groups.append(
+                GroupChange(
+                    gc.key,
+                    gc.name,
+                    b_groups.get(gc.key),
+                    a_groups.get(gc.key),
+                    _gone(gc.share_difference, HIDDEN) if hidden else gc.share_difference,
+                    _gone(gc.base_rate_difference, HIDDEN) if hidden else gc.base_rate_difference,
+                )
+            )
+        dims.append(
+            DimensionChange(
+                dc.attributes,
+                dc.name,
+                tuple(groups),
+                db.demographic_parity_ratio,
+                da.demographic_parity_ratio,
+                db.demographic_parity_difference,
+                da.demographic_parity_difference,
+                _no_test(TESTS) if any_hidden else dc.representation_shift,
+                dc.by_construction,
+            )
+        )
+    return replace(c, before=before, after=after, dimensions=tuple(dims))
+
+
+def scrub_dict(data: dict[str, Any], sup: Suppression) -> dict[str, Any]:
+    """A published audit's JSON without its suppressed groups (their rows say nothing)."""
+    data = dict(data)
+    dims = []
+    for original in data["dimensions"]:
+        d = dict(original)
+        attrs = d["attributes"]
+        kept = [g for g in d["groups"] if not sup.hidden(attrs, g["key"])]
+        if len(kept) < len(d["groups"]):
+            d["suppressed_groups"] = len(d["groups"]) - len(kept)
+        d["groups"] = kept
+        dims.append(d)
+    data["dimensions"] = dims
+    return data
