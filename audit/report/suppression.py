@@ -252,8 +252,10 @@ def suppress_pair(
     away."""
     first, second = suppress(before, k), suppress(after, k)
     while True:
-        extra = [(a, key) for a, key in first.cells() | second.cells()]
-        new_first, new_second = suppress(before, k, extra), suppress(after, k, extra)
+        union = first.cells() | second.cells()
+        # A side that already hides every cell of the union keeps its pattern.
+        new_first = first if union <= first.cells() else suppress(before, k, union)
+        new_second = second if union <= second.cells() else suppress(after, k, union)
         if new_first == first and new_second == second:
             return first, second
         first, second = new_first, new_second
