@@ -525,6 +525,122 @@ def report_command(
         click.echo(f"Wrote {path}")
 
 
+@cli.command("check")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    default=None,
+    help="pyproject.toml or a TOML file  [default: the nearest biasaudit.toml or pyproject.toml "
+    "with [tool.biasaudit]]",
+)
+@click.option(
+    "--dataset", "-d", "names", multiple=True, help="Check only this dataset (repeat for more)."
+)
+@click.option("--junit-xml", metavar="PATH", default=None, help="Write JUnit XML to PATH.")
+@click.option(
+    "--markdown",
+    metavar="PATH",
+    default=None,
+    help="Write a Markdown summary (a pull-request comment, a CI step summary); '-' for stdout.",
+)
+@click.option(
+    "--json", "json_out", metavar="PATH", default=None, help="Write JSON to PATH ('-': stdout)."
+)
+@click.option(
+    "--html", "html_dir", metavar="DIR", default=None, help="Write an HTML report per dataset."
+)
+@_quiet_option
+def check_command(
+    config_path: str | None,
+    names: tuple[str, ...],
+    junit_xml: str | None,
+    markdown: str | None,
+    json_out: str | None,
+    html_dir: str | None,
+    quiet: bool,
+) -> None:
+    """Audit every dataset declared in [tool.biasaudit] and judge it by the policy there.
+
+    Exit code 0: every threshold met; 1: a threshold not met; 2: a usage, configuration or
+    data error.
+
+    \b
+    Example (pyproject.toml):
+      [tool.biasaudit.thresholds]
+      disparate_impact_ratio.min = 0.8
+      [[tool.biasaudit.datasets]]
+      name = "training"
+      path = "data/train.parquet"
+      sensitive = ["sex", "race"]
+      label = "income"
+      favorable = ">50K"
+    """
+    from audit._io import write_text_atomic
+    from audit.check import exit_code, run_checks, to_json, to_junit_xml, to_markdown
+    from audit.config import load_config
+
+    config = load_config(config_path)
+    if not config.datasets:
+        raise ConfigError(
+            "No datasets to check: declare [[tool.biasaudit.datasets]] in pyproject.toml (or a "
+            "biasaudit.toml), or pass --config FILE."
+        )
+    checks = run_checks(config, names)
+    source = config.policy.source
+    if json_out == "-":
+        click.echo(to_json(checks, source))
+    elif markdown == "-":
+        click.echo(to_markdown(checks, source))
+    elif not quiet:
+        _show_checks(checks, source)
+    if markdown and markdown != "-":
+        write_text_atomic(Path(markdown), to_markdown(checks, source) + "\n")
+    if junit_xml:
+        write_text_atomic(Path(junit_xml), to_junit_xml(checks) + "\n")
+    if json_out and json_out != "-":
+        write_text_atomic(Path(json_out), to_json(checks, source) + "\n")
+    if html_dir:
+        for c in checks:
+            if c.result is not None:
+                c.result.to_html(
+                    Path(html_dir) / f"{c.name}.html",
+                    policy=config.policy,
+                    k=config.suppress_below,
+                    command=_command_line(),
+                )
+    for c in checks:
+        if c.error is not None:
+            click.echo(f"Error: dataset '{c.name}': {c.error}", err=True)
+    click.get_current_context().exit(exit_code(checks))
+
+
+def _show_checks(checks: Sequence[Any], source: str) -> None:
+    from rich.markup import escape
+
+    console = Console(soft_wrap=False)
+    console.print(f"Policy: {escape(source)}", highlight=False)
+    for c in checks:
+        if c.error is not None:
+            console.print(f"[bold red]{escape(c.name)}[/]: could not be audited", highlight=False)
+            continue
+        failed = [g for g in c.groups if g.status == "failed"]
+        warned = [g for g in c.groups if g.status == "warned"]
+        colour = "red" if failed else "green"
+        console.print(
+            f"[bold {colour}]{escape(c.name)}[/]: {c.result.n_rows:,} rows, "
+            f"{len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings",
+            highlight=False,
+        )
+        for g in failed + warned:
+            label = "[red]not met[/]" if g in failed else "[yellow]warning[/]"
+            for line in g.message().splitlines():
+                console.print(f"  {label} {escape(g.id)}: {escape(line)}", highlight=False)
+    failed_total = sum(g.status == "failed" for c in checks for g in c.groups)
+    verdict = "thresholds not met" if failed_total else "all thresholds met"
+    console.print(f"\nbiasaudit check: {verdict}", highlight=False)
+
+
 @cli.command("demo")
 @click.option(
     "--output-dir",

@@ -52,7 +52,7 @@ _TOP = (*METRICS, "min_group_size", "intersections", "by_attribute", *_SETTINGS)
 _BOUND_WORDS = {
     "min": "at least",
     "max": "at most",
-    "max_abs": "at most ± (absolute value)",
+    "max_abs": "within ±",
     "min_share": "a share of at least",
     "min_ratio": "a share / expected share of at least",
 }
@@ -74,7 +74,8 @@ class Rule:
 
     def describe(self) -> str:
         """``"disparate_impact_ratio at least 0.8"``."""
-        return f"{self.metric} {_BOUND_WORDS[self.bound]} {self.threshold:g}"
+        space = "" if self.bound == "max_abs" else " "
+        return f"{self.metric} {_BOUND_WORDS[self.bound]}{space}{self.threshold:g}"
 
     def holds(self, estimate: Estimate) -> bool | None:
         """Whether the estimate meets the bound (``None``: not assessable).
@@ -246,6 +247,7 @@ class CheckResult:
     estimate: Estimate
     status: Status
     reason: str | None = None
+    rows: int | None = None  # rows of the group (None for a whole-attribute check)
 
     @property
     def id(self) -> str:
@@ -282,12 +284,15 @@ class PolicyOutcome:
         return 0 if self.passed else 1
 
 
-def _judge(rule: Rule, attribute: str, group: str | None, estimate: Estimate) -> CheckResult:
+def _judge(
+    rule: Rule, attribute: str, group: str | None, estimate: Estimate, rows: int | None = None
+) -> CheckResult:
     verdict = rule.holds(estimate)
     if verdict is None:
         reason = estimate.reason or "no confidence interval"
-        return CheckResult(rule, attribute, group, estimate, "not assessable", reason)
-    return CheckResult(rule, attribute, group, estimate, "met" if verdict else "not met")
+        return CheckResult(rule, attribute, group, estimate, "not assessable", reason, rows)
+    status: Status = "met" if verdict else "not met"
+    return CheckResult(rule, attribute, group, estimate, status, None, rows)
 
 
 def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int) -> list[Any]:
@@ -308,11 +313,11 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
                 chosen = g.share if rule.bound == "min_share" else g.representation_ratio
                 if chosen is None:
                     chosen = Estimate.undefined(g.n, "no reference population for this attribute")
-                out.append(_judge(rule, d.name, g.name, chosen))
+                out.append(_judge(rule, d.name, g.name, chosen, g.n))
                 continue
             if g.is_reference or g.n_labeled < min_size:
                 continue
-            out.append(_judge(rule, d.name, g.name, getattr(g, rule.metric)))
+            out.append(_judge(rule, d.name, g.name, getattr(g, rule.metric), g.n))
     return out
 
 

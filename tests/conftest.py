@@ -5,6 +5,8 @@ import pytest
 
 from audit.datasets import adult_path
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def adult() -> pd.DataFrame:

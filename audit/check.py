@@ -1,0 +1,298 @@
+"""Run a project's policy over its declared datasets; summaries for terminals, pull requests
+(Markdown), CI (JUnit XML) and machines (JSON). Used by ``biasaudit check`` and the pytest
+plugin alike, over the one evaluator in :mod:`audit.policy`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from audit.config import Config, DatasetConfig
+from audit.exceptions import AuditError
+from audit.policy import CheckResult, Policy, PolicyOutcome, Rule, evaluate
+from audit.report.model import fmt_estimate
+from audit.result import AuditResult
+
+__all__ = [
+    "CheckGroup",
+    "CheckedAudit",
+    "DatasetCheck",
+    "describe",
+    "exit_code",
+    "planned_checks",
+    "run_checks",
+    "to_json",
+    "to_junit_xml",
+    "to_markdown",
+]
+
+
+def describe(c: CheckResult, k: int = 10) -> str:
+    """``"sex = Female: disparate_impact_ratio 0.358 (0.338–0.379); threshold at least 0.8
+    (not met)"``. The value of a group with fewer than ``k`` rows is not shown."""
+    where = c.attribute if c.group is None else f"{c.attribute} = {c.group}"
+    pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
+    if c.rows is not None and 0 < c.rows < k:
+        value = f"suppressed (a group of fewer than {k} rows)"
+    elif c.status == "not assessable":
+        value = f"not assessable ({c.reason})"
+    else:
+        value = fmt_estimate(c.estimate, 1 if pct else 3, percent=pct)
+    judged = ", judged on the whole interval" if c.rule.judge == "interval" else ""
+    return (
+        f"{where}: {c.rule.metric} {value}; threshold {c.rule.describe().split(' ', 1)[1]}"
+        f"{judged} ({c.status})"
+    )
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """One rule on one attribute (or intersection) of one dataset: a test item in pytest and
+    a test case in JUnit XML. It fails when a group does not meet an ``error`` rule."""
+
+    dataset: str
+    rule: Rule
+    attribute: str
+    results: tuple[CheckResult, ...]
+    k: int = 10  # values of groups with fewer rows are not shown
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule.key}[{self.attribute}]"
+
+    @property
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.results if c.failed)
+
+    @property
+    def status(self) -> str:
+        """``"passed"``, ``"failed"`` (an error rule not met), ``"warned"`` or ``"skipped"``
+        (nothing could be assessed)."""
+        if self.failures:
+            return "failed" if self.rule.severity == "error" else "warned"
+        if not self.results or all(c.status == "not assessable" for c in self.results):
+            return "skipped"
+        return "passed"
+
+    def message(self) -> str:
+        lines = [describe(c, self.k) for c in (self.failures or self.results)]
+        return "\n".join(lines) if lines else "no group of this attribute could be judged"
+
+
+def planned_checks(dataset: DatasetConfig, policy: Policy) -> list[tuple[Rule, str]]:
+    """The (rule, attribute) pairs a dataset is checked on, known before any data is read."""
+    import itertools
+
+    spec = dataset.spec
+    names: list[tuple[str, ...]] = [(a,) for a in spec.sensitive_features]
+    if policy.intersections:
+        for depth in range(2, spec.effective_max_depth + 1):
+            names += list(itertools.combinations(spec.sensitive_features, depth))
+    out = []
+    for attrs in names:
+        rules = policy.rules_for(attrs[0]) if len(attrs) == 1 else policy.rules
+        out += [(rule, " & ".join(attrs)) for rule in rules]
+    return out
+
+
+def groups_of(
+    dataset: str, outcome: PolicyOutcome, plan: Iterable[tuple[Rule, str]], k: int = 10
+) -> list[CheckGroup]:
+    return [
+        CheckGroup(
+            dataset,
+            rule,
+            attribute,
+            tuple(c for c in outcome.checks if c.rule == rule and c.attribute == attribute),
+            k,
+        )
+        for rule, attribute in plan
+    ]
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    """A declared dataset audited and judged, or the error that stopped it."""
+
+    name: str
+    result: AuditResult | None
+    outcome: PolicyOutcome | None
+    groups: tuple[CheckGroup, ...]
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "error"
+        if any(g.status == "failed" for g in self.groups):
+            return "failed"
+        return "passed"
+
+
+def check_dataset(
+    dataset: DatasetConfig,
+    policy: Policy,
+    created_at: datetime | str | None = None,
+    k: int = 10,
+) -> DatasetCheck:
+    """Audit one declared dataset and judge it; an :class:`AuditError` becomes ``error``."""
+    from audit.auditor import audit
+
+    try:
+        result = audit(dataset.load(), spec=dataset.spec, created_at=created_at)
+    except AuditError as exc:
+        return DatasetCheck(dataset.name, None, None, (), str(exc))
+    outcome = evaluate(result, policy)
+    groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k)
+    return DatasetCheck(dataset.name, result, outcome, tuple(groups))
+
+
+def run_checks(
+    config: Config, names: Sequence[str] = (), created_at: datetime | str | None = None
+) -> tuple[DatasetCheck, ...]:
+    """Audit and judge every declared dataset (or those named)."""
+    chosen = [config.dataset(n) for n in names] if names else list(config.datasets)
+    k = config.suppress_below
+    return tuple(check_dataset(d, config.policy, created_at, k) for d in chosen)
+
+
+def exit_code(checks: Sequence[DatasetCheck]) -> int:
+    """2 if a dataset could not be audited, 1 if a threshold of severity error is not met."""
+    if any(c.status == "error" for c in checks):
+        return 2
+    return 1 if any(c.status == "failed" for c in checks) else 0
+
+
+@dataclass(frozen=True)
+class CheckedAudit:
+    """An audit judged by a policy: the :class:`AuditResult` (its attributes are reachable
+    directly) and the :class:`PolicyOutcome`. ``assert_policy()`` raises ``AssertionError``
+    listing every check not met."""
+
+    result: AuditResult
+    outcome: PolicyOutcome
+    k: int = 10
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
+
+    def assert_policy(self) -> None:
+        __tracebackhide__ = True  # pytest shows the message, not this frame
+        failures = self.outcome.failures
+        if failures:
+            lines = "\n".join(f"  - {describe(c, self.k)}" for c in failures)
+            raise AssertionError(
+                f"biasaudit: {len(failures)} check(s) not met (policy: {self.outcome.source}):"
+                f"\n{lines}"
+            )
+
+
+_ICON = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "➖", "error": "💥"}
+
+
+def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
+    """A pull-request comment / CI step summary."""
+    failed = sum(g.status == "failed" for c in checks for g in c.groups)
+    warned = sum(g.status == "warned" for c in checks for g in c.groups)
+    errors = sum(c.status == "error" for c in checks)
+    verdict = "thresholds not met" if failed or errors else "all thresholds met"
+    lines = [
+        f"## biasaudit: {verdict}",
+        "",
+        f"{len(checks)} dataset(s); {failed} check(s) not met, {warned} warning(s), "
+        f"{errors} error(s). Policy: {source}.",
+        "",
+    ]
+    for c in checks:
+        lines.append(f"### {_ICON[c.status]} {c.name}")
+        lines.append("")
+        if c.error is not None:
+            lines += [f"Could not be audited: {c.error}", ""]
+            continue
+        assert c.result is not None
+        lines.append(f"{c.result.n_rows:,} rows. ")
+        lines += ["", "| | check | detail |", "|---|---|---|"]
+        for g in c.groups:
+            detail = "<br>".join(describe(r, g.k) for r in g.failures) if g.failures else ""
+            if not detail and g.status == "skipped":
+                detail = g.message()
+            detail = detail.replace("|", "\\|")
+            lines.append(f"| {_ICON[g.status]} | `{g.id}` | {detail} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_junit_xml(checks: Sequence[DatasetCheck]) -> str:
+    """JUnit XML: one test case per dataset and check (CI systems show them individually)."""
+    import xml.etree.ElementTree as ET
+
+    suites = ET.Element("testsuites", name="biasaudit")
+    for c in checks:
+        suite = ET.SubElement(suites, "testsuite", name=f"biasaudit.{c.name}")
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if c.error is not None:
+            case = ET.SubElement(suite, "testcase", classname=f"biasaudit.{c.name}", name="audit")
+            ET.SubElement(case, "error", message=c.error).text = c.error
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for g in c.groups:
+            case = ET.SubElement(suite, "testcase", classname=f"biasaudit.{c.name}", name=g.id)
+            counts["tests"] += 1
+            if g.status == "failed":
+                counts["failures"] += 1
+                ET.SubElement(case, "failure", message=f"{g.id} not met").text = g.message()
+            elif g.status == "skipped":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=g.message())
+            elif g.status == "warned":
+                ET.SubElement(case, "system-out").text = "warning: " + g.message()
+        for key, value in counts.items():
+            suite.set(key, str(value))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def to_json(checks: Sequence[DatasetCheck], source: str) -> str:
+    payload: dict[str, Any] = {
+        "policy": source,
+        "exit_code": exit_code(checks),
+        "datasets": [
+            {
+                "name": c.name,
+                "status": c.status,
+                "error": c.error,
+                "checks": [
+                    {
+                        "id": g.id,
+                        "status": g.status,
+                        "severity": g.rule.severity,
+                        "results": [
+                            {
+                                "group": r.group,
+                                "status": r.status,
+                                "value": _num(r.estimate.value),
+                                "ci_low": _num(r.estimate.ci_low),
+                                "ci_high": _num(r.estimate.ci_high),
+                                "threshold": r.rule.threshold,
+                                "judge": r.rule.judge,
+                                "reason": r.reason,
+                            }
+                            for r in g.results
+                        ],
+                    }
+                    for g in c.groups
+                ],
+            }
+            for c in checks
+        ],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _num(x: float) -> float | None:
+    import math
+
+    return None if math.isnan(x) or math.isinf(x) else x

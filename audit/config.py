@@ -1,0 +1,271 @@
+"""The project configuration: ``[tool.biasaudit]`` in pyproject.toml, or a standalone TOML file.
+
+It holds the policy (``thresholds``) and the datasets a pull-request gate audits::
+
+    [tool.biasaudit.thresholds]
+    disparate_impact_ratio.min = 0.8
+
+    [[tool.biasaudit.datasets]]
+    name = "training"
+    path = "data/train.parquet"      # relative to this file
+    sensitive = ["sex", "race"]
+    label = "income"
+    favorable = ">50K"
+
+Every unknown key and wrong type is a :class:`ConfigError` naming the file, the key and the
+closest valid key: a typo must never switch a gate off silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.exceptions import ConfigError
+from audit.policy import DEFAULT_POLICY, Policy
+from audit.spec import AuditSpec
+
+__all__ = ["Config", "DatasetConfig", "find_config", "load_config"]
+
+TOP_KEYS = ("thresholds", "datasets", "report")
+REPORT_KEYS = ("suppress_below",)
+# dataset key -> AuditSpec argument (None: handled here)
+DATASET_KEYS: Mapping[str, str | None] = {
+    "name": None,
+    "path": None,
+    "loader": None,
+    "sensitive": "sensitive_features",
+    "label": "label",
+    "favorable": "favorable",
+    "prediction": "prediction",
+    "prediction_favorable": "prediction_favorable",
+    "sample_weight": "sample_weight",
+    "bins": "bins",
+    "reference": "reference",
+    "reference_population": "reference_population",
+    "missing": "missing",
+    "min_group_size": "min_group_size",
+    "max_depth": "max_depth",
+    "confidence_level": "confidence_level",
+}
+STANDALONE_NAMES = ("biasaudit.toml", ".biasaudit.toml")
+
+
+def _hint(key: str, valid: tuple[str, ...] | list[str]) -> str:
+    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def _unknown(table: Mapping[str, Any], valid: tuple[str, ...], source: str, where: str) -> None:
+    for key in table:
+        if key not in valid:
+            raise ConfigError(
+                f"{source}: unknown key '{where}{key}'.{_hint(str(key), valid)} Hint: valid keys "
+                f"are {', '.join(valid)}."
+            )
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """One declared dataset: where it comes from and the spec it is audited with."""
+
+    name: str
+    spec: AuditSpec
+    path: Path | None = None
+    loader: str | None = None
+    root: Path | None = None  # the configuration's folder (loaders are imported from there)
+
+    def load(self) -> Any:
+        """The data to audit: the file path, or what the loader function returns."""
+        if self.path is not None:
+            if not any(ch in str(self.path) for ch in "*?[") and not self.path.exists():
+                raise ConfigError(
+                    f"Dataset '{self.name}': file '{self.path}' does not exist. Hint: paths are "
+                    "relative to the configuration file."
+                )
+            return str(self.path)
+        assert self.loader is not None
+        return _call_loader(self.loader, self.root, self.name)
+
+
+def _call_loader(target: str, root: Path | None, name: str) -> Any:
+    import importlib
+    import sys
+
+    module_name, sep, func_name = target.partition(":")
+    if not sep or not module_name or not func_name:
+        raise ConfigError(
+            f"Dataset '{name}': loader must be 'module:function'; got {target!r}. Hint: "
+            "loader = 'project.data:load_training'."
+        )
+    added = root is not None and str(root) not in sys.path
+    if added:
+        sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(
+            f"Dataset '{name}': cannot import loader module '{module_name}' ({exc})."
+        ) from None
+    finally:
+        if added:
+            sys.path.remove(str(root))
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise ConfigError(f"Dataset '{name}': '{module_name}' has no function '{func_name}'.")
+    return func()
+
+
+@dataclass(frozen=True)
+class Config:
+    """The policy and datasets of a project, and the file they came from."""
+
+    policy: Policy
+    datasets: tuple[DatasetConfig, ...]
+    path: Path | None = None
+    suppress_below: int = 10
+
+    def dataset(self, name: str) -> DatasetConfig:
+        for d in self.datasets:
+            if d.name == name:
+                return d
+        names = [d.name for d in self.datasets]
+        raise ConfigError(
+            f"No dataset '{name}' in {self.path or 'the configuration'}.{_hint(name, names)} "
+            f"Hint: declared datasets are {', '.join(names) or 'none'}."
+        )
+
+
+def _table(path: Path) -> tuple[Mapping[str, Any] | None, str]:
+    """The biasaudit table of a TOML file (``None`` when it has none) and its label."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read configuration '{path}' ({exc.strerror}).") from None
+    tool = data.get("tool", {})
+    if isinstance(tool, Mapping) and "biasaudit" in tool:
+        table = tool["biasaudit"]
+        label = f"{path} [tool.biasaudit]"
+    elif path.name == "pyproject.toml":
+        return None, str(path)
+    else:
+        table = data  # a standalone file: the table is the whole file
+        label = str(path)
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{label}: must be a table.")
+    return table, label
+
+
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The nearest ``biasaudit.toml`` or ``pyproject.toml`` with a ``[tool.biasaudit]`` table,
+    from ``start`` (default: the working directory) up to the file system root."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in STANDALONE_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _table(candidate)[0] is not None:
+            return candidate
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the configuration from ``path``, or the nearest one (:func:`find_config`).
+
+    With no configuration anywhere, the result has the default policy (the four-fifths rule,
+    as a warning) and no datasets.
+    """
+    if path is None:
+        found = find_config()
+        if found is None:
+            return Config(DEFAULT_POLICY, ())
+        path = found
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise ConfigError(f"Configuration file '{path}' does not exist.")
+    table, label = _table(file)
+    if table is None:
+        raise ConfigError(
+            f"{file} has no [tool.biasaudit] table. Hint: add [tool.biasaudit.thresholds] and "
+            "[[tool.biasaudit.datasets]] (see the README)."
+        )
+    return parse_config(table, label=label, root=file.parent, path=file)
+
+
+def parse_config(
+    table: Mapping[str, Any], *, label: str, root: Path, path: Path | None = None
+) -> Config:
+    """Build a :class:`Config` from the biasaudit table of a TOML file."""
+    _unknown(table, TOP_KEYS, label, "")
+    thresholds = table.get("thresholds")
+    if thresholds is None:
+        policy = DEFAULT_POLICY
+    elif isinstance(thresholds, Mapping):
+        policy = Policy.from_mapping(thresholds, source=label)
+    else:
+        raise ConfigError(f"{label}: 'thresholds' must be a table.")
+    report = table.get("report", {})
+    if not isinstance(report, Mapping):
+        raise ConfigError(f"{label}: 'report' must be a table.")
+    _unknown(report, REPORT_KEYS, label, "report.")
+    k = report.get("suppress_below", 10)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ConfigError(f"{label}: 'report.suppress_below' must be a positive integer.")
+    entries = table.get("datasets", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{label}: 'datasets' must be an array of tables ([[...datasets]]).")
+    datasets = []
+    for i, entry in enumerate(entries):
+        datasets.append(_dataset(entry, i, label, root))
+    names = [d.name for d in datasets]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ConfigError(f"{label}: dataset name(s) {', '.join(duplicated)} declared twice.")
+    return Config(policy, tuple(datasets), path, k)
+
+
+def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:
+    where = f"datasets[{index}]"
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{label}: '{where}' must be a table.")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{label}: '{where}.name' must be a non-empty string.")
+    where = f"datasets[{name}]"
+    _unknown(entry, tuple(DATASET_KEYS), label, f"{where}.")
+    has_path, has_loader = "path" in entry, "loader" in entry
+    if has_path == has_loader:
+        raise ConfigError(
+            f"{label}: dataset '{name}' needs exactly one of 'path' (a CSV or Parquet file) and "
+            "'loader' ('module:function' returning a frame)."
+        )
+    for key in ("path", "loader"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"{label}: '{where}.{key}' must be a string.")
+    for key in ("sensitive", "label"):
+        if key not in entry:
+            raise ConfigError(f"{label}: dataset '{name}' has no '{key}'.")
+    spec_args = {
+        target: entry[key]
+        for key, target in DATASET_KEYS.items()
+        if target is not None and key in entry
+    }
+    population = spec_args.get("reference_population")
+    if isinstance(population, str):
+        spec_args["reference_population"] = str(root / population)
+    try:
+        spec = AuditSpec(**spec_args)
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: dataset '{name}': {exc}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{label}: dataset '{name}': {exc}") from None
+    path = (root / entry["path"]) if has_path else None
+    return DatasetConfig(name, spec, path, entry.get("loader"), root)

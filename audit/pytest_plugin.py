@@ -1,0 +1,287 @@
+"""pytest plugin ``biasaudit``: the project's bias policy as tests.
+
+- ``pytest --biasaudit`` collects one test per declared dataset and check
+  (``pyproject.toml::training::disparate_impact_ratio.min[sex]``), so each threshold fails,
+  passes or skips on its own in the output and in JUnit XML;
+- the ``bias_audit`` fixture audits a frame or path under the project policy inside a user's
+  own test: ``bias_audit(df, sensitive_features=["sex"], label="y").assert_policy()``;
+- ``--biasaudit-report DIR`` writes an HTML report per dataset and a Markdown summary.
+
+The plugin is inert unless one of its options or its fixture is used, keeps its state on the
+pytest config (no module globals, so it is safe under pytest-xdist), and imports only pytest
+and the standard library when pytest loads it: biasaudit itself is imported on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from audit.check import CheckedAudit, DatasetCheck
+    from audit.config import Config, DatasetConfig
+
+__all__ = ["bias_audit"]
+
+
+class _State:
+    """The plugin's state for one pytest run (kept in ``config.stash``)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.pytest_config = config
+        self._config: Config | None = None
+        self.checks: dict[str, DatasetCheck] = {}
+
+    @property
+    def active(self) -> bool:
+        opt = self.pytest_config.getoption
+        return bool(
+            opt("biasaudit") or opt("biasaudit_report") or opt("biasaudit_config") is not None
+        )
+
+    def config(self) -> Config:
+        """The project configuration, read once (usage errors name the file and key)."""
+        if self._config is None:
+            from audit.config import find_config, load_config
+            from audit.exceptions import ConfigError
+
+            explicit = self.pytest_config.getoption("biasaudit_config")
+            try:
+                path = explicit or find_config(self.pytest_config.rootpath)
+                self._config = load_config(path) if path else _default_config()
+            except ConfigError as exc:
+                raise pytest.UsageError(f"biasaudit: {exc}") from None
+        return self._config
+
+    def check(self, dataset: DatasetConfig) -> DatasetCheck:
+        """The dataset audited and judged once per process."""
+        if dataset.name not in self.checks:
+            from audit.check import check_dataset
+
+            config = self.config()
+            self.checks[dataset.name] = check_dataset(
+                dataset, config.policy, k=config.suppress_below
+            )
+        return self.checks[dataset.name]
+
+
+def _default_config() -> Config:
+    from audit.config import Config
+    from audit.policy import DEFAULT_POLICY
+
+    return Config(DEFAULT_POLICY, ())
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def _state(config: pytest.Config) -> _State:
+    return config.stash[_STATE]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("biasaudit", "bias audit of the datasets in [tool.biasaudit]")
+    group.addoption(
+        "--biasaudit",
+        action="store_true",
+        default=False,
+        help="Audit every dataset declared in [tool.biasaudit] and check the policy: one test "
+        "per dataset and check.",
+    )
+    group.addoption(
+        "--biasaudit-config",
+        metavar="FILE",
+        default=None,
+        help="Configuration file (pyproject.toml or a TOML file); default: the nearest "
+        "biasaudit.toml or pyproject.toml with [tool.biasaudit] from the rootdir up.",
+    )
+    group.addoption(
+        "--biasaudit-report",
+        metavar="DIR",
+        default=None,
+        help="Write an HTML report per dataset and a Markdown summary (summary.md) to DIR.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = _State(config)
+    config.stash[_STATE] = state
+    if state.active:
+        state.config()  # a typo in the policy is a usage error before anything runs
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = _state(config)
+    if not state.active:
+        return None
+    cfg = state.config()
+    names = ", ".join(d.name for d in cfg.datasets) or "none declared"
+    return f"biasaudit: policy from {cfg.policy.source}; datasets: {names}"
+
+
+class ThresholdNotMetError(AssertionError):
+    """A check of severity ``error`` not met (shown without a traceback)."""
+
+
+class DatasetError(Exception):
+    """A declared dataset could not be audited."""
+
+
+class CheckItem(pytest.Item):
+    """One check (rule on an attribute) of one declared dataset."""
+
+    def __init__(self, *, dataset: DatasetConfig, check_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dataset = dataset
+        self.check_id = check_id
+
+    def runtest(self) -> None:
+        outcome = _state(self.config).check(self.dataset)
+        if outcome.error is not None:
+            raise DatasetError(outcome.error)
+        group = next(g for g in outcome.groups if g.id == self.check_id)
+        self.user_properties.append(("biasaudit_status", group.status))
+        if group.status == "failed":
+            raise ThresholdNotMetError(group.message())
+        if group.status == "warned":
+            self.user_properties.append(("biasaudit_warning", group.message()))
+        elif group.status == "skipped":
+            pytest.skip(f"not assessable: {group.message()}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ThresholdNotMetError):
+            return f"threshold not met ({self.check_id}):\n{excinfo.value}"
+        if isinstance(excinfo.value, DatasetError):
+            return f"dataset '{self.dataset.name}' could not be audited: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"biasaudit {self.dataset.name}: {self.check_id}"
+
+
+class DatasetNode(pytest.Collector):
+    """The checks of one declared dataset."""
+
+    def __init__(self, *, dataset: DatasetConfig, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dataset = dataset
+
+    def collect(self) -> list[pytest.Item]:
+        from audit.check import planned_checks
+
+        policy = _state(self.config).config().policy
+        items: list[pytest.Item] = []
+        for rule, attribute in planned_checks(self.dataset, policy):
+            check_id = f"{rule.key}[{attribute}]"
+            items.append(
+                CheckItem.from_parent(self, name=check_id, dataset=self.dataset, check_id=check_id)
+            )
+        return items
+
+
+class PolicyFile(pytest.File):
+    """The configuration file, as the parent of the datasets' checks."""
+
+    def collect(self) -> Iterator[DatasetNode]:
+        for dataset in _state(self.config).config().datasets:
+            yield DatasetNode.from_parent(self, name=dataset.name, dataset=dataset)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect items
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = _state(config)
+    if not config.getoption("biasaudit"):
+        return
+    cfg = state.config()
+    if cfg.path is None or not cfg.datasets:
+        raise pytest.UsageError(
+            "biasaudit: --biasaudit found no [[tool.biasaudit.datasets]] to check. Hint: declare "
+            "them in pyproject.toml or pass --biasaudit-config FILE."
+        )
+    # Through pytest's own collection, so the items are reported and counted like any other.
+    items.extend(session.genitems(PolicyFile.from_parent(session, path=cfg.path)))
+
+
+def _controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # pytest-xdist workers have it
+
+
+def _all_checks(state: _State) -> list[DatasetCheck]:
+    return [state.check(d) for d in state.config().datasets]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    state = _state(config)
+    folder = config.getoption("biasaudit_report")
+    if not folder or not _controller(config):
+        return
+    from audit._io import write_text_atomic
+    from audit.check import to_markdown
+
+    target = Path(folder)
+    checks = _all_checks(state)
+    cfg = state.config()
+    for c in checks:
+        if c.result is not None:
+            c.result.to_html(target / f"{c.name}.html", policy=cfg.policy, k=cfg.suppress_below)
+    write_text_atomic(target / "summary.md", to_markdown(checks, cfg.policy.source) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if not state.active or not _controller(config) or config.getoption("collectonly"):
+        return
+    cfg = state.config()
+    if not cfg.datasets or not (config.getoption("biasaudit") or state.checks):
+        return
+    terminalreporter.section("biasaudit")
+    for c in _all_checks(state):
+        if c.error is not None:
+            terminalreporter.line(f"{c.name}: could not be audited: {c.error}")
+            continue
+        failed = [g for g in c.groups if g.status == "failed"]
+        warned = [g for g in c.groups if g.status == "warned"]
+        terminalreporter.line(
+            f"{c.name}: {len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings"
+        )
+        for g in failed + warned:
+            kind = "NOT MET" if g in failed else "warning"
+            for line in g.message().splitlines():
+                terminalreporter.line(f"  {kind} {g.id}: {line}")
+    folder = config.getoption("biasaudit_report")
+    if folder:
+        terminalreporter.line(f"reports and summary.md written to {os.fspath(folder)}")
+
+
+@pytest.fixture
+def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
+    """Audit a frame or path under the project's policy.
+
+    Returns a callable taking the data and the audit's spec (``spec=`` or its keyword
+    arguments); its result is the :class:`audit.AuditResult` with ``assert_policy()``, which
+    fails the test with every check not met (metric, group, value, interval, threshold)::
+
+        def test_training_data(bias_audit):
+            result = bias_audit(df, sensitive_features=["sex"], label="y")
+            result.assert_policy()
+    """
+    state = _state(request.config)
+
+    def run(data: Any, *, policy: Any = None, **spec: Any) -> CheckedAudit:
+        from audit.auditor import audit
+        from audit.check import CheckedAudit
+        from audit.policy import evaluate
+
+        cfg = state.config()
+        chosen = policy or cfg.policy
+        result = audit(data, **spec)
+        return CheckedAudit(result, evaluate(result, chosen), cfg.suppress_below)
+
+    return run
