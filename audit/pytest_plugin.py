@@ -266,7 +266,9 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
 
     Returns a callable taking the data and the audit's spec (``spec=`` or its keyword
     arguments); its result is the :class:`audit.AuditResult` with ``assert_policy()``, which
-    fails the test with every check not met (metric, group, value, interval, threshold)::
+    fails the test with every check not met (metric, group, value, interval, threshold).
+    The audit's own warnings (small groups...) are kept in ``result.warnings`` rather than
+    raised, as in ``pytest --biasaudit``::
 
         def test_training_data(bias_audit):
             result = bias_audit(df, sensitive_features=["sex"], label="y")
@@ -275,13 +277,18 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
     state = _state(request.config)
 
     def run(data: Any, *, policy: Any = None, **spec: Any) -> CheckedAudit:
+        import warnings
+
         from audit.auditor import audit
         from audit.check import CheckedAudit
+        from audit.exceptions import AuditWarning
         from audit.policy import evaluate
 
         cfg = state.config()
         chosen = policy or cfg.policy
-        result = audit(data, **spec)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AuditWarning)  # kept in result.warnings
+            result = audit(data, **spec)
         return CheckedAudit(result, evaluate(result, chosen), cfg.suppress_below)
 
     return run

@@ -216,3 +216,24 @@ def test_the_plugin_imports_only_pytest_and_the_standard_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_pr_gate_example_passes_and_catches_a_biased_change(pytester: pytest.Pytester):
+    import shutil
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "pr-gate"
+    shutil.copytree(example, pytester.path, dirs_exist_ok=True)
+    # In a fresh process, as its CI workflow runs it.
+    result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] == 8  # 2 tests + 6 checks (EO skipped: no prediction column)
+    # A pull request that drops the reweighing (every weight 1) must fail the gate.
+    data = pd.read_csv(pytester.path / "data" / "train.csv")
+    data.assign(weight=1.0).to_csv(pytester.path / "data" / "train.csv", index=False)
+    result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*FAILED pyproject.toml::training::disparate_impact_ratio.min[[]sex[]]*"]
+    )
