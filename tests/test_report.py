@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from audit import AuditResult, audit, compare
+from audit import AuditResult, AuditWarning, SmallGroupWarning, audit, compare
 from audit.cli import cli
 from audit.policy import Policy
 from audit.report import render_html, write_html
@@ -341,7 +341,17 @@ def attack(html: str, cells: dict[frozenset, int], total: int, k: int) -> dict:
             if vec.any():
                 rows.append(vec)
                 rhs.append(p_value - known)
-    bounds = [(1, k - 1) if name(c) in marked else (k, total) for c in hidden]
+    # The reader also knows which groups reach min_group_size: those left out of the
+    # summaries are listed by name (the labels are complete here).
+    data = embedded(html)
+    m = data["spec"]["min_group_size"]
+    excluded = {n for d in data["dimensions"] for n in d["excluded_from_summary"]}
+
+    def bound(c):
+        low, high = (1, k - 1) if name(c) in marked else (k, total)
+        return (low, min(high, m - 1)) if name(c) in excluded else (max(low, m), high)
+
+    bounds = [bound(c) for c in hidden]
     out = {}
     for c in hidden:
         if name(c) not in marked:
@@ -586,14 +596,11 @@ def test_resampled_after_hides_what_before_hides():
     from audit import Auditor
 
     frame = three_groups({"a": 200, "b": 30, "c": 8}, {"a": 0.5, "b": 0.4, "c": 0.25})
-    mitigated = Auditor(sensitive_features="g", label="y", min_group_size=5).mitigate(
-        frame, method="uniform", size="oversample", random_state=0
-    )
+    auditor = Auditor(sensitive_features="g", label="y", min_group_size=5)
+    mitigated = auditor.mitigate(frame, method="uniform", size="keep", random_state=0)
     html = render_html(mitigated, generated_at=FIXED)
     for caption in ("g (before)", "g (after)"):
-        assert row(html, caption, "c")[1] == "suppressed (n<10)" or row(html, caption, "c")[
-            1
-        ].startswith("suppressed")
+        assert row(html, caption, "c")[1].startswith("suppressed")
         assert row(html, caption, "b")[1].startswith("suppressed")
     data = embedded(html)
     for side in ("before", "after"):
@@ -601,6 +608,22 @@ def test_resampled_after_hides_what_before_hides():
         assert [g["name"] for g in audit_json["dimensions"][0]["groups"]] == ["a"]
         assert all(e["n"] in allowed_ns(audit_json) for e in estimates(audit_json))
     assert {tuple(c["key"]) for c in data["plan"]["cells"]} == {("a",)}
+
+
+def test_oversampling_sized_by_a_hidden_group_shows_nothing_after():
+    # N' = max over cells of n / (P(g) P(y)) comes from c (8 rows): every count after it
+    # would give c's size back, so the data after is not shown at all.
+    from audit import Auditor
+
+    frame = three_groups({"a": 200, "b": 30, "c": 8}, {"a": 0.5, "b": 0.4, "c": 0.25})
+    auditor = Auditor(sensitive_features="g", label="y", min_group_size=5)
+    mitigated = auditor.mitigate(frame, method="uniform", size="oversample", random_state=0)
+    html = render_html(mitigated, generated_at=FIXED)
+    assert "its size follows from the count of a suppressed group" in html
+    assert '<section id="before-after"' not in html
+    assert mitigated.plan.n_rows_after == 343  # c's unfavourable cell: 6 / P(c)P(0) = 342.6
+    assert "343 rows" not in html
+    assert not {"comparison", "plan"} & set(embedded(html))
 
 
 def test_plan_cells_of_an_intersection_not_shown_are_withheld():
@@ -626,3 +649,108 @@ def test_a_small_number_of_dropped_rows_is_not_printed():
     assert data["n_dropped_missing"] is None
     assert data["n_rows"] is None
     assert data["missing_by_attribute"] == {"g": None}
+
+
+def test_reweighed_effective_n_does_not_carry_a_hidden_cell():
+    # Reweighing over a x b: the weights of a1's rows come from the cell (a1, b2) of 5 rows,
+    # so a1's effective n (sum w)^2 / sum w^2 after reweighing carries that count.
+    from audit import Auditor
+
+    cells = {("a1", "b1"): 45, ("a1", "b2"): 5, ("a2", "b1"): 40, ("a2", "b2"): 30}
+    rows = [key for key, n in cells.items() for _ in range(n)]
+    frame = pd.DataFrame(rows, columns=["a", "b"])
+    frame["y"] = [i % 2 for i in range(len(frame))]
+    mitigated = Auditor(sensitive_features=["a", "b"], label="y", min_group_size=5).mitigate(
+        frame, method="reweighing"
+    )
+    after = mitigated.after.dimension("a").group("a1")
+    assert after.n_effective < after.n  # the number that must not be shown
+    html = render_html(mitigated, generated_at=FIXED)
+    caption = "Rows, weighted n and Kish effective n per group, before → after"
+    assert row(html, caption, "a: a1")[3].endswith("→ withheld")
+    data = embedded(html)
+    a_after = next(d for d in data["comparison"]["after"]["dimensions"] if d["name"] == "a")
+    a1 = next(g for g in a_after["groups"] if g["name"] == "a1")
+    assert a1["n_effective"] is None
+    assert a1["base_rate"]["ci_low"] is None  # a Kish interval would give it back too
+    assert data["comparison"]["after"]["n_effective"] is None
+
+
+def test_representation_ratio_with_a_hidden_group_is_withheld():
+    # Shares for the ratio are over the population's groups (a, b, c) only: 124 - 4 rows.
+    frame = three_groups({"a": 50, "b": 40, "c": 30, "d": 4}, dict.fromkeys("abcd", 0.5))
+    with pytest.warns(AuditWarning, match="not in its reference population"):
+        result = audit(
+            frame,
+            sensitive_features="g",
+            label="y",
+            reference_population={"g": {"a": 0.4, "b": 0.3, "c": 0.3}},
+            min_group_size=3,
+            created_at=FIXED,
+        )
+    html = render_html(result, generated_at=FIXED)
+    assert row(html, "Representation of g", "d")[1] == "suppressed (n<10)"
+    for name in "ab":  # shown, but their ratio is withheld
+        assert row(html, "Representation of g", name)[-1].startswith("withheld")
+
+
+def test_eligibility_of_a_hidden_group_is_a_bound_the_suppression_respects():
+    # c (30 rows) reaches min_group_size=30, so it is judged by the policy (a published
+    # fact: c >= 30). With c + d = 31 shown by subtraction, d = 1 would follow; so more
+    # groups must be hidden.
+    frame = three_groups({"a": 100, "b": 60, "c": 30, "d": 1}, dict.fromkeys("abcd", 0.5))
+    with pytest.warns(SmallGroupWarning):
+        result = audit(frame, sensitive_features="g", label="y", created_at=FIXED)
+    html = render_html(result, generated_at=FIXED)
+    hidden = {name for name in "abcd" if row(html, "Outcomes by g", name)[1].startswith("supp")}
+    assert hidden >= {"c", "d"}
+    assert len(hidden) >= 3  # another group is hidden, so c + d is no longer known
+
+
+def test_model_check_keeps_shown_groups_auc():
+    from audit import Auditor
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], 600),
+            "x1": rng.normal(size=600),
+            "x2": rng.normal(size=600),
+        }
+    )
+    frame["y"] = (frame["x1"] + rng.normal(size=600) > 0).astype(int)
+    mitigated = Auditor(sensitive_features="sex", label="y").mitigate(
+        frame, model_check=True, random_state=0
+    )
+    html = render_html(mitigated, generated_at=FIXED)
+    auc = mitigated.model_check.before.roc_auc_by_group["sex"]["F"]
+    caption = next(t["caption"] for t in tables(html) if t["caption"].startswith("Fixed-model"))
+    assert row(html, caption, "sex = F: ROC AUC")[1] == f"{auc:.4f}"
+
+
+def test_dropped_rows_leave_no_exact_small_count():
+    frame = three_groups({"a": 100, "b": 100}, {"a": 0.5, "b": 0.4})
+    frame["h"] = ["u", "v"] * 100
+    frame.loc[:2, "g"] = None  # 3 rows missing g
+    result = audit(
+        frame, sensitive_features=["g", "h"], label="y", missing="drop", created_at=FIXED
+    )
+    html = render_html(result, generated_at=FIXED)
+    assert "200 rows" not in html  # 200 - 197 audited would give 3
+    assert "3 rows with a missing" not in html
+    data = embedded(html)
+    assert not [n for n in data["notes"] if "dropped" in n]
+
+
+@pytest.mark.parametrize(
+    ("k", "min_group_size", "message"),
+    [(2, 30, "With k=2"), (10, 2, "min_group_size=2 is shown")],
+)
+def test_settings_under_which_a_small_count_cannot_be_hidden(k, min_group_size, message):
+    from audit import ConfigError
+
+    frame = three_groups({"a": 50, "b": 40, "c": 10, "d": 1}, dict.fromkeys("abcd", 0.5))
+    with pytest.warns(SmallGroupWarning):  # d has 1 row
+        result = audit(frame, sensitive_features="g", label="y", min_group_size=min_group_size)
+    with pytest.raises(ConfigError, match=message):
+        render_html(result, k=k, generated_at=FIXED)

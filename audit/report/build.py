@@ -529,9 +529,11 @@ def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
     """A published audit's JSON: hidden groups left out, small counts of dropped or missing
     values withheld."""
     data = scrub_dict(r.to_dict(), sup)
-    if 0 < r.n_dropped_missing < k:
+    small_drop = 0 < r.n_dropped_missing < k
+    if small_drop:
         data["n_dropped_missing"] = None
         data["n_rows"] = None  # n_rows - n_rows_audited would give it back
+        data["notes"] = [n for n in data["notes"] if "were dropped" not in n]
     missing_groups = {
         d.attributes[0]: g
         for d in r.dimensions
@@ -539,11 +541,15 @@ def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
         for g in d.groups
         if g.key == (MISSING_LABEL,)
     }
+    several = sum(1 for n in r.missing_by_attribute.values() if n) > 1
     data["missing_by_attribute"] = {
         attr: (
             None
             if (0 < n < k)
-            or (attr in missing_groups and sup.hidden([attr], [MISSING_LABEL]) is not None)
+            or (attr in missing_groups and sup.hidden([attr], [MISSING_LABEL]))
+            # rows dropped for one attribute only = total dropped minus another's count
+            or (r.spec.missing == "drop" and several)
+            or (r.spec.missing == "drop" and small_drop)
             else n
         )
         for attr, n in r.missing_by_attribute.items()
@@ -558,11 +564,21 @@ def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
     return data
 
 
-def _plan_json(plan: Any, before: AuditResult, sup: Suppression) -> dict[str, Any]:
+def _plan_json(plan: Any, before: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
     from audit._serde import to_jsonable
 
     out: dict[str, Any] = to_jsonable(plan)
     attrs = list(out["attributes"])
+    if 0 < before.n_dropped_missing < k or 0 < out.get("n_rows_unchanged", 0) < k:
+        out["n_rows_unchanged"] = None  # rows left as they were: a small count
+        for key in ("n_rows", "n_rows_before"):
+            if key in out:
+                out[key] = None
+    if "empty_cells" in out:  # entries read "<group> / favourable"
+        hidden_names = {c.name for c in _plan_cells_hidden(plan, before, sup, k)}
+        out["empty_cells"] = [
+            c for c in out["empty_cells"] if c.rsplit(" / ", 1)[0] not in hidden_names
+        ]
     audited = any(set(d.attributes) == set(attrs) for d in before.dimensions)
     if audited:
         out["cells"] = [c for c in out["cells"] if not sup.hidden(attrs, c["key"])]
@@ -595,7 +611,7 @@ def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
     if p.method is not None:
         out = {
             "method": p.method,
-            "plan": _plan_json(p.plan, p.before, sups.before),
+            "plan": _plan_json(p.plan, p.before, sups.before, k),
             "comparison": comparison,
         }
     if p.model_check is not None and sups.model is not None:
@@ -622,6 +638,7 @@ class Sups:
     before: Suppression
     after: Suppression | None = None
     model: Suppression | None = None  # the model check's held-out rows
+    after_withheld: bool = False
 
 
 def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
@@ -629,7 +646,7 @@ def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
 
     def scores(side: Any) -> Any:
         aucs = {
-            attr: {name: v for name, v in by.items() if sup.hidden([attr], [name]) is None}
+            attr: {name: v for name, v in by.items() if not sup.hidden([attr], [name])}
             for attr, by in side.roc_auc_by_group.items()
         }
         return replace(side, audit=publish(side.audit, sup), roc_auc_by_group=aucs)
@@ -643,15 +660,57 @@ def publish_subject(s: Subject, k: int) -> tuple[Subject, Sups]:
         sup = suppress(s.before, k)
         return Subject(publish(s.before, sup)), Sups(sup)
     sup_b, sup_a = suppress_pair(s.before, s.after, k)
-    before, after = publish(s.before, sup_b), publish(s.after, sup_a)
-    comparison = None
-    if s.comparison is not None:
-        comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
     model, sup_m = None, None
     if s.model_check is not None:
         model, sup_m = _published_model_check(s.model_check, k)
+    before = publish(s.before, sup_b)
+    if _size_from_hidden_cell(s, sup_b, k):
+        # The resampled size N' follows from a hidden cell: every count after would tell it.
+        published = Subject(before, None, None, s.method, s.plan, model)
+        return published, Sups(sup_b, None, sup_m, after_withheld=True)
+    derived = _hidden_plan_cells(s, sup_a, k) if s.method == "reweighing" else None
+    after = publish(s.after, sup_a, derived)
+    comparison = None
+    if s.comparison is not None:
+        comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
     published = Subject(before, after, comparison, s.method, s.plan, model)
     return published, Sups(sup_b, sup_a, sup_m)
+
+
+def _plan_cells_hidden(plan: Any, result: AuditResult, sup: Suppression, k: int) -> list[Any]:
+    """The plan's cells whose group is hidden (all small ones when the plan's intersection
+    is not part of the audit)."""
+    attrs = list(plan.attributes)
+    if any(set(d.attributes) == set(attrs) for d in result.dimensions):
+        return [c for c in plan.cells if sup.hidden(attrs, c.key)]
+    return [c for c in plan.cells if 0 < c.n < k]
+
+
+def _hidden_plan_cells(s: Subject, sup: Suppression, k: int) -> list[dict[str, str]] | None:
+    """The hidden cells reweighing weights were computed from, as {attribute: value}."""
+    assert s.after is not None
+    hidden = _plan_cells_hidden(s.plan, s.after, sup, k)
+    if not hidden:
+        return None
+    attrs = list(s.plan.attributes)
+    if not any(set(d.attributes) == set(attrs) for d in s.after.dimensions):
+        return [{}]  # not audited: every group may overlap a hidden cell
+    return [dict(zip(attrs, c.key, strict=True)) for c in hidden]
+
+
+def _size_from_hidden_cell(s: Subject, sup: Suppression, k: int) -> bool:
+    """Whether a resampling's new size (oversample: the largest, undersample: the smallest
+    n / expected count) is set by a hidden cell."""
+    plan = s.plan
+    if s.method not in ("uniform", "preferential") or getattr(plan, "size", "keep") == "keep":
+        return False
+    cells = [c for c in plan.cells if c.n > 0 and c.expected_share > 0]
+    if not cells:
+        return False
+    ratio = lambda c: c.n / c.expected_share  # noqa: E731
+    extreme = max(cells, key=ratio) if plan.size == "oversample" else min(cells, key=ratio)
+    hidden = _plan_cells_hidden(plan, s.before, sup, k)
+    return any(c.key == extreme.key for c in hidden)
 
 
 def build_sections(
@@ -677,8 +736,17 @@ def build_sections(
         band_label = "no band: the accepted range differs by attribute (see the policy checks)"
     else:
         band_label = "no threshold set"
+    summary_blocks = summary(p, vb, va, ids, k)
+    if sups.after_withheld:
+        summary_blocks.append(
+            Paragraph(
+                f"The data after {s.method} is not shown: its size follows from the count of "
+                "a suppressed group.",
+                "callout",
+            )
+        )
     sections = [
-        Section("summary", "Summary", tuple(summary(p, vb, va, ids, k))),
+        Section("summary", "Summary", tuple(summary_blocks)),
         Section("representation", "Representation", tuple(representation(vb, ids))),
         Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band, band_label))),
     ]

@@ -139,7 +139,9 @@ class Report:
 
 
 def count(n: float) -> str:
-    """``32,561``; weights keep one decimal."""
+    """``32,561``; weights keep one decimal; NaN (withheld) says so."""
+    if math.isnan(n):
+        return "withheld"
     if float(n).is_integer():
         return f"{int(n):,}"
     return f"{n:,.1f}"

@@ -58,6 +58,12 @@ def _blank_group(g: GroupResult) -> GroupResult:
     )
 
 
+def _ratio_gone(g: GroupResult) -> Estimate | None:
+    if g.representation_ratio is None:
+        return None
+    return _gone(g.representation_ratio, TESTS)
+
+
 def _summary_gone(s: PredictionSummary, reason: str) -> PredictionSummary:
     values = {f.name: Estimate.undefined(0, reason) for f in fields(s)}
     return PredictionSummary(**values)
@@ -81,13 +87,16 @@ def publish_dimension(d: DimensionResult, sup: Suppression, min_size: int) -> Di
             groups.append(
                 replace(
                     g,
+                    representation_ratio=_ratio_gone(g),
                     disparate_impact_ratio=_gone(g.disparate_impact_ratio, REFERENCE),
                     statistical_parity_difference=_gone(g.statistical_parity_difference, REFERENCE),
                     test_vs_reference=_no_test(REFERENCE),
                 )
             )
         else:
-            groups.append(g)
+            # Shares of the reference population's groups only: with a group hidden, the
+            # ratio's denominator would give the hidden count away.
+            groups.append(replace(g, representation_ratio=_ratio_gone(g)))
     extremes = [by_name[n] for n in (d.highest_group, d.lowest_group) if n in by_name]
     extreme_hidden = any(g.key in hidden for g in extremes)
     eligible_hidden = any(g.key in hidden and _eligible(d, g, min_size) for g in d.groups)
@@ -110,11 +119,78 @@ def publish_dimension(d: DimensionResult, sup: Suppression, min_size: int) -> Di
     return out
 
 
-def publish(result: AuditResult, sup: Suppression) -> AuditResult:
-    """``result`` with every number that involves a suppressed group withheld."""
+def publish(
+    result: AuditResult,
+    sup: Suppression,
+    derived_from: list[dict[str, str]] | None = None,
+) -> AuditResult:
+    """``result`` with every number that involves a suppressed group withheld.
+
+    ``derived_from``: when the result's weights were computed from counts (reweighing), the
+    hidden cells those weights came from, as {attribute: value}; every group that overlaps
+    one has its weighted numbers withheld, since its weights carry the hidden counts.
+    """
     size = result.spec.min_group_size
     dims = tuple(publish_dimension(d, sup, size) for d in result.dimensions)
-    return replace(result, dimensions=dims)
+    out = replace(result, dimensions=dims)
+    if derived_from:
+        out = replace(
+            out,
+            total_weight=math.nan,
+            n_effective=math.nan,
+            dimensions=tuple(_withhold_weighted(d, derived_from) for d in out.dimensions),
+        )
+    return out
+
+
+WEIGHTS = "withheld: its weights were computed from a suppressed group's count"
+
+
+def _overlaps(d: DimensionResult, g: GroupResult, cells: list[dict[str, str]]) -> bool:
+    mine = dict(zip(d.attributes, g.key, strict=True))
+    return any(all(mine.get(a, v) == v for a, v in cell.items()) for cell in cells)
+
+
+def _withhold_weighted(d: DimensionResult, cells: list[dict[str, str]]) -> DimensionResult:
+    touched = [g for g in d.groups if _overlaps(d, g, cells)]
+    if not touched:
+        return d
+    groups = tuple(
+        replace(
+            _blank_group(g),
+            key=g.key,
+            name=g.name,
+            n=g.n,
+            n_labeled=g.n_labeled,
+            share=_gone(g.share, WEIGHTS),
+            base_rate=_gone(g.base_rate, WEIGHTS),
+            disparate_impact_ratio=_gone(g.disparate_impact_ratio, WEIGHTS),
+            statistical_parity_difference=_gone(g.statistical_parity_difference, WEIGHTS),
+            test_vs_reference=_no_test(WEIGHTS),
+        )
+        if g in touched
+        else replace(
+            g,
+            disparate_impact_ratio=_gone(g.disparate_impact_ratio, WEIGHTS),
+            statistical_parity_difference=_gone(g.statistical_parity_difference, WEIGHTS),
+            test_vs_reference=_no_test(WEIGHTS),
+        )
+        if any(r.is_reference for r in touched)
+        else g
+        for g in d.groups
+    )
+    out = replace(d, groups=groups, independence=_no_test(WEIGHTS))
+    out = replace(
+        out,
+        demographic_parity_difference=_gone(d.demographic_parity_difference, WEIGHTS),
+        demographic_parity_ratio=_gone(d.demographic_parity_ratio, WEIGHTS),
+        highest_group=None,
+        lowest_group=None,
+        goodness_of_fit=None if d.goodness_of_fit is None else _no_test(WEIGHTS),
+    )
+    if d.classification is not None:
+        out = replace(out, classification=_summary_gone(d.classification, WEIGHTS))
+    return out
 
 
 def publish_comparison(

@@ -45,6 +45,12 @@ def _title(subject: Subject) -> str:
     return f"Bias audit of {name}"
 
 
+def _rows(result: Any, k: int) -> str:
+    if 0 < result.n_dropped_missing < k:  # the difference would give a small count
+        return f"{result.n_rows_audited:,} rows audited"
+    return f"{result.n_rows:,} rows"
+
+
 def render_html(
     obj: Any,
     *,
@@ -77,7 +83,7 @@ def render_html(
         title=title or _title(subject),
         subtitle=(
             f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
-            f"(favourable: {favourable}); {subject.before.n_rows:,} rows."
+            f"(favourable: {favourable}); {_rows(subject.before, k)}."
         ),
         generated_at=generated_at or now(),
         version=package_version(),

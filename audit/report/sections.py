@@ -545,7 +545,14 @@ def _effective_table(c: Comparison, vb: View, va: View, table_id: str) -> Table:
                             _arrow(count(round(b.n_effective, 1)), count(round(a.n_effective, 1))),
                             "num",
                         ),
-                        Cell(f"{a.n_effective / a.n:.1%}" if a.n else "—", "num"),
+                        Cell(
+                            "withheld"
+                            if math.isnan(a.n_effective)
+                            else f"{a.n_effective / a.n:.1%}"
+                            if a.n
+                            else "—",
+                            "num",
+                        ),
                     ),
                     True,
                 )

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from audit.exceptions import ConfigError
 from audit.result import AuditResult
+from audit.spec import MISSING_LABEL
 
 __all__ = ["Suppression", "suppress", "suppress_pair"]
 
@@ -120,9 +121,18 @@ def _pinned(
 class _Tables:
     """The published sums of one audit, indexed by cell, with the reader's bounds."""
 
-    def __init__(self, counts: dict[Cell, int], k: int) -> None:
+    def __init__(
+        self,
+        counts: dict[Cell, int],
+        k: int,
+        sizes: tuple[int, frozenset[Cell], frozenset[Cell]] = (0, frozenset(), frozenset()),
+    ) -> None:
         self.counts = counts
         self.k = k
+        # What a reader learns of a group's size besides the sums: whether it reaches the
+        # audit's min_group_size (published through the policy checks and the groups left
+        # out of summaries). ``above``: at least that many rows; ``below``: fewer.
+        self.min_size, self.above, self.below = sizes
         self.relations = _relations_of(counts)
         self.members = [(parent, *kids) for parent, kids in self.relations]
         self.of: dict[Cell, list[int]] = {}
@@ -132,6 +142,15 @@ class _Tables:
         # Empty cells (no rows) are shown as 0: there is nobody in them to protect, and a
         # reader who knows a cell is empty must not be able to use that to work out another.
         self.primary = {c for c, n in counts.items() if c != TOTAL and 0 < n < k}
+
+    def bounds(self, cell: Cell) -> tuple[int, int]:
+        """The least and greatest count a reader knows a hidden cell can have."""
+        low, high = (1, self.k - 1) if cell in self.primary else (self.k, self.counts[TOTAL])
+        if cell in self.above:
+            low = max(low, self.min_size)
+        elif cell in self.below:
+            high = min(high, self.min_size - 1)
+        return low, high
 
     def component(self, cell: Cell, hidden: set[Cell]) -> tuple[set[Cell], set[int]]:
         """The hidden cells linked to ``cell`` through published sums, and those sums."""
@@ -170,8 +189,7 @@ class _Tables:
                 else:
                     total -= self.counts[c]
             b_eq[row] = total
-        k, n = self.k, self.counts[TOTAL]
-        bounds = [(1, k - 1) if c in self.primary else (k, n) for c in order]
+        bounds = [self.bounds(c) for c in order]
         objective = np.zeros(len(order))
         objective[index[cell]] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
@@ -201,6 +219,18 @@ class _Tables:
             }
         )
         ordered = list(dict.fromkeys(c for _, _, c in candidates))
+        low, high = self.bounds(cell)
+        if low == high and cell in self.primary and self.k <= 2:
+            raise ConfigError(
+                f"With k={self.k}, 'suppressed (n<{self.k})' itself says how many rows a group "
+                "has. Hint: suppress below 3 rows or more (the default is 10)."
+            )
+        if low == high:
+            raise ConfigError(
+                f"A suppressed group has {low} row(s), and whether a group reaches "
+                f"min_group_size={self.min_size} is shown, which gives that count away. Hint: "
+                "audit with a min_group_size of at least 3 (the default is 30)."
+            )
         if not ordered:
             raise ConfigError(
                 "A suppressed group's count follows from the totals whatever else is hidden "
@@ -239,7 +269,24 @@ def suppress(
     counts = _counts(result)
     forced = frozenset(c for c in (_cell(a, key) for a, key in also) if counts.get(c))
     # Audits with the same counts (before and after reweighing) share one pattern.
-    return _suppress(tuple(sorted(counts.items())), k, forced)
+    return _suppress(tuple(sorted(counts.items())), k, forced, _sizes(result))
+
+
+def _sizes(result: AuditResult) -> tuple[int, frozenset[Cell], frozenset[Cell]]:
+    """Which groups are known to reach min_group_size labelled rows (so at least that many
+    rows) and, when no label is missing, which are known to fall short of it."""
+    m = result.spec.min_group_size
+    above, below = set(), set()
+    for d in result.dimensions:
+        for g in d.groups:
+            if MISSING_LABEL in g.key or g.n == 0:
+                continue  # the missing-value group is left out of summaries whatever its size
+            cell = _cell(d.attributes, g.key)
+            if g.n_labeled >= m:
+                above.add(cell)
+            elif result.n_label_missing == 0:
+                below.add(cell)
+    return m, frozenset(above), frozenset(below)
 
 
 def suppress_pair(
@@ -263,9 +310,12 @@ def suppress_pair(
 
 @lru_cache(maxsize=32)
 def _suppress(
-    items: tuple[tuple[Cell, int], ...], k: int, forced: frozenset[Cell] = frozenset()
+    items: tuple[tuple[Cell, int], ...],
+    k: int,
+    forced: frozenset[Cell] = frozenset(),
+    sizes: tuple[int, frozenset[Cell], frozenset[Cell]] = (0, frozenset(), frozenset()),
 ) -> Suppression:
-    tables = _Tables(dict(items), k)
+    tables = _Tables(dict(items), k, sizes)
     counts, relations, primary = tables.counts, tables.relations, tables.primary
     hidden = set(primary) | set(forced)
     pending = sorted(primary)
