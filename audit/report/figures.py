@@ -124,7 +124,7 @@ def bars(
             )
         )
     labels = {p.label for _, ps in series for p in ps}
-    fig.update_layout(_layout(title, 90 + 30 * len(labels) * max(1, len(series)), barmode="group"))
+    fig.update_layout(_layout(title, 150 + 32 * len(labels) * max(1, len(series)), barmode="group"))
     fig.update_xaxes(
         title_text=esc(axis), tickformat=".0%" if percent else None, rangemode="tozero"
     )
