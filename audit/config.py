@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.exceptions import ConfigError
+from audit.exceptions import ConfigError, DataError
 from audit.policy import DEFAULT_POLICY, Policy
 from audit.spec import AuditSpec
 
@@ -118,7 +118,13 @@ def _call_loader(target: str, root: Path | None, name: str) -> Any:
     func = getattr(module, func_name, None)
     if not callable(func):
         raise ConfigError(f"Dataset '{name}': '{module_name}' has no function '{func_name}'.")
-    return func()
+    try:
+        return func()
+    except Exception as exc:  # the user's code: its message may quote data, so only the type
+        raise DataError(
+            f"Dataset '{name}': the loader {target} raised {type(exc).__name__}. Hint: call it "
+            "in Python to see the full error."
+        ) from None
 
 
 @dataclass(frozen=True)

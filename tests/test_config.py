@@ -197,3 +197,17 @@ def test_warn_severity_and_interval_judging_from_toml(project):
         )
         out = CliRunner().invoke(cli, ["check", "--config", str(project / "pyproject.toml")])
         assert out.exit_code == code, (threshold, out.output)
+
+
+def test_a_loader_that_raises_is_a_data_error(project, monkeypatch):
+    (project / "broken_loader_biasaudit_test.py").write_text(
+        "def load():\n    raise RuntimeError('secret row value 42')\n"
+    )
+    (project / "pyproject.toml").write_text(
+        POLICY.replace('path = "data/train.csv"', 'loader = "broken_loader_biasaudit_test:load"')
+    )
+    monkeypatch.chdir(project)
+    out = CliRunner().invoke(cli, ["check"])
+    assert out.exit_code == 2
+    assert "raised RuntimeError" in out.output
+    assert "secret row value" not in out.output
