@@ -1,60 +1,259 @@
-"""Small file helpers: atomic writes (temporary file in the same folder, then rename) and the
-JSON form shared by results, comparisons and mitigation results."""
+"""Writing files safely: one rule for every output biasaudit writes.
+
+- An output is checked before any work starts (:func:`check_output`): it must not be a folder,
+  must not be one of the command's own inputs (even with ``overwrite``), must not exist unless
+  ``overwrite``, and its folder is created if missing and must be writable.
+- It is written to a temporary file in the same folder and then moved into place
+  (:func:`atomic_target`): a reader never sees half a file; without ``overwrite`` the move is
+  exclusive, so of two writers to one new path exactly one succeeds.
+- Temporary files are named ``.biasaudit-<host>-<pid>-<random>.<name>.tmp``; a later write to
+  the same folder removes those left by a process that no longer runs (a killed run).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fnmatch
+import glob
 import json
 import os
-import tempfile
-from collections.abc import Iterator, Mapping
+import secrets
+import socket
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_target", "dump_json", "write_text_atomic"]
+from audit.exceptions import ConfigError
+
+__all__ = [
+    "atomic_target",
+    "check_output",
+    "dump_json",
+    "reap_stale",
+    "write_text_atomic",
+]
+
+_PREFIX = ".biasaudit-"
+_SUFFIX = ".tmp"
+_STALE_SECONDS = 24 * 3600  # temporaries of other hosts are removed after a day
+
+
+def _host() -> str:
+    return "".join(ch for ch in socket.gethostname() if ch.isalnum())[:32] or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def reap_stale(folder: Path, prefix: str = _PREFIX) -> int:
+    """Remove biasaudit's temporary files (and spill folders) in ``folder`` whose process is
+    gone; return how many were removed. Never touches anything else."""
+    import shutil
+
+    removed = 0
+    host = _host()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        parts = entry.name[len(prefix) :].split("-", 2)
+        if len(parts) < 3 or not parts[1].isdigit():
+            continue
+        owner, pid = parts[0], int(parts[1])
+        try:
+            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        stale = (owner == host and pid != os.getpid() and not _alive(pid)) or (
+            owner != host and age > _STALE_SECONDS
+        )
+        if not stale:
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def temporary_name(name: str) -> str:
+    """A temporary file name that :func:`reap_stale` recognises as this process's."""
+    return f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}.{name}{_SUFFIX}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _is_input(target: Path, source: str | os.PathLike[str]) -> bool:
+    """Whether writing ``target`` would write onto (or into) the input ``source``: the same
+    file, a file matching the input glob, or a file inside the input folder."""
+    text = os.fspath(source)
+    resolved = Path(os.path.abspath(target))
+    if any(ch in text for ch in "*?["):
+        pattern = os.path.abspath(text)
+        if fnmatch.fnmatch(str(resolved), pattern):
+            return True
+        return any(_same_file(target, Path(m)) for m in glob.glob(text, recursive=True))
+    path = Path(text)
+    if path.is_dir():
+        folder = Path(os.path.realpath(path))
+        parent = Path(os.path.realpath(resolved.parent))
+        return parent == folder or folder in parent.parents
+    return Path(os.path.abspath(path)) == resolved or _same_file(target, path)
+
+
+def check_output(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    what: str = "output",
+    option: str = "--overwrite",
+) -> Path:
+    """Validate an output path before any work is done, creating its folder if needed.
+
+    Raises :class:`ConfigError` (exit 2 in the CLI) when ``path`` is a folder, is one of the
+    ``inputs`` (never allowed, even with ``overwrite``), exists and ``overwrite`` is false,
+    or its folder cannot be created or written.
+    """
+    text = os.fspath(path)
+    if not text:
+        raise ConfigError(f"The {what} path is empty. Hint: give a file path.")
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.is_dir():
+        raise ConfigError(
+            f"The {what} '{text}' is a folder. Hint: give a file path inside it, e.g. "
+            f"'{target / 'result.json'}'."
+        )
+    for source in inputs:
+        if source is not None and _is_input(target, source):
+            raise ConfigError(
+                f"The {what} '{text}' is one of this command's inputs ('{os.fspath(source)}'); "
+                "biasaudit never writes onto its own input, even with overwrite. Hint: choose "
+                "another path."
+            )
+    if target.exists() and not overwrite:
+        raise ConfigError(
+            f"The {what} '{text}' already exists. Hint: pass {option} to replace it, or "
+            "choose another path."
+        )
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot create the folder '{folder}' for the {what} ({exc.strerror}). Hint: "
+            "check the path and its permissions."
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"Cannot write the {what} '{text}': the folder '{folder}' is not writable. Hint: "
+            "choose another folder."
+        )
+    return target
 
 
 @contextmanager
-def atomic_target(path: Path) -> Iterator[str]:
-    """A temporary path beside ``path``; renamed onto it when the block succeeds, removed if
-    it fails, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    # mkstemp creates the file private (0600); give it the mode a plain open() would.
-    os.chmod(tmp, 0o666 & ~_umask())
+def atomic_target(path: Path, *, overwrite: bool = True) -> Iterator[str]:
+    """A temporary path beside ``path``, moved onto it when the block succeeds and removed if
+    it fails, so a reader never sees half a file.
+
+    Without ``overwrite`` the move is exclusive (a hard link, which fails if ``path`` exists):
+    when another writer created ``path`` meanwhile, :class:`ConfigError` is raised and the
+    other file is left as it is.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    reap_stale(folder)
+    tmp = folder / temporary_name(path.name)
     try:
-        yield tmp
+        # The file gets the mode a plain open() would give it (umask applied).
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        yield str(tmp)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _move_exclusive(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if tmp.is_dir():
+                import shutil
+
+                shutil.rmtree(tmp)
+            else:
+                os.unlink(tmp)
+
+
+def _move_exclusive(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise ConfigError(
+            f"'{path}' was created by another process while this one was writing it; it was "
+            "left as it is. Hint: write to another path, or pass --overwrite."
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # No hard links on this file system: reserve the name exclusively, then replace it.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            raise ConfigError(
+                f"'{path}' was created by another process while this one was writing it; it "
+                "was left as it is. Hint: write to another path, or pass --overwrite."
+            ) from None
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the system allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: the classic read-and-restore
-    os.umask(mask)
-    return mask
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_target(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+def write_text_atomic(
+    path: Path,
+    text: str,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+) -> Path:
+    """Write ``text`` to ``path`` under the rules of :func:`check_output`, atomically."""
+    target = check_output(path, overwrite=overwrite, inputs=inputs)
+    with (
+        atomic_target(target, overwrite=overwrite) as tmp,
+        open(tmp, "w", encoding="utf-8", newline="\n") as handle,
+    ):
         handle.write(text)
+    return target
 
 
-def dump_json(payload: Mapping[str, Any], path: str | Path | None, indent: int | None) -> str:
-    """Strict JSON text (NaN must already be None); also written atomically to ``path``."""
+def dump_json(
+    payload: Mapping[str, Any],
+    path: str | Path | None,
+    indent: int | None,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+) -> str:
+    """Strict JSON text (NaN must already be None); also written to ``path`` when given."""
     text = json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
     if path is not None:
-        write_text_atomic(Path(path), text + "\n")
+        write_text_atomic(Path(path), text + "\n", overwrite=overwrite, inputs=inputs)
     return text

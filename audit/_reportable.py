@@ -22,13 +22,15 @@ class Reportable:
         title: str | None = None,
         command: str | None = None,
         generated_at: str | None = None,
+        overwrite: bool = False,
     ) -> Path:
         """Write the HTML report (one offline file) atomically; return its path.
 
         ``path`` defaults to ``reports/<name>.html``. Groups with fewer than ``k`` rows are
         suppressed; ``policy`` (an :class:`audit.policy.Policy`) gives the verdicts (default:
         the four-fifths rule, as a warning); ``generated_at`` fixes the timestamp for
-        byte-identical output. See :func:`audit.report.render_html`.
+        byte-identical output. An existing file is replaced only with ``overwrite``; the
+        audited data is never written over. See :func:`audit.report.render_html`.
         """
         from audit.report import write_html
 
@@ -40,4 +42,5 @@ class Reportable:
             title=title,
             command=command,
             generated_at=generated_at,
+            overwrite=overwrite,
         )

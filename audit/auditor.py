@@ -218,7 +218,7 @@ def _dimension(
                 key=key,
                 name=names[i],
                 n=shares[i].rows,
-                weight=shares[i].favourable,
+                weight=shares[i].favourable * ct.weight_scale,
                 n_effective=shares[i].favourable ** 2 / w2 if w2 > 0 else 0.0,
                 share=shares[i].estimate(z, "the dataset is empty"),
                 expected_share=exp,
@@ -300,11 +300,16 @@ class Auditor:
     def __init__(self, spec: AuditSpec | None = None, /, **kwargs: Any) -> None:
         if spec is not None and kwargs:
             raise ConfigError("Pass either a spec or keyword arguments, not both.")
-        self.spec = spec if spec is not None else AuditSpec(**kwargs)
+        if spec is not None and not isinstance(spec, AuditSpec):
+            raise ConfigError(
+                f"spec must be an AuditSpec; got {type(spec).__name__}. Hint: pass the spec's "
+                "fields as keyword arguments, e.g. sensitive_features=['sex'], label='y'."
+            )
+        self.spec = spec if spec is not None else AuditSpec.from_arguments(kwargs)
 
     def audit(self, data: object, *, created_at: datetime | str | None = None) -> AuditResult:
         """Audit ``data`` (frame, relation or path); the data is read once and never changed."""
-        return self.audit_dataset(open_data(data), created_at=created_at)[0]
+        return self.audit_dataset(open_data(data, self.spec), created_at=created_at)[0]
 
     def audit_dataset(
         self, dataset: Dataset, *, created_at: datetime | str | None = None
@@ -358,7 +363,7 @@ class Auditor:
             missing_by_attribute=dict(zip(spec.sensitive_features, ct.missing_counts, strict=True)),
             n_label_missing=label_missing,
             n_prediction_missing=pred_missing,
-            total_weight=float(ct.w.sum()),
+            total_weight=float(ct.w.sum()) * ct.weight_scale,
             n_effective=float(ct.w.sum() ** 2 / ct.w2.sum()),
             label_values=ct.label_values,
             favorable_values=ct.favorable_values,

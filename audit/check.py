@@ -22,6 +22,7 @@ __all__ = [
     "DatasetCheck",
     "describe",
     "exit_code",
+    "judged",
     "planned_checks",
     "run_checks",
     "to_json",
@@ -58,6 +59,7 @@ class CheckGroup:
     attribute: str
     results: tuple[CheckResult, ...]
     k: int = 10  # values of groups with fewer rows are not shown
+    fail_unassessed: bool = False  # the dataset has no assessed check: "not assessable" fails
 
     @property
     def id(self) -> str:
@@ -70,16 +72,20 @@ class CheckGroup:
     @property
     def status(self) -> str:
         """``"passed"``, ``"failed"`` (an error rule not met), ``"warned"`` or ``"skipped"``
-        (nothing could be assessed)."""
+        (nothing could be assessed). When no check of the whole dataset could be assessed,
+        a check with nothing assessed is ``"failed"``: the gate fails closed."""
         if self.failures:
             return "failed" if self.rule.severity == "error" else "warned"
         if not self.results or all(c.status == "not assessable" for c in self.results):
-            return "skipped"
+            return "failed" if self.fail_unassessed else "skipped"
         return "passed"
 
     def message(self) -> str:
         lines = [describe(c, self.k) for c in (self.failures or self.results)]
-        return "\n".join(lines) if lines else "no group of this attribute could be judged"
+        text = "\n".join(lines) if lines else "no group of this attribute could be judged"
+        if self.fail_unassessed and not self.failures:
+            text = f"{UNASSESSED}\n{text}"
+        return text
 
 
 def planned_checks(dataset: DatasetConfig, policy: Policy) -> list[tuple[Rule, str]]:
@@ -108,6 +114,7 @@ def groups_of(
             attribute,
             tuple(c for c in outcome.checks if c.rule == rule and c.attribute == attribute),
             k,
+            outcome.unassessed,
         )
         for rule, attribute in plan
     ]
@@ -124,12 +131,31 @@ class DatasetCheck:
     error: str | None = None
 
     @property
+    def unassessed(self) -> bool:
+        """No check of this dataset could be judged, and the policy does not allow that."""
+        return self.outcome is not None and self.outcome.unassessed
+
+    @property
     def status(self) -> str:
+        """``"error"`` (not audited), ``"failed"`` (an error rule not met),
+        ``"unassessed"`` (nothing could be judged: a failure too) or ``"passed"``."""
         if self.error is not None:
             return "error"
         if any(g.status == "failed" for g in self.groups):
             return "failed"
+        if self.unassessed:
+            return "unassessed"
         return "passed"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "unassessed")
+
+
+UNASSESSED = (
+    "no check of this dataset could be assessed, so it cannot pass. Hint: fix the reasons "
+    "below, or set allow_unassessed = true in [tool.biasaudit.thresholds] to accept this."
+)
 
 
 def check_dataset(
@@ -138,7 +164,10 @@ def check_dataset(
     created_at: datetime | str | None = None,
     k: int = 10,
 ) -> DatasetCheck:
-    """Audit one declared dataset and judge it; an :class:`AuditError` becomes ``error``."""
+    """Audit one declared dataset and judge it. Whatever stops the audit (an
+    :class:`AuditError`, the loader's own exceptions, an unexpected failure) becomes
+    ``error``: the gate fails closed."""
+    import os
     import warnings
 
     from audit.auditor import audit
@@ -151,6 +180,22 @@ def check_dataset(
             result = audit(dataset.load(), spec=dataset.spec, created_at=created_at)
     except AuditError as exc:
         return DatasetCheck(dataset.name, None, None, (), str(exc))
+    except Exception as exc:
+        if os.environ.get("BIASAUDIT_DEBUG"):
+            raise
+        return DatasetCheck(
+            dataset.name,
+            None,
+            None,
+            (),
+            f"the audit failed unexpectedly ({type(exc).__name__}); this is a bug in "
+            "biasaudit. Hint: set BIASAUDIT_DEBUG=1 to see the traceback, and report it.",
+        )
+    return judged(dataset, result, policy, k)
+
+
+def judged(dataset: DatasetConfig, result: AuditResult, policy: Policy, k: int) -> DatasetCheck:
+    """The audit of a declared dataset judged by the policy."""
     outcome = evaluate(result, policy)
     groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k)
     return DatasetCheck(dataset.name, result, outcome, tuple(groups))
@@ -166,10 +211,11 @@ def run_checks(
 
 
 def exit_code(checks: Sequence[DatasetCheck]) -> int:
-    """2 if a dataset could not be audited, 1 if a threshold of severity error is not met."""
+    """2 if a dataset could not be audited, 1 if a threshold of severity error is not met
+    or a dataset had no check that could be assessed."""
     if any(c.status == "error" for c in checks):
         return 2
-    return 1 if any(c.status == "failed" for c in checks) else 0
+    return 1 if any(c.failed for c in checks) else 0
 
 
 @dataclass(frozen=True)
@@ -194,9 +240,22 @@ class CheckedAudit:
                 f"biasaudit: {len(failures)} check(s) not met (policy: {self.outcome.source}):"
                 f"\n{lines}"
             )
+        if self.outcome.unassessed:
+            lines = "\n".join(f"  - {describe(c, self.k)}" for c in self.outcome.checks)
+            raise AssertionError(
+                f"biasaudit: no check could be assessed (policy: {self.outcome.source}), so the "
+                f"data cannot pass. Set allow_unassessed = true to accept this.\n{lines}"
+            )
 
 
-_ICON = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "➖", "error": "💥"}
+_ICON = {
+    "passed": "✅",
+    "failed": "❌",
+    "warned": "⚠️",
+    "skipped": "➖",
+    "error": "💥",
+    "unassessed": "❌",
+}
 
 
 def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
@@ -204,7 +263,13 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
     failed = sum(g.status == "failed" for c in checks for g in c.groups)
     warned = sum(g.status == "warned" for c in checks for g in c.groups)
     errors = sum(c.status == "error" for c in checks)
-    verdict = "thresholds not met" if failed or errors else "all thresholds met"
+    unassessed = sum(c.status == "unassessed" for c in checks)
+    if errors:
+        verdict = "error"
+    elif failed or unassessed:
+        verdict = "thresholds not met" if failed else "not assessable"
+    else:
+        verdict = "all thresholds met"
     lines = [
         f"## biasaudit: {verdict}",
         "",
@@ -220,12 +285,14 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
             continue
         assert c.result is not None
         lines.append(f"{c.result.n_rows:,} rows. ")
+        if c.unassessed:
+            lines += ["", f"**Not assessable:** {UNASSESSED}"]
         lines += ["", "| | check | detail |", "|---|---|---|"]
         for g in c.groups:
             detail = "<br>".join(describe(r, g.k) for r in g.failures) if g.failures else ""
-            if not detail and g.status == "skipped":
-                detail = g.message()
-            detail = detail.replace("|", "\\|")
+            if not detail and g.status != "passed":
+                detail = "<br>".join(describe(r, g.k) for r in g.results) or g.message()
+            detail = detail.replace("|", "\\|").replace("\n", "<br>")
             lines.append(f"| {_ICON[g.status]} | `{g.id}` | {detail} |")
         lines.append("")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from audit._format import printable
 from audit.exceptions import AuditError, AuditWarning, ConfigError
 
 __all__ = ["main"]
@@ -38,18 +40,33 @@ class _Group(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", AuditWarning)
-            try:
-                return super().invoke(ctx)
-            except AuditError as exc:
-                click.echo(f"Error: {exc}", err=True)
-                ctx.exit(2)
-            finally:
-                for w in caught:
-                    if issubclass(w.category, AuditWarning):
-                        continue  # already listed in the printed summary
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        # Warnings are recorded while the command runs and shown once after the recorder is
+        # gone (showing them inside it would record them again, without end).
+        recorded: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", AuditWarning)
+                try:
+                    return super().invoke(ctx)
+                except AuditError as exc:
+                    click.echo(f"Error: {printable(str(exc), keep_newlines=True)}", err=True)
+                    ctx.exit(2)
+                finally:
+                    recorded = list(caught)
+        finally:
+            _show_warnings(recorded)
+
+
+def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Each distinct warning once on stderr; the audit's own are in its printed summary."""
+    seen: set[tuple[type[Warning], str]] = set()
+    for w in caught:
+        key = (w.category, str(w.message))
+        if issubclass(w.category, AuditWarning) or key in seen:
+            continue
+        seen.add(key)
+        text = printable(f"{w.category.__name__}: {w.message}", keep_newlines=True)
+        click.echo(f"warning: {text}", err=True)
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -110,6 +127,19 @@ def _spec_options(func: F) -> F:
             help="Edges for a numeric sensitive column: age=25,45 gives <25, [25, 45), >=45.",
         ),
         click.option(
+            "--categorical",
+            multiple=True,
+            metavar="COL",
+            help="A numeric sensitive column whose values are codes (no bins needed).",
+        ),
+        click.option(
+            "--na-values",
+            multiple=True,
+            metavar="MARKER",
+            help="A marker that means missing in the sensitive, label and prediction columns "
+            "(repeat: --na-values '?' --na-values NA). Empty fields are always missing.",
+        ),
+        click.option(
             "--reference",
             "-r",
             multiple=True,
@@ -157,6 +187,11 @@ def _spec_options(func: F) -> F:
     return func
 
 
+def _inputs(data: str, **kw: Any) -> list[str | None]:
+    """The files a command reads (never written over by its outputs)."""
+    return [data, kw.get("reference_population")]
+
+
 def _build_spec(**kw: Any) -> Any:
     from audit.spec import AuditSpec, load_reference_population
 
@@ -172,6 +207,8 @@ def _build_spec(**kw: Any) -> Any:
         score=kw["score"],
         sample_weight=kw["weight"],
         bins=_bins(kw["bins"]),
+        categorical=tuple(kw["categorical"]),
+        na_values=tuple(kw["na_values"]),
         reference=_pairs(kw["reference"], "--reference"),
         reference_population=population,
         missing=kw["missing"],
@@ -190,6 +227,26 @@ def _command_line() -> str:
     return shlex.join(["biasaudit", *argv])
 
 
+def _check_outputs(
+    overwrite: bool, inputs: Sequence[str | None], **outputs: str | Path | None
+) -> None:
+    """Every output of a command checked before its work starts (one rule for every writer:
+    never a folder, never one of the inputs, an existing file only with --overwrite, the
+    folder created and writable); two options naming the same file are refused."""
+    from audit._io import check_output
+
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None or str(path) == "-":
+            continue
+        name = "--" + option.replace("_", "-")
+        key = os.path.abspath(path)
+        if key in seen:
+            raise ConfigError(f"{seen[key]} and {name} both name '{path}'. Hint: give two paths.")
+        seen[key] = name
+        check_output(path, overwrite=overwrite, inputs=inputs, what=f"{name} file")
+
+
 def _emit(
     result: Any,
     json_out: str | None,
@@ -197,6 +254,7 @@ def _emit(
     show: Callable[[Console], None],
     html: tuple[str | None, int] = (None, 10),
     title: str | None = None,
+    overwrite: bool = False,
 ) -> None:
     """JSON to stdout (``--json -``), or the terminal view, then the JSON file and the HTML
     report if asked for."""
@@ -206,11 +264,13 @@ def _emit(
     elif not quiet:
         show(Console(soft_wrap=False))
     if json_out and json_out != "-":
-        result.to_json(Path(json_out))
+        result.to_json(Path(json_out), overwrite=overwrite)
         if not quiet:
             click.echo(f"\nWrote {json_out}")
     if html_out:
-        path = result.to_html(html_out, k=k, title=title, command=_command_line())
+        path = result.to_html(
+            html_out, k=k, title=title, command=_command_line(), overwrite=overwrite
+        )
         if not quiet and json_out != "-":
             click.echo(f"Wrote {path}")
 
@@ -225,6 +285,11 @@ def _json_option(what: str) -> Callable[[F], F]:
     )
 
 
+_overwrite_option = click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace output files that exist (never one of the command's own inputs).",
+)
 _quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
@@ -257,9 +322,16 @@ def cli() -> None:
 @_spec_options
 @_json_option("the result")
 @_html_options
+@_overwrite_option
 @_quiet_option
 def audit_command(
-    data: str, json_out: str | None, html_out: str | None, k: int, quiet: bool, **kw: Any
+    data: str,
+    json_out: str | None,
+    html_out: str | None,
+    k: int,
+    overwrite: bool,
+    quiet: bool,
+    **kw: Any,
 ) -> None:
     """Audit DATA (a CSV or Parquet file, a glob, or a directory of Parquet files).
 
@@ -270,9 +342,17 @@ def audit_command(
     from audit._terminal import render
     from audit.auditor import audit
 
+    _check_outputs(overwrite, _inputs(data, **kw), json=json_out, html=html_out)
     spec = _build_spec(**kw)
     result = audit(data, spec=spec)
-    _emit(result, json_out, quiet, lambda console: render(result, console), (html_out, k))
+    _emit(
+        result,
+        json_out,
+        quiet,
+        lambda console: render(result, console),
+        (html_out, k),
+        overwrite=overwrite,
+    )
 
 
 @cli.command("mitigate")
@@ -299,7 +379,7 @@ def audit_command(
     metavar="OUT.parquet",
     help="Parquet file to write (refused if it exists, unless --overwrite).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@_overwrite_option
 @click.option(
     "--weight-column",
     default="mitigation_weight",
@@ -353,6 +433,7 @@ def mitigate_command(
     """
     from audit.auditor import Auditor
 
+    _check_outputs(overwrite, _inputs(data, **kw), output=output, json=json_out, html=html_out)
     spec = _build_spec(**kw)
     result = Auditor(spec).mitigate(
         data,
@@ -366,7 +447,14 @@ def mitigate_command(
         model_check=model_check,
         ranker=None,
     )
-    _emit(result, json_out, quiet, lambda console: _show_mitigation(result, console), (html_out, k))
+    _emit(
+        result,
+        json_out,
+        quiet,
+        lambda console: _show_mitigation(result, console),
+        (html_out, k),
+        overwrite=overwrite,
+    )
 
 
 def _show_mitigation(result: Any, console: Console) -> None:
@@ -402,6 +490,7 @@ def _show_mitigation(result: Any, console: Console) -> None:
 )
 @_json_option("the comparison")
 @_html_options
+@_overwrite_option
 @_quiet_option
 def compare_command(
     before: str,
@@ -410,6 +499,7 @@ def compare_command(
     json_out: str | None,
     html_out: str | None,
     k: int,
+    overwrite: bool,
     quiet: bool,
     **kw: Any,
 ) -> None:
@@ -424,6 +514,8 @@ def compare_command(
     from audit.auditor import audit
     from audit.comparison import compare
 
+    inputs = [*_inputs(before, **kw), after]
+    _check_outputs(overwrite, inputs, json=json_out, html=html_out)
     spec = _build_spec(**kw)
     result_before = audit(before, spec=spec)
     after_spec = replace(spec, sample_weight=after_weight) if after_weight else spec
@@ -435,6 +527,7 @@ def compare_command(
         quiet,
         lambda c: render_comparison(comparison, c, title=title),
         (html_out, k),
+        overwrite=overwrite,
     )
 
 
@@ -492,6 +585,7 @@ def _load_result(path: str) -> Any:
     help="Suppress groups with fewer rows than this.",
 )
 @click.option("--title", default=None, help="Title of the report.")
+@_overwrite_option
 @_quiet_option
 def report_command(
     result_json: str,
@@ -499,6 +593,7 @@ def report_command(
     output: str | None,
     k: int,
     title: str | None,
+    overwrite: bool,
     quiet: bool,
 ) -> None:
     """Render the HTML report of RESULT.json: an audit result, a comparison or a mitigation
@@ -511,6 +606,9 @@ def report_command(
     from audit.comparison import compare
     from audit.result import AuditResult
 
+    inputs = [result_json, after_json]
+    if output is not None:
+        _check_outputs(overwrite, inputs, output=output)
     result = _load_result(result_json)
     if after_json is not None:
         after = _load_result(after_json)
@@ -520,7 +618,12 @@ def report_command(
                 "written by 'biasaudit audit --json'."
             )
         result = compare(result, after)
-    path = result.to_html(output, k=k, title=title, command=_command_line())
+    if output is None:
+        from audit.report.render import default_path
+
+        output = str(default_path(result))
+        _check_outputs(overwrite, inputs, output=output)
+    path = result.to_html(output, k=k, title=title, command=_command_line(), overwrite=overwrite)
     if not quiet:
         click.echo(f"Wrote {path}")
 
@@ -550,6 +653,7 @@ def report_command(
 @click.option(
     "--html", "html_dir", metavar="DIR", default=None, help="Write an HTML report per dataset."
 )
+@_overwrite_option
 @_quiet_option
 def check_command(
     config_path: str | None,
@@ -558,12 +662,14 @@ def check_command(
     markdown: str | None,
     json_out: str | None,
     html_dir: str | None,
+    overwrite: bool,
     quiet: bool,
 ) -> None:
     """Audit every dataset declared in [tool.biasaudit] and judge it by the policy there.
 
-    Exit code 0: every threshold met; 1: a threshold not met; 2: a usage, configuration or
-    data error.
+    Exit code 0: every threshold met; 1: a threshold not met, or no check of a dataset could
+    be assessed; 2: a usage, configuration or data error (a dataset that cannot be read or
+    loaded fails the run with 2).
 
     \b
     Example (pyproject.toml):
@@ -576,7 +682,7 @@ def check_command(
       label = "income"
       favorable = ">50K"
     """
-    from audit._io import write_text_atomic
+    from audit._io import check_output, write_text_atomic
     from audit.check import exit_code, run_checks, to_json, to_junit_xml, to_markdown
     from audit.config import load_config
 
@@ -586,6 +692,25 @@ def check_command(
             "No datasets to check: declare [[tool.biasaudit.datasets]] in pyproject.toml (or a "
             "biasaudit.toml), or pass --config FILE."
         )
+    chosen = [config.dataset(n) for n in names] if names else list(config.datasets)
+    inputs: list[str | None] = [str(config.path) if config.path else None]
+    inputs += [path for d in chosen for path in d.inputs]
+    _check_outputs(
+        overwrite,
+        inputs,
+        junit_xml=junit_xml,
+        markdown=markdown,
+        json=json_out,
+    )
+    html_paths = {}
+    if html_dir:
+        for d in chosen:
+            html_paths[d.name] = check_output(
+                Path(html_dir) / f"{d.name}.html",
+                overwrite=overwrite,
+                inputs=inputs,
+                what="--html report",
+            )
     checks = run_checks(config, names)
     source = config.policy.source
     if json_out == "-":
@@ -595,49 +720,75 @@ def check_command(
     elif not quiet:
         _show_checks(checks, source)
     if markdown and markdown != "-":
-        write_text_atomic(Path(markdown), to_markdown(checks, source) + "\n")
+        write_text_atomic(
+            Path(markdown), to_markdown(checks, source) + "\n", overwrite=overwrite, inputs=inputs
+        )
     if junit_xml:
-        write_text_atomic(Path(junit_xml), to_junit_xml(checks) + "\n")
+        write_text_atomic(
+            Path(junit_xml), to_junit_xml(checks) + "\n", overwrite=overwrite, inputs=inputs
+        )
     if json_out and json_out != "-":
-        write_text_atomic(Path(json_out), to_json(checks, source) + "\n")
-    if html_dir:
-        for c in checks:
-            if c.result is not None:
-                c.result.to_html(
-                    Path(html_dir) / f"{c.name}.html",
-                    policy=config.policy,
-                    k=config.suppress_below,
-                    command=_command_line(),
-                )
+        write_text_atomic(
+            Path(json_out), to_json(checks, source) + "\n", overwrite=overwrite, inputs=inputs
+        )
+    for c in checks:
+        if c.result is not None and c.name in html_paths:
+            c.result.to_html(
+                html_paths[c.name],
+                policy=config.policy,
+                k=config.suppress_below,
+                command=_command_line(),
+                overwrite=overwrite,
+            )
     for c in checks:
         if c.error is not None:
-            click.echo(f"Error: dataset '{c.name}': {c.error}", err=True)
+            click.echo(f"Error: dataset '{printable(c.name)}': {printable(c.error)}", err=True)
     click.get_current_context().exit(exit_code(checks))
 
 
 def _show_checks(checks: Sequence[Any], source: str) -> None:
     from rich.markup import escape
 
+    from audit.check import UNASSESSED
+
+    def safe(text: str) -> str:
+        return escape(printable(text))
+
     console = Console(soft_wrap=False)
-    console.print(f"Policy: {escape(source)}", highlight=False)
+    console.print(f"Policy: {safe(source)}", highlight=False)
     for c in checks:
         if c.error is not None:
-            console.print(f"[bold red]{escape(c.name)}[/]: could not be audited", highlight=False)
+            console.print(f"[bold red]{safe(c.name)}[/]: could not be audited", highlight=False)
             continue
         failed = [g for g in c.groups if g.status == "failed"]
         warned = [g for g in c.groups if g.status == "warned"]
-        colour = "red" if failed else "green"
+        skipped = [g for g in c.groups if g.status == "skipped"]
+        colour = "red" if c.failed else "green"
         console.print(
-            f"[bold {colour}]{escape(c.name)}[/]: {c.result.n_rows:,} rows, "
-            f"{len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings",
+            f"[bold {colour}]{safe(c.name)}[/]: {c.result.n_rows:,} rows, "
+            f"{len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings, "
+            f"{len(skipped)} not assessable",
             highlight=False,
         )
-        for g in failed + warned:
-            label = "[red]not met[/]" if g in failed else "[yellow]warning[/]"
+        if c.unassessed:
+            console.print(f"  [red]not assessable[/]: {safe(UNASSESSED)}", highlight=False)
+        for g in failed + warned + skipped:
+            if g in failed:
+                label = "[red]not met[/]" if g.failures else "[red]not assessable[/]"
+            else:
+                label = "[yellow]warning[/]" if g in warned else "not assessable"
             for line in g.message().splitlines():
-                console.print(f"  {label} {escape(g.id)}: {escape(line)}", highlight=False)
-    failed_total = sum(g.status == "failed" for c in checks for g in c.groups)
-    verdict = "thresholds not met" if failed_total else "all thresholds met"
+                if c.unassessed and line == UNASSESSED:
+                    continue
+                console.print(f"  {label} {safe(g.id)}: {safe(line)}", highlight=False)
+    if any(c.status == "error" for c in checks):
+        verdict = "a dataset could not be audited"
+    elif any(c.status == "failed" for c in checks):
+        verdict = "thresholds not met"
+    elif any(c.status == "unassessed" for c in checks):
+        verdict = "not assessable (nothing could be judged)"
+    else:
+        verdict = "all thresholds met"
     console.print(f"\nbiasaudit check: {verdict}", highlight=False)
 
 

@@ -46,6 +46,8 @@ DATASET_KEYS: Mapping[str, str | None] = {
     "prediction_favorable": "prediction_favorable",
     "sample_weight": "sample_weight",
     "bins": "bins",
+    "categorical": "categorical",
+    "na_values": "na_values",
     "reference": "reference",
     "reference_population": "reference_population",
     "missing": "missing",
@@ -79,28 +81,42 @@ class DatasetConfig:
     path: Path | None = None
     loader: str | None = None
     root: Path | None = None  # the configuration's folder (loaders are imported from there)
+    population: Path | None = None  # the reference population CSV, when given as a file
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The files this dataset is read from (outputs never write over them)."""
+        return tuple(str(p) for p in (self.path, self.population) if p is not None)
 
     def load(self) -> Any:
-        """The data to audit: the file path, or what the loader function returns."""
+        """The data to audit: the file path, or what the loader function returns.
+
+        Errors name the problem but not the dataset (the caller adds it once).
+        """
         if self.path is not None:
             if not any(ch in str(self.path) for ch in "*?[") and not self.path.exists():
                 raise ConfigError(
-                    f"Dataset '{self.name}': file '{self.path}' does not exist. Hint: paths are "
-                    "relative to the configuration file."
+                    f"file '{self.path}' does not exist. Hint: paths are relative to the "
+                    "configuration file."
                 )
             return str(self.path)
         assert self.loader is not None
-        return _call_loader(self.loader, self.root, self.name)
+        return _call_loader(self.loader, self.root)
 
 
-def _call_loader(target: str, root: Path | None, name: str) -> Any:
+def _call_loader(target: str, root: Path | None) -> Any:
+    """Import ``module:function`` from ``root`` (or sys.path) and call it.
+
+    Whatever the user's code raises, including ``SystemExit`` and ``KeyboardInterrupt``,
+    becomes a :class:`DataError` naming only the exception type: its message may quote data.
+    """
     import importlib
     import sys
 
     module_name, sep, func_name = target.partition(":")
     if not sep or not module_name or not func_name:
         raise ConfigError(
-            f"Dataset '{name}': loader must be 'module:function'; got {target!r}. Hint: "
+            f"loader must be 'module:function'; got {target!r}. Hint: "
             "loader = 'project.data:load_training'."
         )
     added = root is not None and str(root) not in sys.path
@@ -108,23 +124,33 @@ def _call_loader(target: str, root: Path | None, name: str) -> Any:
         sys.path.insert(0, str(root))
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"Dataset '{name}': cannot import loader module '{module_name}' ({exc})."
-        ) from None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
+            raise ConfigError(
+                f"loader module '{module_name}' not found. Hint: loaders are imported from "
+                "the configuration file's folder and the Python path."
+            ) from None
+        raise _loader_failed(f"loader module '{module_name}' could not be imported", exc) from None
+    except BaseException as exc:  # the user's code: SyntaxError, SystemExit, anything
+        raise _loader_failed(f"loader module '{module_name}' could not be imported", exc) from None
     finally:
         if added:
             sys.path.remove(str(root))
     func = getattr(module, func_name, None)
     if not callable(func):
-        raise ConfigError(f"Dataset '{name}': '{module_name}' has no function '{func_name}'.")
+        raise ConfigError(f"loader module '{module_name}' has no function '{func_name}'.")
     try:
         return func()
-    except Exception as exc:  # the user's code: its message may quote data, so only the type
-        raise DataError(
-            f"Dataset '{name}': the loader {target} raised {type(exc).__name__}. Hint: call it "
-            "in Python to see the full error."
-        ) from None
+    except BaseException as exc:
+        raise _loader_failed(f"the loader {target} raised", exc, brackets=False) from None
+
+
+def _loader_failed(what: str, exc: BaseException, *, brackets: bool = True) -> DataError:
+    kind = type(exc).__name__
+    return DataError(
+        f"{what} {f'({kind})' if brackets else kind}. Hint: run it in Python to see the full "
+        "error; its message is not shown here because it may quote data."
+    )
 
 
 @dataclass(frozen=True)
@@ -235,6 +261,8 @@ def parse_config(
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ConfigError(f"{label}: dataset name(s) {', '.join(duplicated)} declared twice.")
+    if datasets:
+        policy.check_attributes((a for d in datasets for a in d.spec.sensitive_features), label)
     return Config(policy, tuple(datasets), path, k)
 
 
@@ -265,8 +293,10 @@ def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:
         if target is not None and key in entry
     }
     population = spec_args.get("reference_population")
+    population_path = None
     if isinstance(population, str):
-        spec_args["reference_population"] = str(root / population)
+        population_path = root / population
+        spec_args["reference_population"] = str(population_path)
     try:
         spec = AuditSpec(**spec_args)
     except ConfigError as exc:
@@ -274,4 +304,4 @@ def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:
     except TypeError as exc:
         raise ConfigError(f"{label}: dataset '{name}': {exc}") from None
     path = (root / entry["path"]) if has_path else None
-    return DatasetConfig(name, spec, path, entry.get("loader"), root)
+    return DatasetConfig(name, spec, path, entry.get("loader"), root, population_path)

@@ -157,6 +157,7 @@ class CrossTab:
     prediction_values: tuple[str, ...] | None
     notes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    weight_scale: float = 1.0  # w and w2 are the data's weights divided by this (and its square)
 
     def marginal(self, dims: Sequence[int]) -> Marginal:
         """Sum the table over every attribute not in ``dims``.
@@ -230,6 +231,13 @@ def _matches(value: object, wanted: Scalar) -> bool:
             return float(wanted) == float(value)
         except ValueError:
             return False
+    if isinstance(value, str) and isinstance(wanted, bool):
+        return value.strip().lower() in (("true", "1") if wanted else ("false", "0"))
+    if isinstance(value, str) and isinstance(wanted, int | float):
+        try:  # text as written in a CSV ("1", "1.0") against a number given in code
+            return float(value) == float(wanted)
+        except ValueError:
+            return False
     return value == wanted or _text(value) == str(wanted) or str(value) == str(wanted)
 
 
@@ -253,6 +261,17 @@ def reweighed(
         [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, ct.label, strict=True)]
     )
     return replace(ct, w=ct.w * factor, w2=ct.w2 * factor * factor, weighted=True)
+
+
+def _text_flags(values: Sequence[object]) -> tuple[Scalar, ...]:
+    """The favourable value of a text column holding only ``0``/``1`` or ``true``/``false``
+    (any case), or ``()``."""
+    texts = {str(v) for v in values}
+    if texts <= {"0", "1"}:
+        return ("1",)
+    if {t.lower() for t in texts} <= {"true", "false"}:
+        return tuple(t for t in sorted(texts) if t.lower() == "true") or ("true",)
+    return ()
 
 
 def _favourable_map(
@@ -279,6 +298,8 @@ def _favourable_map(
             isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in distinct
         ):
             favorable = (1,)
+        elif all(isinstance(v, str) for v in distinct) and _text_flags(distinct):
+            favorable = _text_flags(distinct)  # 0/1 or true/false read as written (a CSV)
         else:
             shown = ", ".join(repr(_text(v)) for v in distinct[:10])
             raise ConfigError(
@@ -297,11 +318,39 @@ def _favourable_map(
     return mapping, favorable
 
 
-def _sensitive_key(spec: AuditSpec, attribute: str) -> nw.Expr:
+def _is_text(dtype: Any) -> bool:
+    return isinstance(dtype, nw.String | nw.Categorical | nw.Enum | nw.Object) or dtype in (
+        nw.String,
+        nw.Categorical,
+        nw.Enum,
+        nw.Object,
+    )
+
+
+def role_column(spec: AuditSpec, column: str, dtype: Any) -> nw.Expr:
+    """A column the audit groups by, with missing markers as null: on text columns the empty
+    string and every ``na_values`` marker; on numeric columns the markers that are numbers."""
+    expr = nw.col(column)
+    if _is_text(dtype):
+        return nw.when(~expr.is_in(["", *spec.na_values])).then(expr)
+    if dtype.is_numeric() and spec.na_values:
+        numbers = []
+        for marker in spec.na_values:
+            try:
+                numbers.append(float(marker))
+            except ValueError:
+                continue
+        if numbers:
+            return nw.when(~expr.cast(nw.Float64).is_in(numbers)).then(expr)
+    return expr
+
+
+def _sensitive_key(spec: AuditSpec, attribute: str, dtype: Any) -> nw.Expr:
     """The grouping key of a sensitive column: its values, or the bin index (null if missing)."""
+    column = role_column(spec, attribute, dtype)
     if attribute not in spec.bins:
-        return nw.col(attribute)
-    x = nw.col(attribute).cast(nw.Float64)
+        return column
+    x = column.cast(nw.Float64)
     code: nw.Expr = nw.lit(0, nw.Int16)
     for edge in spec.bins[attribute]:
         code = code + (x >= edge).cast(nw.Int16)
@@ -342,7 +391,7 @@ def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[in
     valid: nw.Expr = nw.lit(True)
     for d in dims:
         attribute = ct.attributes[d]
-        key = _sensitive_key(spec, attribute)
+        key = _sensitive_key(spec, attribute, schema[attribute])
         raw = ct.level_values[d]
         code = lookup(key, raw, range(len(raw)), -1, nw.Int64)
         key_dtype = nw.Int16() if attribute in spec.bins else schema[attribute]
@@ -358,26 +407,31 @@ def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[in
     flat: nw.Expr = nw.lit(0, nw.Int64)
     for code, size in zip(codes, sizes, strict=True):
         flat = flat * size + code
-    label = nw.col(spec.label)
+    label = role_column(spec, spec.label, schema[spec.label])
     label_missing = _missing(label, schema[spec.label])
     favourable = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
     return nw.when(valid & ~label_missing).then(flat * 2 + favourable)
 
 
-def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
+def _query(dataset: Dataset, spec: AuditSpec, max_cells: int, scale: float = 1.0) -> pa.Table:
+    """The grouped count; weights are divided by ``scale`` (their largest value, when the
+    sums of their squares would underflow or overflow in float64)."""
+    schema = dataset.frame.collect_schema()
     keys: list[nw.Expr] = [
-        _sensitive_key(spec, attribute).alias(_SEN.format(i))
+        _sensitive_key(spec, attribute, schema[attribute]).alias(_SEN.format(i))
         for i, attribute in enumerate(spec.sensitive_features)
     ]
-    keys.append(nw.col(spec.label).alias(_LAB))
+    keys.append(role_column(spec, spec.label, schema[spec.label]).alias(_LAB))
     if spec.prediction is not None:
-        keys.append(nw.col(spec.prediction).alias(_PRED))
+        keys.append(role_column(spec, spec.prediction, schema[spec.prediction]).alias(_PRED))
     key_names = [_SEN.format(i) for i in range(len(spec.sensitive_features))]
     key_names += [_LAB] + ([_PRED] if spec.prediction is not None else [])
     aggs: list[nw.Expr] = [nw.len().alias(_N)]
     values: list[nw.Expr] = []
     if spec.sample_weight is not None:
         weight = nw.col(spec.sample_weight).cast(nw.Float64)
+        if scale != 1.0:
+            weight = weight / scale
         values += [
             weight.alias(_W),
             (weight * weight).alias(_W2),
@@ -388,6 +442,7 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
             nw.col(_W2).sum(),
             nw.col(_WNULL).sum(),
             nw.col(_W).min().alias(_W + "_min"),
+            nw.col(_W).max().alias(_W + "_max"),
         ]
     grouped = (
         dataset.frame.select(*keys, *values)
@@ -407,6 +462,27 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int) -> pa.Table:
         ) from None
 
 
+MAX_NUMERIC_LEVELS = 20
+"""A numeric sensitive column with more distinct values needs bins (or ``categorical``)."""
+
+_SCALARS = (str, int, float, bool, bytes)
+
+
+def _check_scalars(values: Sequence[Any], column: str, role: str) -> None:
+    """Group keys must be scalars: a column of lists, dicts or other objects is refused."""
+    import datetime
+    import decimal
+
+    allowed = (*_SCALARS, datetime.date, datetime.time, datetime.timedelta, decimal.Decimal)
+    for v in values:
+        if not isinstance(v, allowed) and not _is_missing(v):
+            raise DataError(
+                f"Column '{column}' ({role}) holds values of type {type(v).__name__}; an audit "
+                "groups by scalar values (text, numbers, booleans, dates). Hint: turn the "
+                "column into text or numbers first."
+            )
+
+
 def _column(table: pa.Table, name: str) -> list[Any]:
     return list(table.column(name).to_pylist())
 
@@ -415,6 +491,97 @@ def _numbers(table: pa.Table, name: str, dtype: Any) -> Any:
     return np.asarray(
         table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
     ).astype(dtype)
+
+
+def _weights(
+    dataset: Dataset, spec: AuditSpec, max_cells: int, table: pa.Table
+) -> tuple[pa.Table, FloatArray, FloatArray, float]:
+    """The count table, its per-cell sums of weights and of squared weights, validated, and
+    the scale the weights were divided by. Squares of subnormal or tiny weights underflow to
+    0 and of huge ones overflow, in float64: then the count is made again on weights divided
+    by their largest value (every metric is a ratio of sums, so only the reported totals
+    carry the scale)."""
+    column = spec.sample_weight
+    w = _numbers(table, _W, np.float64)
+    w2 = _numbers(table, _W2, np.float64)
+    nulls = _numbers(table, _WNULL, np.float64)
+    wmin = _numbers(table, _W + "_min", np.float64)
+    wmax = _numbers(table, _W + "_max", np.float64)
+    largest = float(np.nanmax(wmax)) if np.any(~np.isnan(wmax)) else 0.0
+    if nulls.sum() > 0 or np.isnan(w).any() or not math.isfinite(largest):
+        raise DataError(
+            f"Sample weight column '{column}' has missing, NaN or infinite values "
+            f"({int(nulls.sum())} missing). Hint: fill or drop them before the audit."
+        )
+    if np.any(wmin[~np.isnan(wmin)] < 0):
+        raise DataError(
+            f"Sample weight column '{column}' has negative values. "
+            "Hint: sample weights must be >= 0."
+        )
+    if largest <= 0:
+        raise DataError(f"Sample weight column '{column}' sums to zero.")
+    unstable = not (np.all(np.isfinite(w)) and np.all(np.isfinite(w2))) or bool(
+        np.any((w > 0) & (w2 <= 0))
+    )
+    if not unstable or largest == 1.0:
+        return table, w, w2, 1.0
+    scaled = _query(dataset, spec, max_cells, largest)
+    w = _numbers(scaled, _W, np.float64)
+    w2 = _numbers(scaled, _W2, np.float64)
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(w2))) or not math.isfinite(
+        float(w.sum()) * largest
+    ):
+        raise DataError(
+            f"Sample weight column '{column}' sums beyond the range of float64. Hint: divide "
+            "the weights by a constant first (every metric is unchanged by that)."
+        )
+    return scaled, w, w2, largest
+
+
+def _bins_hint(dataset: Dataset, spec: AuditSpec) -> str:
+    """``--bins age=28,37,48`` for the numeric sensitive columns without bins: quartile edges
+    computed on the engine (an empty string when there is none)."""
+    schema = dataset.frame.collect_schema()
+    columns = [
+        a
+        for a in spec.sensitive_features
+        if a not in spec.bins
+        and a not in spec.categorical
+        and (schema[a].is_numeric() or a in dataset.numeric_text)
+    ]
+    parts = [
+        f"--bins {a}={','.join(_fmt_edge(e) for e in quartiles(dataset, spec, a))}" for a in columns
+    ]
+    return " ".join(p for p in parts if not p.endswith("="))
+
+
+def quartiles(dataset: Dataset, spec: AuditSpec, attribute: str) -> list[float]:
+    """The distinct quartiles of a numeric column (rounded to 3 significant digits), computed
+    on the engine that holds the data."""
+    schema = dataset.frame.collect_schema()
+    x = role_column(spec, attribute, schema[attribute]).cast(nw.Float64)
+    try:
+        row = (
+            dataset.frame.select(
+                *(
+                    x.quantile(q, interpolation="linear").alias(f"q{i}")
+                    for i, q in enumerate((0.25, 0.5, 0.75))
+                )
+            )
+            .collect()
+            .to_arrow()
+            .to_pylist()[0]
+        )
+    except Exception:  # the hint is a courtesy; the error it belongs to is raised anyway
+        return []
+    edges: list[float] = []
+    for value in row.values():
+        if value is None or not math.isfinite(value):
+            continue
+        rounded = float(f"{value:.3g}")
+        if not edges or rounded > edges[-1]:
+            edges.append(rounded)
+    return edges
 
 
 def compute_crosstab(
@@ -439,13 +606,16 @@ def compute_crosstab(
     so they are never dropped by accident.
     """
     dataset.require(spec)
+    schema = dataset.frame.collect_schema()
     table = _query(dataset, spec, max_cells)
     attributes = spec.sensitive_features
     if table.num_rows > max_cells:
+        example = "bins={'age': [25, 45]}"
         raise DataError(
             f"The sensitive columns {list(attributes)} form more than {max_cells:,} groups. "
             "Hint: one of them is probably an identifier or a continuous value; give bins "
-            "for numeric columns (bins={'age': [25, 45]}) or leave the column out."
+            f"for numeric columns ({_bins_hint(dataset, spec) or example}) or leave the "
+            "column out."
         )
     n = _numbers(table, _N, np.int64)
     n_rows = int(n.sum())
@@ -453,24 +623,10 @@ def compute_crosstab(
         raise DataError("The dataset has no rows. Hint: check the path or the filter upstream.")
 
     # Weights -------------------------------------------------------------------------------
+    scale = 1.0  # the weights in the table are the data's divided by this
     if spec.sample_weight is not None:
-        w = _numbers(table, _W, np.float64)
-        w2 = _numbers(table, _W2, np.float64)
-        nulls = _numbers(table, _WNULL, np.float64)
-        wmin = _numbers(table, _W + "_min", np.float64)
-        column = spec.sample_weight
-        if nulls.sum() > 0 or not np.all(np.isfinite(w)) or not np.all(np.isfinite(w2)):
-            raise DataError(
-                f"Sample weight column '{column}' has missing, NaN or infinite values "
-                f"({int(nulls.sum())} missing). Hint: fill or drop them before the audit."
-            )
-        if np.any(wmin[~np.isnan(wmin)] < 0):
-            raise DataError(
-                f"Sample weight column '{column}' has negative values. "
-                "Hint: sample weights must be >= 0."
-            )
-        if w.sum() <= 0:
-            raise DataError(f"Sample weight column '{column}' sums to zero.")
+        table, w, w2, scale = _weights(dataset, spec, max_cells, table)
+        n = _numbers(table, _N, np.int64)  # the same counts, in the rows of that table
     else:
         w = n.astype(np.float64)
         w2 = n.astype(np.float64)
@@ -512,6 +668,7 @@ def compute_crosstab(
     for j, attribute in enumerate(attributes):
         column_values = [v for v, k in zip(raw_keys[j], keep, strict=True) if k]
         present = [v for v in column_values if not _is_missing(v)]
+        _check_scalars(present, attribute, "sensitive attribute")
         has_missing = len(present) < len(column_values)
         if attribute in spec.bins:
             names = bin_labels(spec.bins[attribute])
@@ -529,6 +686,20 @@ def compute_crosstab(
                 )
             lookup = {v: i for i, v in enumerate(observed_values)}
             raw_levels = list(observed_values)
+            if (
+                len(level_names) > MAX_NUMERIC_LEVELS
+                and attribute not in spec.categorical
+                and (schema[attribute].is_numeric() or attribute in dataset.numeric_text)
+            ):
+                edges = ",".join(_fmt_edge(e) for e in quartiles(dataset, spec, attribute))
+                raise ConfigError(
+                    f"Sensitive column '{attribute}' is numeric with {len(level_names)} distinct "
+                    f"values and no bins; auditing each value as a group is rarely meant. "
+                    f"Hint: give bins, e.g. its quartiles: --bins {attribute}={edges} (Python: "
+                    f"bins={{'{attribute}': [{edges.replace(',', ', ')}]}}); or, if its values "
+                    f"are codes, declare it categorical=['{attribute}'] (CLI: --categorical "
+                    f"{attribute})."
+                )
         if len(level_names) > spec.max_categories and not spec.allow_high_cardinality:
             raise DataError(
                 f"Sensitive column '{attribute}' has {len(level_names)} distinct values, more "
@@ -558,12 +729,14 @@ def compute_crosstab(
 
     # Label and prediction ------------------------------------------------------------------
     raw_label = [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k]
+    _check_scalars(raw_label, spec.label, "label")
     label_map, favorable = _favourable_map(raw_label, spec.favorable, spec.label, "label")
     label = np.array([-1 if _is_missing(v) else label_map[v] for v in raw_label], dtype=np.int8)
     prediction = None
     prediction_values = None
     if spec.prediction is not None:
         raw_pred = [v for v, k in zip(_column(table, _PRED), keep, strict=True) if k]
+        _check_scalars(raw_pred, spec.prediction, "prediction")
         distinct = sorted({v for v in raw_pred if not _is_missing(v)}, key=_sort_key)
         if len(distinct) > 2:
             raise DataError(
@@ -584,7 +757,12 @@ def compute_crosstab(
                     "prediction's favourable value."
                 )
         pred_map, _ = _favourable_map(
-            raw_pred, pred_favorable, spec.prediction, "prediction", require_present=False
+            raw_pred,
+            pred_favorable,
+            spec.prediction,
+            "prediction",
+            # a value given for the prediction must occur, like the label's favourable value
+            require_present=spec.prediction_favorable is not None and bool(distinct),
         )
         prediction = np.array(
             [-1 if _is_missing(v) else pred_map[v] for v in raw_pred], dtype=np.int8
@@ -616,4 +794,5 @@ def compute_crosstab(
         prediction_values=prediction_values,
         notes=tuple(notes),
         warnings=tuple(warned),
+        weight_scale=scale,
     )

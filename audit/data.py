@@ -38,6 +38,7 @@ class Dataset:
     info: SourceInfo
     keepalive: Any = None  # a DuckDB connection that must outlive the relation
     eager: bool = False  # the user passed an in-memory frame: give one back
+    numeric_text: frozenset[str] = frozenset()  # CSV columns of numbers read as their text
 
     @property
     def is_file(self) -> bool:
@@ -56,35 +57,42 @@ class Dataset:
         the file is written to a temporary name in the same folder and then renamed, so a
         reader never sees half a file.
         """
+        target = self.check_output(output, overwrite=overwrite)
+        if target is None:
+            return frame.collect().to_native() if self.eager else frame.to_native()
+        from audit._io import atomic_target
+
+        with atomic_target(target, overwrite=overwrite) as tmp:
+            frame.sink_parquet(tmp)
+        return target
+
+    def check_output(
+        self, output: str | os.PathLike[str] | None, *, overwrite: bool = False
+    ) -> Path | None:
+        """Validate where a mitigation writes, before any work: ``None`` for an in-memory
+        result (not allowed for file inputs), else a ``.parquet`` path that is not the input
+        and exists only with ``overwrite`` (see :func:`audit._io.check_output`)."""
+        from audit._io import check_output
+
         if output is None:
             if self.is_file:
                 raise ConfigError(
                     f"The input is a file ({self.info.path}); give output= (CLI: --output) "
                     "for the Parquet file to write."
                 )
-            return frame.collect().to_native() if self.eager else frame.to_native()
+            return None
         target = Path(output)
         if not target.name.lower().endswith(_PARQUET_SUFFIXES):
             raise ConfigError(
                 f"Output '{target}' must be a Parquet file (.parquet). Hint: --output out.parquet"
             )
-        if target.is_dir():
-            raise ConfigError(f"Output '{target}' is a folder. Hint: give a file path.")
-        if target.exists() and not overwrite:
-            raise ConfigError(
-                f"Output '{target}' already exists. Hint: pass overwrite=True (CLI: --overwrite) "
-                "or choose another path."
-            )
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise ConfigError(
-                f"Cannot write '{target}': the folder '{folder}' does not exist or is not writable."
-            )
-        from audit._io import atomic_target
-
-        with atomic_target(target) as tmp:
-            frame.sink_parquet(tmp)
-        return target
+        return check_output(
+            target,
+            overwrite=overwrite,
+            inputs=(self.info.path,),
+            what="output",
+            option="overwrite=True (CLI: --overwrite)",
+        )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -156,20 +164,34 @@ def _memory_limit() -> str:
 @lru_cache(maxsize=1)
 def _spill_folder() -> str:
     """A private spill folder for this process (DuckDB removes its files as it goes; the
-    folder itself goes when the process exits)."""
+    folder itself goes when the process exits, and a later process removes it if this one
+    was killed)."""
     import atexit
     import shutil
 
-    folder = tempfile.mkdtemp(prefix="biasaudit-duckdb-")
+    from audit._io import reap_stale, temporary_name
+
+    root = Path(tempfile.gettempdir())
+    reap_stale(root)
+    folder = root / temporary_name("duckdb-spill")
+    folder.mkdir(mode=0o700)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder.replace("'", "''")
+    return str(folder).replace("'", "''")
 
 
 def _is_path(data: object) -> bool:
     return isinstance(data, str | os.PathLike)
 
 
-def _open_path(data: str | os.PathLike[str]) -> Dataset:
+def _text_columns(spec: AuditSpec | None) -> tuple[str, ...]:
+    """The columns an audit groups by, read from a CSV as the text in the file."""
+    if spec is None:
+        return ()
+    columns = [c for c in spec.sensitive_features if c not in spec.bins]
+    return (*columns, spec.label, *([spec.prediction] if spec.prediction else []))
+
+
+def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> Dataset:
     import duckdb
 
     text = os.fspath(data)
@@ -195,12 +217,18 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
     # RAM): large sorts and writes spill to a temporary folder instead of growing the process.
     connection.execute(f"SET memory_limit = '{_memory_limit()}'")
     connection.execute(f"SET temp_directory = '{_spill_folder()}'")
+    numeric_text: frozenset[str] = frozenset()
     try:
         if lowered.endswith(_PARQUET_SUFFIXES):
             relation = connection.read_parquet(text)
             kind = "parquet"
         elif lowered.endswith(_CSV_SUFFIXES):
-            relation = connection.read_csv(text)
+            from audit._csv import read_csv
+
+            pattern = any(ch in text for ch in _GLOB_CHARS)
+            files = sorted(glob.glob(text, recursive=True)) if pattern else [text]
+            read = read_csv(connection, files, _text_columns(spec))
+            relation, numeric_text = read.relation, read.numeric_text
             kind = "csv"
         else:
             raise DataError(
@@ -218,11 +246,14 @@ def _open_path(data: str | os.PathLike[str]) -> Dataset:
         raise
     frame = nw.from_native(relation)
     return Dataset(
-        frame=frame, info=SourceInfo(kind=kind, engine="duckdb", path=text), keepalive=connection
+        frame=frame,
+        info=SourceInfo(kind=kind, engine="duckdb", path=text),
+        keepalive=connection,
+        numeric_text=numeric_text,
     )
 
 
-def open_data(data: object) -> Dataset:
+def open_data(data: object, spec: AuditSpec | None = None) -> Dataset:
     """Wrap a frame or open a path, lazily, without copying or mutating it.
 
     Parameters
@@ -230,6 +261,9 @@ def open_data(data: object) -> Dataset:
     data
         A pandas, polars or pyarrow frame, a polars LazyFrame, a DuckDB relation, a PySpark
         DataFrame, or a path / glob / directory of CSV or Parquet files.
+    spec
+        The audit's spec: a CSV's sensitive (unbinned), label and prediction columns are read
+        as the text in the file.
 
     Examples
     --------
@@ -241,9 +275,14 @@ def open_data(data: object) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if _is_path(data):
-        return _open_path(data)  # type: ignore[arg-type]
+        return _open_path(data, spec)  # type: ignore[arg-type]
     try:
         wrapped = nw.from_native(cast(Any, data))
+    except nw.exceptions.DuplicateError:
+        raise DataError(
+            "The frame has duplicate column names. Hint: give every column a distinct name "
+            "(pandas: df.columns.duplicated() shows which)."
+        ) from None
     except TypeError:
         raise DataError(
             f"Cannot audit an object of type {type(data).__module__}.{type(data).__qualname__}. "

@@ -48,7 +48,18 @@ SUMMARY_METRICS: Mapping[str, tuple[str, ...]] = {
 }
 METRICS = {**GROUP_METRICS, **SUMMARY_METRICS}
 _SETTINGS = ("severity", "judge")
-_TOP = (*METRICS, "min_group_size", "intersections", "by_attribute", *_SETTINGS)
+_TOP = (
+    *METRICS,
+    "min_group_size",
+    "intersections",
+    "allow_unassessed",
+    "by_attribute",
+    *_SETTINGS,
+)
+# Bounds on ratios must be positive (a ratio threshold of 0 is always met); bounds on
+# differences of rates and on shares lie in [0, 1] (a larger one can never be not met).
+_RATIO_BOUNDS = {("disparate_impact_ratio", "min"), ("disparate_impact_ratio", "max")}
+_RATIO_BOUNDS |= {("demographic_parity_ratio", "min"), ("representation", "min_ratio")}
 _BOUND_WORDS = {
     "min": "at least",
     "max": "at most",
@@ -118,6 +129,7 @@ class Policy:
     min_group_size: int | None = None
     intersections: bool = False
     source: str = "given in code"
+    allow_unassessed: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_attribute", MappingProxyType(dict(self.by_attribute)))
@@ -163,10 +175,33 @@ class Policy:
             raise ConfigError(
                 f"{source}: 'thresholds.min_group_size' must be a positive integer; got {size!r}."
             )
-        inter = table.get("intersections", False)
-        if not isinstance(inter, bool):
-            raise ConfigError(f"{source}: 'thresholds.intersections' must be true or false.")
-        return cls(rules, by_attribute, size, inter, source)
+        flags = []
+        for key in ("intersections", "allow_unassessed"):
+            value = table.get(key, False)
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: 'thresholds.{key}' must be true or false.")
+            flags.append(value)
+        if not rules and not any(by_attribute.values()):
+            raise ConfigError(
+                f"{source}: no thresholds defined: the 'thresholds' table sets no metric bound, "
+                "so nothing would be checked. Hint: add one, e.g. "
+                "disparate_impact_ratio.min = 0.8, or remove the table to use the default "
+                "policy (the four-fifths rule, as a warning)."
+            )
+        return cls(rules, by_attribute, size, flags[0], source, flags[1])
+
+    def check_attributes(self, attributes: Iterable[str], source: str) -> None:
+        """Raise ``ConfigError`` when ``by_attribute`` names an attribute not in
+        ``attributes`` (its overrides would silently apply to nothing)."""
+        known = sorted(set(attributes))
+        for name in self.by_attribute:
+            if name not in known:
+                raise ConfigError(
+                    f"{source}: unknown key 'thresholds.by_attribute.{name}': no dataset has a "
+                    f"sensitive attribute '{name}', so its thresholds would apply to nothing."
+                    f"{_closest(name, known)} Hint: sensitive attributes are "
+                    f"{', '.join(repr(a) for a in known) or 'none'}."
+                )
 
 
 def _closest(key: str, valid: Iterable[str]) -> str:
@@ -222,10 +257,42 @@ def _rules(
                     f"{source}: '{where}.{metric}.{bound}' must be a number; got "
                     f"{type(value).__name__}."
                 )
+            name = f"{where}.{metric}.{bound}"
             if not math.isfinite(value) or value < 0:
-                raise ConfigError(f"{source}: '{where}.{metric}.{bound}' must be finite and >= 0.")
+                raise ConfigError(
+                    f"{source}: '{name}' must be finite and >= 0; got {value!r}. Hint: "
+                    f"{_example(metric, bound)}."
+                )
+            if (metric, bound) in _RATIO_BOUNDS and value <= 0:
+                raise ConfigError(
+                    f"{source}: '{name}' is a ratio threshold and must be above 0 (a ratio of "
+                    f"at least 0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
+                )
+            if (metric, bound) not in _RATIO_BOUNDS and value > 1:
+                raise ConfigError(
+                    f"{source}: '{name}' bounds a difference of rates or a share, which lies "
+                    f"in [0, 1]; got {value!r}, which can never be exceeded. Hint: "
+                    f"{_example(metric, bound)}."
+                )
             out.append(Rule(metric, bound, float(value), severity, judge))
+        low, high = bounds.get("min"), bounds.get("max")
+        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+            raise ConfigError(
+                f"{source}: '{where}.{metric}.min' ({low!r}) is above '{where}.{metric}.max' "
+                f"({high!r}): no value could meet both. Hint: min = 0.8, max = 1.25."
+            )
     return tuple(out)
+
+
+def _example(metric: str, bound: str) -> str:
+    value = {
+        ("disparate_impact_ratio", "min"): "0.8",
+        ("disparate_impact_ratio", "max"): "1.25",
+        ("representation", "min_share"): "0.05",
+        ("representation", "min_ratio"): "0.8",
+        ("demographic_parity_ratio", "min"): "0.8",
+    }.get((metric, bound), "0.1")
+    return f"{metric}.{bound} = {value}"
 
 
 #: Used when no policy is given: the four-fifths rule of the US Uniform Guidelines on
@@ -262,10 +329,23 @@ class CheckResult:
 @dataclass(frozen=True)
 class PolicyOutcome:
     """Every check of a policy on one audit. ``passed`` is False when a check of severity
-    ``error`` is not met; unmet ``warn`` checks are reported but do not fail."""
+    ``error`` is not met, or when no check could be assessed at all (unless the policy sets
+    ``allow_unassessed``): the gate fails closed. Unmet ``warn`` checks are reported but do
+    not fail."""
 
     source: str
     checks: tuple[CheckResult, ...]
+    allow_unassessed: bool = False
+
+    @property
+    def assessed(self) -> tuple[CheckResult, ...]:
+        """The checks that were judged (met or not met)."""
+        return tuple(c for c in self.checks if c.status != "not assessable")
+
+    @property
+    def unassessed(self) -> bool:
+        """True when nothing could be judged and the policy does not allow that."""
+        return not self.assessed and not self.allow_unassessed
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:
@@ -277,7 +357,7 @@ class PolicyOutcome:
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.unassessed
 
     @property
     def exit_code(self) -> int:
@@ -346,4 +426,4 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
             continue
         rules = policy.rules_for(d.attributes[0]) if len(d.attributes) == 1 else policy.rules
         checks.extend(_dimension_checks(d, rules, min_size))
-    return PolicyOutcome(policy.source, tuple(checks))
+    return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

@@ -58,7 +58,8 @@ class _State:
         return self._config
 
     def check(self, dataset: DatasetConfig) -> DatasetCheck:
-        """The dataset audited and judged once per process."""
+        """The dataset audited and judged once per run: its loader runs once, whatever it
+        raises (the failure is kept and reported by every check of the dataset)."""
         if dataset.name not in self.checks:
             from audit.check import check_dataset
 
@@ -67,6 +68,36 @@ class _State:
                 dataset, config.policy, k=config.suppress_below
             )
         return self.checks[dataset.name]
+
+    def export(self) -> dict[str, dict[str, str | None]]:
+        """The checks made in this process, as plain data (an xdist worker sends them to the
+        controller, which then reports them without auditing again)."""
+        return {
+            name: {
+                "error": c.error,
+                "result": c.result.to_json(indent=None) if c.result is not None else None,
+            }
+            for name, c in self.checks.items()
+        }
+
+    def receive(self, exported: dict[str, dict[str, str | None]]) -> None:
+        """Take the checks a worker made (see :meth:`export`)."""
+        import json
+
+        from audit.check import DatasetCheck, judged
+        from audit.result import AuditResult
+
+        config = self.config()
+        for name, item in exported.items():
+            if name in self.checks:
+                continue
+            dataset = config.dataset(name)
+            text = item.get("result")
+            if text is None:
+                self.checks[name] = DatasetCheck(name, None, None, (), item.get("error"))
+            else:
+                result = AuditResult.from_dict(json.loads(text))
+                self.checks[name] = judged(dataset, result, config.policy, config.suppress_below)
 
 
 def _default_config() -> Config:
@@ -111,7 +142,12 @@ def pytest_configure(config: pytest.Config) -> None:
     state = _State(config)
     config.stash[_STATE] = state
     if state.active:
-        state.config()  # a typo in the policy is a usage error before anything runs
+        cfg = state.config()  # a typo in the policy is a usage error before anything runs
+        if config.getoption("biasaudit") and (cfg.path is None or not cfg.datasets):
+            raise pytest.UsageError(
+                "biasaudit: --biasaudit found no [[tool.biasaudit.datasets]] to check. Hint: "
+                "declare them in pyproject.toml or pass --biasaudit-config FILE."
+            )
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -125,6 +161,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 class ThresholdNotMetError(AssertionError):
     """A check of severity ``error`` not met (shown without a traceback)."""
+
+
+class NotAssessableError(AssertionError):
+    """No check of the dataset could be assessed, so none of them may pass."""
 
 
 class DatasetError(Exception):
@@ -146,6 +186,8 @@ class CheckItem(pytest.Item):
         group = next(g for g in outcome.groups if g.id == self.check_id)
         self.user_properties.append(("biasaudit_status", group.status))
         if group.status == "failed":
+            if not group.failures:
+                raise NotAssessableError(group.message())
             raise ThresholdNotMetError(group.message())
         if group.status == "warned":
             self.user_properties.append(("biasaudit_warning", group.message()))
@@ -155,6 +197,8 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ThresholdNotMetError):
             return f"threshold not met ({self.check_id}):\n{excinfo.value}"
+        if isinstance(excinfo.value, NotAssessableError):
+            return f"not assessable ({self.check_id}):\n{excinfo.value}"
         if isinstance(excinfo.value, DatasetError):
             return f"dataset '{self.dataset.name}' could not be audited: {excinfo.value}"
         return str(super().repr_failure(excinfo))
@@ -199,11 +243,7 @@ def pytest_collection_modifyitems(
     if not config.getoption("biasaudit"):
         return
     cfg = state.config()
-    if cfg.path is None or not cfg.datasets:
-        raise pytest.UsageError(
-            "biasaudit: --biasaudit found no [[tool.biasaudit.datasets]] to check. Hint: declare "
-            "them in pyproject.toml or pass --biasaudit-config FILE."
-        )
+    assert cfg.path is not None  # pytest_configure refused a run without datasets
     # Through pytest's own collection, so the items are reported and counted like any other.
     items.extend(session.genitems(PolicyFile.from_parent(session, path=cfg.path)))
 
@@ -212,26 +252,78 @@ def _controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")  # pytest-xdist workers have it
 
 
-def _all_checks(state: _State) -> list[DatasetCheck]:
-    return [state.check(d) for d in state.config().datasets]
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``pytest -n``: the checks of one dataset go to one worker, so each dataset is
+    audited (and its loader run) once; every other test is distributed as with
+    ``--dist load``. Other ``--dist`` modes are left as the user chose them."""
+    state = _state(config)
+    if not config.getoption("biasaudit") or config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    cfg = state.config()
+    assert cfg.path is not None
+    prefix = cfg.path.relative_to(config.rootpath).as_posix() + "::"
+    datasets = {d.name for d in cfg.datasets}
+
+    class _DatasetScheduling(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(prefix):
+                name = nodeid[len(prefix) :].split("::", 1)[0]
+                if name in datasets:
+                    return prefix + name
+            return nodeid  # like --dist load: each test on its own
+
+    return _DatasetScheduling(config, log)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker finished: keep the checks it made (the controller does not audit
+    them again)."""
+    exported = getattr(node, "workeroutput", {}).get("biasaudit")
+    if exported:
+        _state(node.config).receive(exported)
+
+
+def _checks_to_report(state: _State) -> list[DatasetCheck]:
+    """The checks this run made; with ``--biasaudit-report``, every declared dataset (those
+    not checked yet are audited now, once)."""
+    cfg = state.config()
+    if state.pytest_config.getoption("biasaudit_report"):
+        return [state.check(d) for d in cfg.datasets]
+    return [state.checks[d.name] for d in cfg.datasets if d.name in state.checks]
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     state = _state(config)
+    if not _controller(config):
+        if state.checks:
+            config.workeroutput["biasaudit"] = state.export()  # type: ignore[attr-defined]
+        return
     folder = config.getoption("biasaudit_report")
-    if not folder or not _controller(config):
+    if not folder:
         return
     from audit._io import write_text_atomic
     from audit.check import to_markdown
 
     target = Path(folder)
-    checks = _all_checks(state)
+    checks = _checks_to_report(state)
     cfg = state.config()
     for c in checks:
         if c.result is not None:
-            c.result.to_html(target / f"{c.name}.html", policy=cfg.policy, k=cfg.suppress_below)
-    write_text_atomic(target / "summary.md", to_markdown(checks, cfg.policy.source) + "\n")
+            c.result.to_html(
+                target / f"{c.name}.html",
+                policy=cfg.policy,
+                k=cfg.suppress_below,
+                overwrite=True,
+            )
+    write_text_atomic(
+        target / "summary.md", to_markdown(checks, cfg.policy.source) + "\n", overwrite=True
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -239,10 +331,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not state.active or not _controller(config) or config.getoption("collectonly"):
         return
     cfg = state.config()
-    if not cfg.datasets or not (config.getoption("biasaudit") or state.checks):
+    checks = _checks_to_report(state)
+    if not cfg.datasets or not checks:
         return
+    from audit.check import UNASSESSED
+
     terminalreporter.section("biasaudit")
-    for c in _all_checks(state):
+    for c in checks:
         if c.error is not None:
             terminalreporter.line(f"{c.name}: could not be audited: {c.error}")
             continue
@@ -251,6 +346,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.line(
             f"{c.name}: {len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings"
         )
+        if c.unassessed:
+            terminalreporter.line(f"  NOT ASSESSABLE: {UNASSESSED}")
         for g in failed + warned:
             kind = "NOT MET" if g in failed else "warning"
             for line in g.message().splitlines():

@@ -169,11 +169,16 @@ class AuditResult(Reportable):
         out["spec"] = to_jsonable(self.spec.to_dict())
         return out
 
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Serialise to JSON text; also write it atomically to ``path`` when given."""
+    def to_json(
+        self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
+    ) -> str:
+        """Serialise to JSON text; also write it atomically to ``path`` when given (an
+        existing file only with ``overwrite``; never the audited data itself)."""
         from audit._io import dump_json
 
-        return dump_json(self.to_dict(), path, indent)
+        return dump_json(
+            self.to_dict(), path, indent, overwrite=overwrite, inputs=(self.source.path,)
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal, TypeAlias, cast
 
+from audit._suggest import did_you_mean
 from audit.exceptions import ConfigError
 
 __all__ = [
@@ -33,6 +34,11 @@ _MISSING_POLICIES: tuple[str, ...] = ("group", "drop", "error")
 
 
 def _as_names(value: str | Iterable[str], setting: str) -> tuple[str, ...]:
+    if not isinstance(value, str) and not isinstance(value, Iterable | Mapping):
+        raise ConfigError(
+            f"{setting} must be a column name or a list of them; got {type(value).__name__}. "
+            f"Hint: pass {setting}=['sex', 'race']."
+        )
     names = (value,) if isinstance(value, str) else tuple(value)
     for name in names:
         if not isinstance(name, str) or not name:
@@ -59,7 +65,40 @@ def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[S
     return values
 
 
+def _as_mapping(value: Any, setting: str, example: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{setting} must be a mapping from attribute to value; got {type(value).__name__}. "
+            f"Hint: {setting}={example}."
+        )
+    return dict(value)
+
+
+def _as_markers(value: Any) -> tuple[str, ...]:
+    markers = (value,) if isinstance(value, str) else value
+    if not isinstance(markers, Iterable) or isinstance(markers, Mapping):
+        raise ConfigError(
+            f"na_values must be a list of strings; got {type(value).__name__}. "
+            "Hint: na_values=['?', 'NA'] (CLI: --na-values '?')."
+        )
+    out = tuple(markers)
+    for m in out:
+        if not isinstance(m, str):
+            raise ConfigError(
+                f"na_values must hold strings (markers as written in the data); got "
+                f"{type(m).__name__}. Hint: na_values=['?', 'NA', '-1']."
+            )
+    return out
+
+
 def _as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
+    if isinstance(edges, str | bytes) or not isinstance(edges, Iterable):
+        raise ConfigError(
+            f"bins for '{attribute}' must be a list of numbers; got {type(edges).__name__}. "
+            f"Hint: bins={{'{attribute}': [25, 45]}} makes the groups <25, [25, 45) and >=45."
+        )
     try:
         values = tuple(float(e) for e in edges)
     except (TypeError, ValueError):
@@ -88,6 +127,12 @@ def _normalise_population(
                 f"reference_population names '{attribute}', which is not a sensitive attribute. "
                 f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
             )
+        if not isinstance(shares, Mapping):
+            raise ConfigError(
+                f"reference_population['{attribute}'] must map each group to its share; got "
+                f"{type(shares).__name__}. Hint: reference_population={{'{attribute}': "
+                "{'Female': 0.51, 'Male': 0.49}}."
+            )
         clean: dict[str, float] = {}
         for group, share in shares.items():
             try:
@@ -112,6 +157,8 @@ def _normalise_population(
 
 
 def _population_source(value: Any) -> dict[str, Mapping[Any, float]]:
+    if value is None:
+        return {}
     if isinstance(value, str | os.PathLike):
         return dict(load_reference_population(value))
     if not isinstance(value, Mapping):
@@ -158,7 +205,14 @@ class AuditSpec:
         Optional column of non-negative sample weights.
     bins
         Edges for numeric sensitive columns, ``{"age": [25, 45]}`` gives the groups ``<25``,
-        ``[25, 45)`` and ``>=45``. Numeric columns are never binned without edges.
+        ``[25, 45)`` and ``>=45``. Numeric columns are never binned without edges; a numeric
+        sensitive column with more than 20 distinct values needs bins or ``categorical``.
+    categorical
+        Numeric sensitive columns to audit value by value although they have more than 20
+        distinct values (codes, not quantities).
+    na_values
+        Markers that mean "missing" in the sensitive, label and prediction columns, as
+        written in the data (``["?", "NA"]``); null, NaN and the empty string always do.
     reference
         Reference group per attribute, ``{"sex": "Male"}``. Attributes left out use the most
         favoured group (the highest base rate among groups of at least ``min_group_size``).
@@ -196,6 +250,8 @@ class AuditSpec:
     score: str | None = None
     sample_weight: str | None = None
     bins: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    categorical: tuple[str, ...] = ()
+    na_values: tuple[str, ...] = ()
     reference: Mapping[str, str] = field(default_factory=dict)
     reference_population: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     missing: MissingPolicy = "group"
@@ -241,7 +297,8 @@ class AuditSpec:
             raise ConfigError("prediction_favorable is set but no prediction column is given.")
 
         bins: dict[str, tuple[float, ...]] = {}
-        for attribute, edges in dict(self.bins).items():
+        raw_bins = _as_mapping(self.bins, "bins", "{'age': [25, 45, 65]}")
+        for attribute, edges in raw_bins.items():
             if attribute not in sensitive:
                 raise ConfigError(
                     f"bins names '{attribute}', which is not a sensitive attribute. "
@@ -250,12 +307,33 @@ class AuditSpec:
             bins[attribute] = _as_edges(attribute, edges)
         setv(self, "bins", MappingProxyType(bins))
 
+        categorical = _as_names(cast(Any, self.categorical), "categorical")
+        for attribute in categorical:
+            if attribute not in sensitive:
+                raise ConfigError(
+                    f"categorical names '{attribute}', which is not a sensitive attribute. "
+                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+                )
+            if attribute in bins:
+                raise ConfigError(
+                    f"'{attribute}' has bins and is declared categorical; choose one. Hint: "
+                    "bins group a numeric column into ranges, categorical keeps every value."
+                )
+        setv(self, "categorical", categorical)
+        setv(self, "na_values", _as_markers(self.na_values))
+
         reference: dict[str, str] = {}
-        for attribute, group in dict(self.reference).items():
+        raw_reference = _as_mapping(self.reference, "reference", "{'sex': 'Male'}")
+        for attribute, group in raw_reference.items():
             if attribute not in sensitive:
                 raise ConfigError(
                     f"reference names '{attribute}', which is not a sensitive attribute. "
                     f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+                )
+            if not isinstance(group, str | int | float | bool):
+                raise ConfigError(
+                    f"reference for '{attribute}' must be a group name; got "
+                    f"{type(group).__name__}. Hint: reference={{'{attribute}': 'Male'}}."
                 )
             reference[attribute] = str(group)
         setv(self, "reference", MappingProxyType(reference))
@@ -332,20 +410,20 @@ class AuditSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditSpec:
         """Build a spec from :meth:`to_dict` output or a config table; unknown keys are errors."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            import difflib
+        return cls.from_arguments(data, where="spec")
 
-            hints = []
-            for key in unknown:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hints.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-            raise ConfigError(
-                f"Unknown spec key(s): {', '.join(hints)}. "
-                f"Hint: valid keys are {', '.join(sorted(known))}."
-            )
-        return cls(**dict(data))
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any], *, where: str = "audit()") -> AuditSpec:
+        """Build a spec from keyword arguments; an unknown one is a :class:`ConfigError` with
+        the closest valid name (``favourable`` -> ``favorable``), never a bare TypeError."""
+        known = [f.name for f in fields(cls)]
+        for key in arguments:
+            if key not in known:
+                raise ConfigError(
+                    f"{where}: unknown argument '{key}'.{did_you_mean(str(key), known)} Hint: "
+                    f"valid arguments are {', '.join(known)}."
+                )
+        return cls(**dict(arguments))
 
 
 def load_reference_population(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:

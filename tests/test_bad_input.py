@@ -165,7 +165,7 @@ def test_config_errors(kwargs, match):
 
 def test_unknown_spec_key_suggests():
     with pytest.raises(
-        ConfigError, match="'sensitve_features' \\(did you mean 'sensitive_features'"
+        ConfigError, match=r"'sensitve_features'\. Did you mean 'sensitive_features'"
     ):
         audit.AuditSpec.from_dict({"sensitve_features": ["a"], "label": "y"})
 

@@ -56,7 +56,9 @@ def test_find_config_walks_up(project, monkeypatch):
     sub = project / "a" / "b"
     sub.mkdir(parents=True)
     assert find_config(sub) == project / "pyproject.toml"
-    (project / "a" / "biasaudit.toml").write_text("[thresholds]\nmin_group_size = 5\n")
+    (project / "a" / "biasaudit.toml").write_text(
+        "[thresholds]\nmin_group_size = 5\ndisparate_impact_ratio.min = 0.8\n"
+    )
     assert find_config(sub) == project / "a" / "biasaudit.toml"
     assert load_config(project / "a" / "biasaudit.toml").policy.min_group_size == 5
 
@@ -172,7 +174,9 @@ def test_check_dataset_errors_exit_2(project):
 
 def test_check_without_datasets_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.biasaudit.thresholds]\nmin_group_size = 5\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.biasaudit.thresholds]\nmin_group_size = 5\ndisparate_impact_ratio.min = 0.8\n"
+    )
     out = CliRunner().invoke(cli, ["check"])
     assert out.exit_code == 2
     assert "No datasets to check" in out.output

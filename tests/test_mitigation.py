@@ -585,11 +585,16 @@ def test_output_exists_then_overwrite(train, tmp_path):
 
 
 def test_unwritable_output(train, tmp_path):
+    """One rule for every writer: a missing folder is created, one that cannot be is refused
+    before any work (here its parent is a file)."""
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    out = tmp_path / "no" / "such" / "folder" / "out.parquet"
-    with pytest.raises(audit.ConfigError, match="folder"):
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path / "a-file" / "folder" / "out.parquet"
+    with pytest.raises(audit.ConfigError, match="Cannot create the folder"):
         aud.mitigate(_small(train), method="reweighing", output=out)
-    assert not out.parent.exists()
+    created = tmp_path / "no" / "such" / "folder" / "out.parquet"
+    aud.mitigate(_small(train), method="reweighing", output=created)
+    assert created.is_file()
 
 
 def test_file_input_needs_output(clean_parquet):

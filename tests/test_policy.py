@@ -105,12 +105,24 @@ def test_per_attribute_override_replaces_the_default():
     assert not any("&" in c.attribute for c in evaluate(res, policy).checks)
 
 
-def test_missing_prediction_is_not_assessable_not_a_failure():
+def test_missing_prediction_is_not_assessable_and_nothing_assessed_fails_closed():
     policy = Policy.from_mapping({"equalized_odds_difference": {"max": 0.1}}, source="test")
     (check,) = evaluate(result(), policy).checks
     assert check.status == "not assessable"
     assert "no prediction column" in (check.reason or "")
-    assert evaluate(result(), policy).passed
+    # the only check cannot be judged: the audit does not pass, unless the policy says so
+    assert not evaluate(result(), policy).passed
+    assert evaluate(result(), policy).exit_code == 1
+    allowed = Policy.from_mapping(
+        {"equalized_odds_difference": {"max": 0.1}, "allow_unassessed": True}, source="test"
+    )
+    assert evaluate(result(), allowed).passed
+    # beside a check that is assessed, a "not assessable" one neither fails nor passes
+    both = Policy.from_mapping(
+        {"equalized_odds_difference": {"max": 0.1}, "disparate_impact_ratio": {"min": 0.4}},
+        source="test",
+    )
+    assert evaluate(result(), both).passed
 
 
 def test_band_for_charts():
@@ -120,7 +132,7 @@ def test_band_for_charts():
     )
     both = Policy.from_mapping({"disparate_impact_ratio": {"min": 0.7, "max": 1.1}}, source="t")
     assert both.band() == (0.7, 1.1)
-    assert Policy.from_mapping({}, source="t").band() is None
+    assert Policy(rules=()).band() is None
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from audit import AuditResult, AuditWarning, SmallGroupWarning, audit, compare
+from audit import AuditResult, AuditWarning, ConfigError, SmallGroupWarning, audit, compare
 from audit.cli import cli
 from audit.policy import Policy
 from audit.report import render_html, write_html
@@ -504,7 +504,7 @@ def test_demo_writes_the_html_report(demo_reports):
 
 
 def test_write_html_refuses_what_is_not_a_result(tmp_path):
-    with pytest.raises(TypeError, match="AuditResult, a Comparison or a MitigationResult"):
+    with pytest.raises(ConfigError, match="AuditResult, a Comparison or a MitigationResult"):
         write_html({"not": "a result"}, tmp_path / "x.html")
 
 

@@ -63,11 +63,16 @@ class MitigationResult(Reportable):
             "model_check": check,
         }
 
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Serialise to JSON text; also write it atomically to ``path`` when given."""
+    def to_json(
+        self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
+    ) -> str:
+        """Serialise to JSON text; also write it atomically to ``path`` when given (an
+        existing file only with ``overwrite``; never the audited data itself)."""
         from audit._io import dump_json
 
-        return dump_json(self.to_dict(), path, indent)
+        return dump_json(
+            self.to_dict(), path, indent, overwrite=overwrite, inputs=(self.before.source.path,)
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MitigationResult:
@@ -176,7 +181,8 @@ def mitigate(
     seed = resolve_seed(random_state)
     spec = auditor.spec
     dims = _dims(auditor, attributes)
-    dataset = open_data(data)
+    dataset = open_data(data, spec)
+    dataset.check_output(output, overwrite=overwrite)  # before any work
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan

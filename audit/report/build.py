@@ -12,6 +12,7 @@ from importlib.metadata import version as _version
 from typing import Any
 
 from audit.comparison import Comparison
+from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
 from audit.policy import DEFAULT_POLICY, CheckResult, Policy, PolicyOutcome, evaluate
 from audit.report import figures as fg
@@ -81,7 +82,7 @@ class Subject:
             return cls(obj.before, obj.after, obj)
         if hasattr(obj, "plan") and hasattr(obj, "comparison"):  # a MitigationResult
             return cls(obj.before, obj.after, obj.comparison, obj.method, obj.plan, obj.model_check)
-        raise TypeError(
+        raise ConfigError(
             f"A report is made from an AuditResult, a Comparison or a MitigationResult; got "
             f"{type(obj).__name__}."
         )

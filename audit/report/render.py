@@ -95,14 +95,27 @@ def render_html(
     return text
 
 
-def write_html(obj: Any, path: str | Path | None = None, **options: Any) -> Path:
+def write_html(
+    obj: Any, path: str | Path | None = None, *, overwrite: bool = False, **options: Any
+) -> Path:
     """Render the report and write it atomically to ``path`` (default
-    ``reports/<name>.html``; folders are created). Options as for :func:`render_html`."""
-    from audit._io import write_text_atomic
+    ``reports/<name>.html``; folders are created). An existing file is replaced only with
+    ``overwrite``, and never one of the audited files. Options as for :func:`render_html`."""
+    from audit._io import check_output, write_text_atomic
 
     target = default_path(obj) if path is None else Path(path)
-    write_text_atomic(target, render_html(obj, **options))
-    return target
+    inputs = input_paths(obj)
+    check_output(target, overwrite=overwrite, inputs=inputs, what="report")  # before the work
+    return write_text_atomic(
+        target, render_html(obj, **options), overwrite=overwrite, inputs=inputs
+    )
+
+
+def input_paths(obj: Any) -> tuple[str | None, ...]:
+    """The files the results of ``obj`` were computed from (a report never overwrites them)."""
+    subject = Subject.of(obj)
+    sides = [subject.before] + ([subject.after] if subject.after is not None else [])
+    return tuple(side.source.path for side in sides)
 
 
 def default_path(obj: Any, folder: str | Path = "reports") -> Path:
