@@ -67,9 +67,10 @@ def reap_stale(folder: Path, prefix: str = _PREFIX) -> int:
     except OSError:
         return 0
     for entry in entries:
-        if not entry.name.startswith(prefix):
+        name = entry.name.removeprefix("tmp_")  # DuckDB's own temporary of one of ours
+        if not name.startswith(prefix):
             continue
-        parts = entry.name[len(prefix) :].split("-", 2)
+        parts = name[len(prefix) :].split("-", 2)
         if len(parts) < 3 or not parts[1].isdigit():
             continue
         owner, pid = parts[0], int(parts[1])
@@ -188,21 +189,22 @@ def atomic_target(path: Path, *, overwrite: bool = True) -> Iterator[str]:
     reap_stale(folder)
     tmp = folder / temporary_name(path.name)
     try:
-        # The file gets the mode a plain open() would give it (umask applied).
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        # Not created here: an engine that finds its target present writes to a second
+        # temporary of its own (DuckDB: tmp_<name>) and renames it.
         yield str(tmp)
         if overwrite:
             os.replace(tmp, path)
         else:
             _move_exclusive(tmp, path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            if tmp.is_dir():
-                import shutil
+        for leftover in (tmp, folder / f"tmp_{tmp.name}"):
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.is_dir():
+                    import shutil
 
-                shutil.rmtree(tmp)
-            else:
-                os.unlink(tmp)
+                    shutil.rmtree(leftover)
+                else:
+                    os.unlink(leftover)
 
 
 def _move_exclusive(tmp: Path, path: Path) -> None:
@@ -238,7 +240,7 @@ def write_text_atomic(
     target = check_output(path, overwrite=overwrite, inputs=inputs)
     with (
         atomic_target(target, overwrite=overwrite) as tmp,
-        open(tmp, "w", encoding="utf-8", newline="\n") as handle,
+        open(tmp, "x", encoding="utf-8", newline="\n") as handle,
     ):
         handle.write(text)
     return target

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as _RichText
 
+from audit._format import printable
 from audit.metrics.inference import Estimate, TestResult
 from audit.result import AuditResult, DimensionResult
 
@@ -18,6 +19,26 @@ if TYPE_CHECKING:
     from audit.models import ModelCheck
 
 __all__ = ["fmt_estimate", "fmt_p", "render", "render_comparison", "render_model_check"]
+
+
+class Text(_RichText):
+    """rich's Text with control characters made visible: group names and column names come
+    from the data, and raw escape sequences must not reach the terminal."""
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(printable(text), *args, **kwargs)
+
+    @classmethod
+    def assemble(cls, *parts: Any, **kwargs: Any) -> _RichText:
+        safe = [
+            (printable(p[0]), *p[1:])
+            if isinstance(p, tuple)
+            else printable(p)
+            if isinstance(p, str)
+            else p
+            for p in parts
+        ]
+        return _RichText.assemble(*safe, **kwargs)
 
 
 def _num(value: float, digits: int) -> str:

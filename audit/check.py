@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from audit._format import printable
 from audit.config import Config, DatasetConfig
 from audit.exceptions import AuditError
 from audit.policy import CheckResult, Policy, PolicyOutcome, Rule, evaluate
@@ -34,7 +35,7 @@ __all__ = [
 def describe(c: CheckResult, k: int = 10) -> str:
     """``"sex = Female: disparate_impact_ratio 0.358 (0.338–0.379); threshold at least 0.8
     (not met)"``. The value of a group with fewer than ``k`` rows is not shown."""
-    where = c.attribute if c.group is None else f"{c.attribute} = {c.group}"
+    where = printable(c.attribute if c.group is None else f"{c.attribute} = {c.group}")
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
     if c.rows is not None and 0 < c.rows < k:
         value = f"suppressed (a group of fewer than {k} rows)"
@@ -141,10 +142,10 @@ class DatasetCheck:
         ``"unassessed"`` (nothing could be judged: a failure too) or ``"passed"``."""
         if self.error is not None:
             return "error"
+        if self.unassessed:  # then no check was judged, so none is "not met"
+            return "unassessed"
         if any(g.status == "failed" for g in self.groups):
             return "failed"
-        if self.unassessed:
-            return "unassessed"
         return "passed"
 
     @property
@@ -260,10 +261,11 @@ _ICON = {
 
 def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
     """A pull-request comment / CI step summary."""
-    failed = sum(g.status == "failed" for c in checks for g in c.groups)
+    failed = sum(g.status == "failed" and bool(g.failures) for c in checks for g in c.groups)
     warned = sum(g.status == "warned" for c in checks for g in c.groups)
     errors = sum(c.status == "error" for c in checks)
     unassessed = sum(c.status == "unassessed" for c in checks)
+    not_assessable = sum(not g.failures and g.status != "passed" for c in checks for g in c.groups)
     if errors:
         verdict = "error"
     elif failed or unassessed:
@@ -274,7 +276,7 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
         f"## biasaudit: {verdict}",
         "",
         f"{len(checks)} dataset(s); {failed} check(s) not met, {warned} warning(s), "
-        f"{errors} error(s). Policy: {source}.",
+        f"{not_assessable} not assessable, {errors} error(s). Policy: {source}.",
         "",
     ]
     for c in checks:

@@ -458,25 +458,31 @@ def mitigate_command(
 
 
 def _show_mitigation(result: Any, console: Console) -> None:
+    from rich.markup import escape
+
     from audit._terminal import render_comparison, render_model_check
 
     plan = result.plan
+    over = escape(printable(" & ".join(plan.attributes)))
     if result.method == "reweighing":
         console.print(
-            f"{result.method} over {' & '.join(plan.attributes)}: {len(plan.cells)} cells, "
-            f"{len(plan.empty_cells)} empty; new weight column '{plan.weight_column}'"
+            f"{result.method} over {over}: {len(plan.cells)} cells, "
+            f"{len(plan.empty_cells)} empty; new weight column "
+            f"'{escape(printable(plan.weight_column))}'",
+            highlight=False,
         )
     else:
         console.print(
-            f"{result.method} sampling over {' & '.join(plan.attributes)} "
+            f"{result.method} sampling over {over} "
             f"(size={plan.size}, random_state={plan.random_state}): "
-            f"{plan.n_rows_before:,} -> {plan.n_rows_after:,} rows"
+            f"{plan.n_rows_before:,} -> {plan.n_rows_after:,} rows",
+            highlight=False,
         )
     render_comparison(result.comparison, console)
     if result.model_check is not None:
         render_model_check(result.model_check, console)
     if isinstance(result.data, Path):
-        console.print(f"\nWrote {result.data}")
+        console.print(f"\nWrote {escape(printable(str(result.data)))}", highlight=False)
 
 
 @cli.command("compare")

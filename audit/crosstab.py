@@ -444,13 +444,13 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int, scale: float = 1.0
             nw.col(_W).min().alias(_W + "_min"),
             nw.col(_W).max().alias(_W + "_max"),
         ]
-    grouped = (
-        dataset.frame.select(*keys, *values)
-        .group_by(*key_names, drop_null_keys=False)
-        .agg(*aggs)
-        .head(max_cells + 1)
-    )
-    try:
+    try:  # eager backends (pandas) already run while the query is built
+        grouped = (
+            dataset.frame.select(*keys, *values)
+            .group_by(*key_names, drop_null_keys=False)
+            .agg(*aggs)
+            .head(max_cells + 1)
+        )
         return grouped.collect().to_arrow()
     except Exception as exc:  # engines raise their own types; their messages may quote rows
         raise DataError(

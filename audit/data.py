@@ -142,6 +142,11 @@ def _not_found_message(column: str, role: str, available: list[str]) -> str:
     shown = ", ".join(repr(c) for c in available[:30])
     more = f" (and {len(available) - 30} more)" if len(available) > 30 else ""
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    if available and all(re.fullmatch(r"column\d+", c) for c in available):
+        more += (
+            "; the file seems to have no header row (DuckDB named its columns), so add one "
+            "with the column names"
+        )
     return f"Column '{column}' ({role}) not found.{hint} Hint: available columns are {shown}{more}."
 
 

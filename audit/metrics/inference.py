@@ -154,8 +154,17 @@ def katz_ratio_interval(
         return NAN, NAN, "a group has no favourable outcomes; the Katz log interval is undefined"
     ratio = (x1 / n1) / (x2 / n2)
     se = math.sqrt(max(1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2, 0.0))
-    lo, hi = ratio * math.exp(-z * se), ratio * math.exp(z * se)
+    # Tiny effective counts (weights near the float64 minimum) make the log interval wider
+    # than float64: its bounds are then 0 and infinity, not an overflow.
+    lo, hi = ratio * _exp(-z * se), ratio * _exp(z * se)
     return min(lo, ratio), max(hi, ratio), None
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
