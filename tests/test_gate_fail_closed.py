@@ -19,7 +19,7 @@ import scipy.optimize  # noqa: F401
 from click.testing import CliRunner
 
 import audit.check
-import audit.report.render  # noqa: F401
+import audit.report.render
 from audit.cli import cli
 
 DATASET = """
