@@ -188,12 +188,14 @@ def test_a_missing_folder_is_created_for_every_writer(data, tmp_path, option):
 
 def test_of_two_writers_to_one_new_path_exactly_one_succeeds(tmp_path):
     target = tmp_path / "out.txt"
-    with (
-        pytest.raises(audit.ConfigError, match="created by another process"),
-        atomic_target(target, overwrite=False) as tmp,
-    ):
-        Path(tmp).write_text("mine")
-        target.write_text("the other writer's")  # created meanwhile by someone else
+
+    def write_while_another_writer_creates_the_file() -> None:
+        with atomic_target(target, overwrite=False) as tmp:
+            Path(tmp).write_text("mine")
+            target.write_text("the other writer's")  # created meanwhile by someone else
+
+    with pytest.raises(audit.ConfigError, match="created by another process"):
+        write_while_another_writer_creates_the_file()
     assert target.read_text() == "the other writer's"  # the other file wins and stays intact
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left
     with atomic_target(target, overwrite=True) as tmp:
