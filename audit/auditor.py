@@ -271,6 +271,20 @@ def _dimension(
     return result, found
 
 
+def _stamp(created_at: object) -> str:
+    """The ISO timestamp recorded in a result: ``created_at`` or now (UTC)."""
+    if isinstance(created_at, datetime):
+        return created_at.isoformat(timespec="seconds")
+    if created_at is None or created_at == "":
+        return datetime.now(UTC).isoformat(timespec="seconds")
+    if not isinstance(created_at, str):
+        raise ConfigError(
+            f"created_at must be a datetime, an ISO timestamp string or None; got "
+            f"{type(created_at).__name__}."
+        )
+    return created_at
+
+
 def _combinations(n_attributes: int, max_depth: int) -> list[tuple[int, ...]]:
     return [
         combo
@@ -309,6 +323,7 @@ class Auditor:
 
     def audit(self, data: object, *, created_at: datetime | str | None = None) -> AuditResult:
         """Audit ``data`` (frame, relation or path); the data is read once and never changed."""
+        _stamp(created_at)  # a wrong type is refused before the data is read
         return self.audit_dataset(open_data(data, self.spec), created_at=created_at)[0]
 
     def audit_dataset(
@@ -347,10 +362,7 @@ class Auditor:
         for message in found_warnings:
             category = SmallGroupWarning if "min_group_size" in message else AuditWarning
             warnings.warn(message, category, stacklevel=2)
-        if isinstance(created_at, datetime):
-            stamp = created_at.isoformat(timespec="seconds")
-        else:
-            stamp = created_at or datetime.now(UTC).isoformat(timespec="seconds")
+        stamp = _stamp(created_at)
         label_missing = int(ct.n[ct.label < 0].sum())
         pred_missing = int(ct.n[ct.prediction < 0].sum()) if ct.prediction is not None else None
         result = AuditResult(

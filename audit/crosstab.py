@@ -523,19 +523,27 @@ def _weights(
     unstable = not (np.all(np.isfinite(w)) and np.all(np.isfinite(w2))) or bool(
         np.any((w > 0) & (w2 <= 0))
     )
-    if not unstable or largest == 1.0:
+    if not unstable:
         return table, w, w2, 1.0
-    scaled = _query(dataset, spec, max_cells, largest)
-    w = _numbers(scaled, _W, np.float64)
-    w2 = _numbers(scaled, _W2, np.float64)
+    scaled, scale = table, 1.0
+    if largest != 1.0:
+        scaled, scale = _query(dataset, spec, max_cells, largest), largest
+        w = _numbers(scaled, _W, np.float64)
+        w2 = _numbers(scaled, _W2, np.float64)
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(w2))) or not math.isfinite(
-        float(w.sum()) * largest
+        float(w.sum()) * scale
     ):
         raise DataError(
             f"Sample weight column '{column}' sums beyond the range of float64. Hint: divide "
             "the weights by a constant first (every metric is unchanged by that)."
         )
-    return scaled, w, w2, largest
+    if np.any((w > 0) & (w2 <= 0)):
+        raise DataError(
+            f"Sample weight column '{column}' holds positive weights more than 1e150 times "
+            "smaller than its largest; their squares are 0 in float64, so effective sample "
+            "sizes cannot be computed. Hint: set such weights to 0, or rescale them."
+        )
+    return scaled, w, w2, scale
 
 
 def _bins_hint(dataset: Dataset, spec: AuditSpec) -> str:

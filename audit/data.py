@@ -104,7 +104,7 @@ class Dataset:
     def require(self, spec: AuditSpec) -> None:
         """Check that every column the spec names exists and has a usable type."""
         schema = self.frame.collect_schema()
-        available = list(schema.names())
+        available = [str(c) for c in schema.names()]
         roles = [(c, "sensitive attribute") for c in spec.sensitive_features]
         roles.append((spec.label, "label"))
         for role in ("prediction", "score", "sample_weight"):

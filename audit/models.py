@@ -61,11 +61,56 @@ def default_model(frame: Any, features: list[str]) -> Any:
     return make_pipeline(pre, LogisticRegression(max_iter=2000))
 
 
+def _missing(column: Any, spec: AuditSpec) -> npt.NDArray[np.bool_]:
+    """Missing as the audit counts it: null, NaN, and on text the empty string and every
+    ``na_values`` marker."""
+    missing = np.array(column.isna().to_numpy(), dtype=bool)  # a copy: pandas' may be read-only
+    if column.dtype.kind in "OSU" or str(column.dtype) in ("string", "str", "category"):
+        marked = column.astype("string").isin(["", *spec.na_values]).fillna(False)
+        missing |= np.asarray(marked.to_numpy(), dtype=bool)
+    return missing
+
+
 def labels(frame: Any, spec: AuditSpec, favourable: tuple[Any, ...]) -> npt.NDArray[np.float64]:
     """1.0 favourable, 0.0 not, NaN missing."""
     column = frame[spec.label]
     out: npt.NDArray[np.float64] = column.isin(list(favourable)).to_numpy(dtype=np.float64)
-    out[column.isna().to_numpy()] = np.nan
+    out[_missing(column, spec)] = np.nan
+    return out
+
+
+def call_model(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a scikit-learn call on the user's features: its warnings (a model that did not
+    converge...) become one :class:`AuditWarning` each, its errors a :class:`ConfigError`
+    naming the exception type (the message may quote feature values)."""
+    import warnings
+
+    from audit.exceptions import AuditWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(*args, **kwargs)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError(
+                f"{what} failed on the feature columns ({type(exc).__name__}). Hint: pass a "
+                "scikit-learn Pipeline that encodes text columns and imputes missing values, "
+                "or leave the model out to use the default one."
+            ) from None
+    seen = set()
+    for w in caught:
+        if issubclass(w.category, AuditWarning):
+            warnings.warn(w.message, w.category, stacklevel=2)
+            continue
+        message = str(w.message)
+        if issubclass(w.category, DeprecationWarning) or "feature names" in message:
+            continue  # library housekeeping (sklearn's notes on feature names), not the model
+        text = f"{what}: {w.category.__name__}: {(message.splitlines() or [''])[0][:200]}"
+        if text not in seen:
+            seen.add(text)
+            warnings.warn(text, AuditWarning, stacklevel=2)
     return out
 
 
@@ -84,8 +129,8 @@ def fit_scores(frame: Any, spec: AuditSpec, ranker: Any, favourable: tuple[Any, 
         raise ConfigError(
             "ranker must be a scikit-learn classifier with predict_proba, or 'default'."
         )
-    model.fit(frame.loc[known, features], y[known].astype(int))
-    return model.predict_proba(frame[features])[:, 1]
+    call_model("The ranker", model.fit, frame.loc[known, features], y[known].astype(int))
+    return call_model("The ranker", model.predict_proba, frame[features])[:, 1]
 
 
 @dataclass(frozen=True)
@@ -125,7 +170,7 @@ def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[An
         out = names[np.searchsorted(edges, np.nan_to_num(values), side="right")]
         out[np.isnan(values)] = "(missing)"
         return np.asarray(out)
-    text = column.astype("string")
+    text = column.astype("string").mask(_missing(column, spec))
     return np.asarray(text.fillna("(missing)").to_numpy(dtype=object))
 
 
@@ -141,7 +186,7 @@ def _scores(
 
     from audit.auditor import audit
 
-    proba = model.predict_proba(test[features])[:, 1]
+    proba = call_model("The model check's model", model.predict_proba, test[features])[:, 1]
     predicted = (proba >= 0.5).astype(int)
     truth = y.astype(int)
     by_group: dict[str, dict[str, float]] = {}
@@ -190,14 +235,7 @@ def _fit(model: Any, X: Any, y: Any, weights: Any) -> Any:
             f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else ("sample_weight")
         )
         kwargs[key] = weights
-    try:
-        return model.fit(X, y, **kwargs)
-    except (ValueError, TypeError) as exc:  # the message may quote feature values
-        raise ConfigError(
-            f"The model could not be fit on the feature columns ({type(exc).__name__}). "
-            "Hint: pass a scikit-learn Pipeline that encodes text columns and imputes missing "
-            "values, or leave the model out to use the default one."
-        ) from None
+    return call_model("The model check's model", model.fit, X, y, **kwargs)
 
 
 def fixed_model_check(
@@ -221,7 +259,6 @@ def fixed_model_check(
     training rows only, so nothing of the test rows leaks in. The features are every column
     that has no role in the spec; existing sample weights are used by both models.
     """
-    import warnings
 
     from sklearn.base import clone
     from sklearn.model_selection import train_test_split
@@ -252,28 +289,27 @@ def fixed_model_check(
     bins = {a: e for a, e in spec.bins.items() if a in sensitive}
     weights = train[spec.sample_weight].to_numpy(dtype=np.float64) if spec.sample_weight else None
     y_int = y_train.astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)  # sklearn's feature-name notes
-        before_model = _fit(clone(base), train[features], y_int, weights)
-        if method == "reweighing":
-            new_weights = Reweighing(
-                sensitive_features=sensitive, favorable=1, bins=bins, missing=spec.missing
-            ).fit_sample_weight(train[sensitive], y_int, weights)
-            after_model = _fit(clone(base), train[features], y_int, new_weights)
-        else:
-            score = spec.score if (ranker is None and spec.score is not None) else None
-            columns = list(dict.fromkeys([*sensitive, *features, *([score] if score else [])]))
-            resampler = Resampler(
-                sensitive_features=sensitive,
-                method=method,
-                favorable=1,
-                bins=bins,
-                ranker=(ranker or "default") if method == "preferential" and not score else None,
-                score=score,
-                random_state=random_state,
-            )
-            x_res, y_res = resampler.fit_resample(train[columns], y_int)
-            after_model = _fit(clone(base), x_res[features], np.asarray(y_res), None)
+    # scikit-learn's warnings are re-emitted as AuditWarnings by call_model
+    before_model = _fit(clone(base), train[features], y_int, weights)
+    if method == "reweighing":
+        new_weights = Reweighing(
+            sensitive_features=sensitive, favorable=1, bins=bins, missing=spec.missing
+        ).fit_sample_weight(train[sensitive], y_int, weights)
+        after_model = _fit(clone(base), train[features], y_int, new_weights)
+    else:
+        score = spec.score if (ranker is None and spec.score is not None) else None
+        columns = list(dict.fromkeys([*sensitive, *features, *([score] if score else [])]))
+        resampler = Resampler(
+            sensitive_features=sensitive,
+            method=method,
+            favorable=1,
+            bins=bins,
+            ranker=(ranker or "default") if method == "preferential" and not score else None,
+            score=score,
+            random_state=random_state,
+        )
+        x_res, y_res = resampler.fit_resample(train[columns], y_int)
+        after_model = _fit(clone(base), x_res[features], np.asarray(y_res), None)
     return ModelCheck(
         model=type(base).__name__
         if estimator is not None

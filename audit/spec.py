@@ -53,13 +53,25 @@ def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[S
     if value is None:
         return None
     values: tuple[Any, ...]
-    values = (value,) if isinstance(value, str | int | float | bool) else tuple(value)
+    if isinstance(value, str | int | float | bool):
+        values = (value,)
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
+        values = tuple(value)
+    else:
+        raise ConfigError(
+            f"{setting} must be a value or a list of values (strings, numbers or booleans); "
+            f"got {type(value).__name__}. Hint: pass the value exactly as it appears in the "
+            "column, e.g. '>50K' or 1."
+        )
     if not values:
         raise ConfigError(f"{setting} is empty. Hint: give at least one favourable value.")
     for v in values:
-        if not isinstance(v, str | int | float | bool) or (isinstance(v, float) and math.isnan(v)):
+        if not isinstance(v, str | int | float | bool) or (
+            isinstance(v, float) and not math.isfinite(v)
+        ):
             raise ConfigError(
-                f"{setting} must hold strings, numbers or booleans; got {type(v).__name__}. "
+                f"{setting} must hold strings, finite numbers or booleans; got "
+                f"{type(v).__name__}. "
                 f"Hint: pass the value exactly as it appears in the column, e.g. '>50K' or 1."
             )
     return values

@@ -106,7 +106,7 @@ def test_model_check_uses_bins_and_keeps_the_label_out_of_the_ranker(adult):
             make_pipeline(OneHotEncoder(handle_unknown="ignore"), KNeighborsClassifier()),
             "takes no sample_weight",
         ),
-        (LogisticRegression(), "could not be fit on the feature columns"),
+        (LogisticRegression(), "failed on the feature columns"),
     ],
 )
 def test_model_check_errors_are_typed(adult, model, match):

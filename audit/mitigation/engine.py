@@ -212,10 +212,31 @@ def resample(
     if streaming:
         return _stream_duckdb(dataset, counts)
     eager = source.frame.collect()
-    out = eager[np.repeat(np.arange(len(counts)), counts)]
+    out = _gather(eager, np.repeat(np.arange(len(counts)), counts))
     if not dataset.eager and dataset.info.engine == "duckdb":
         return out.lazy(backend=nw.Implementation.DUCKDB)
     return out.lazy() if not dataset.eager else out
+
+
+def _gather(frame: nw.DataFrame[Any], rows: npt.NDArray[np.int64]) -> nw.DataFrame[Any]:
+    """``frame``'s rows in the order ``rows`` gives (with repeats), every column's type kept.
+
+    pyarrow has no ``take`` kernel for its view types (``string_view``, ``binary_view``): such
+    columns are gathered as their plain types and cast back.
+    """
+    if not frame.implementation.is_pyarrow():
+        return frame[rows]
+    table = frame.to_native()
+    index = pa.array(rows, type=pa.int64())
+    views = {pa.string_view(): pa.large_string(), pa.binary_view(): pa.large_binary()}
+    columns = []
+    for column in table.columns:
+        plain = views.get(column.type)
+        if plain is None:
+            columns.append(column.take(index))
+        else:
+            columns.append(column.cast(plain).take(index).cast(column.type))
+    return nw.from_native(pa.table(columns, schema=table.schema), eager_only=True)
 
 
 def _stream_duckdb(dataset: Dataset, counts: npt.NDArray[np.int32]) -> nw.LazyFrame[Any]:

@@ -109,6 +109,10 @@ def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int
     spec = auditor.spec
     if isinstance(attributes, str):
         attributes = [attributes]
+    if attributes is not None and not isinstance(attributes, Sequence):
+        raise ConfigError(
+            f"attributes must be a list of sensitive attributes; got {type(attributes).__name__}."
+        )
     chosen = list(spec.sensitive_features) if attributes is None else list(attributes)
     for a in chosen:
         if a not in spec.sensitive_features:
@@ -172,12 +176,27 @@ def mitigate(
         before and after the mitigation and score both on the same held-out rows
         (:func:`audit.models.fixed_model_check`). Needs the rows in memory.
     """
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ConfigError(
             f"Unknown mitigation method {method!r}. Hint: use one of {', '.join(METHODS)}."
         )
-    if size not in SIZES:
+    if not isinstance(size, str) or size not in SIZES:
         raise ConfigError(f"size must be one of {', '.join(SIZES)}; got {size!r}.")
+    if not isinstance(overwrite, bool):
+        raise ConfigError(f"overwrite must be True or False; got {type(overwrite).__name__}.")
+    if output is not None and not isinstance(output, str | os.PathLike):
+        raise ConfigError(
+            f"output must be a path or None; got {type(output).__name__}. Hint: "
+            "output='reweighed.parquet'."
+        )
+    if not (
+        model_check is None
+        or isinstance(model_check, bool)
+        or hasattr(model_check, "predict_proba")
+    ):
+        raise ConfigError(
+            "model_check must be True, False or a scikit-learn classifier with predict_proba."
+        )
     seed = resolve_seed(random_state)
     spec = auditor.spec
     dims = _dims(auditor, attributes)
@@ -237,10 +256,6 @@ def mitigate(
         before, after, mitigation=method, mitigated_attributes=chosen, empty_cells=empty
     )
     check = None
-    if not (isinstance(model_check, bool) or hasattr(model_check, "predict_proba")):
-        raise ConfigError(
-            "model_check must be True, False or a scikit-learn classifier with predict_proba."
-        )
     if model_check is not False and model_check is not None:
         from audit.models import fixed_model_check
 
