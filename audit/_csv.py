@@ -4,7 +4,9 @@ DuckDB types CSV columns from a sample of rows and reads ``Yes``/``No`` or ``T``
 booleans. Here the whole file is sniffed (a value late in the file cannot break the read), no
 column is ever read as a boolean, and the columns an audit groups by (sensitive attributes,
 label, prediction) are read as the text in the file, so group names and favourable values
-are exactly what the user wrote. A file whose header repeats a name, or whose rows do not
+are exactly what the user wrote. The quote character is always ``"`` and no line is ever a
+comment (DuckDB may guess ``'`` or ``#`` and silently change or drop rows). Each file of a
+glob is read with its own dialect. A file whose header repeats a name, or whose rows do not
 have the header's number of fields, is refused with a :class:`DataError` saying so.
 """
 
@@ -19,9 +21,13 @@ from audit.exceptions import DataError
 __all__ = ["CsvRead", "read_csv"]
 
 # Every type DuckDB may guess except BOOLEAN (it turns 'Yes'/'No', 'T'/'F' into True/False).
-TYPE_CANDIDATES = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "TIME", "VARCHAR")
+TYPE_CANDIDATES = ("BIGINT", "HUGEINT", "DOUBLE", "DATE", "TIMESTAMP", "TIME", "VARCHAR")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
-_WIDER = {("BIGINT", "DOUBLE"): "DOUBLE", ("DOUBLE", "BIGINT"): "DOUBLE"}
+_WIDER = {
+    frozenset({"BIGINT", "HUGEINT"}): "HUGEINT",
+    frozenset({"BIGINT", "DOUBLE"}): "DOUBLE",
+    frozenset({"HUGEINT", "DOUBLE"}): "DOUBLE",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class CsvRead:
 
     relation: Any
     numeric_text: frozenset[str]
+    header_verified: bool  # False when every column is text: the "header" may be a data row
 
 
 def _sql_text(value: str) -> str:
@@ -44,9 +51,10 @@ def _option(value: Any) -> str:
 def _dialect_error(path: str) -> DataError:
     return DataError(
         f"'{path}' could not be read as a CSV file: its rows do not all have the same number "
-        "of fields as its header, or it is not a CSV file. Hint: check the file for rows "
-        "with extra or missing separators (its contents are not shown here because they may "
-        "quote data)."
+        "of fields as its header, or its line endings or quoting are mixed, or it is not a "
+        "CSV file. Hint: check the file for rows with extra or missing separators, comment "
+        "or blank lines, and a mix of CRLF and LF (its contents are not shown here because "
+        "they may quote data)."
     )
 
 
@@ -58,7 +66,7 @@ def _sniff(connection: Any, path: str) -> dict[str, Any]:
         rows = connection.execute(
             "SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, "
             "Columns, DateFormat, TimestampFormat FROM sniff_csv(?, sample_size=-1, "
-            f"auto_type_candidates={candidates})",
+            f"quote='\"', comment='', auto_type_candidates={candidates})",
             [path],
         ).fetchall()  # fetch to the end: a DuckDB connection holds one open result
         row = rows[0]
@@ -70,16 +78,15 @@ def _sniff(connection: Any, path: str) -> dict[str, Any]:
     return out
 
 
-def _read_sql(files: Sequence[str], sniffed: dict[str, Any], types: dict[str, str]) -> str:
-    paths = "[" + ", ".join(_sql_text(f) for f in files) + "]"
+def _read_sql(path: str, sniffed: dict[str, Any], types: dict[str, str]) -> str:
     columns = "{" + ", ".join(f"{_sql_text(n)}: {_sql_text(t)}" for n, t in types.items()) + "}"
     options = [
         "auto_detect=false",
         f"delim={_sql_text(_option(sniffed['delim']))}",
-        f"quote={_sql_text(_option(sniffed['quote']))}",
+        "quote='\"'",
         f"escape={_sql_text(_option(sniffed['escape']))}",
         f"new_line={_sql_text(_option(sniffed['new_line']))}",
-        f"comment={_sql_text(_option(sniffed['comment']))}",
+        "comment=''",
         f"skip={int(sniffed['skip'] or 0)}",
         f"header={'true' if sniffed['header'] else 'false'}",
         f"columns={columns}",
@@ -87,14 +94,19 @@ def _read_sql(files: Sequence[str], sniffed: dict[str, Any], types: dict[str, st
     for key in ("dateformat", "timestampformat"):
         if sniffed[key]:
             options.append(f"{key}={_sql_text(str(sniffed[key]))}")
-    return f"FROM read_csv({paths}, {', '.join(options)})"
+    return f"SELECT * FROM read_csv({_sql_text(path)}, {', '.join(options)})"
 
 
 def _raw_header(connection: Any, path: str, sniffed: dict[str, Any], width: int) -> list[str]:
     """The header line's fields as written (DuckDB renames a repeated name to ``name_1``)."""
+    import duckdb
+
     types = {f"c{i}": "VARCHAR" for i in range(width)}
     raw = dict(sniffed, header=False)
-    rows = connection.execute(_read_sql([path], raw, types) + " LIMIT 1").fetchall()
+    try:
+        rows = connection.execute(_read_sql(path, raw, types) + " LIMIT 1").fetchall()
+    except duckdb.Error:
+        raise _dialect_error(path) from None
     return [str(v) if v is not None else "" for v in (rows[0] if rows else ())]
 
 
@@ -129,13 +141,13 @@ def _merge(types: list[dict[str, str]], files: Sequence[str]) -> dict[str, str]:
             )
         for name, kind in other.items():
             if kind != out[name]:
-                out[name] = _WIDER.get((out[name], kind), "VARCHAR")
+                out[name] = _WIDER.get(frozenset({out[name], kind}), "VARCHAR")
     return out
 
 
 def read_csv(connection: Any, files: Sequence[str], text_columns: Iterable[str]) -> CsvRead:
-    """A relation over ``files`` (one CSV or several with one header): the dialect and the
-    types of the whole files sniffed, no booleans, and ``text_columns`` read as text."""
+    """A relation over ``files`` (one CSV or several with one header), each read with its own
+    sniffed dialect: the types of the whole files, no booleans, ``text_columns`` as text."""
     sniffs = [_sniff(connection, f) for f in files]
     names = [_check_header(connection, f, s) for f, s in zip(files, sniffs, strict=True)]
     types = _merge(
@@ -145,11 +157,15 @@ def read_csv(connection: Any, files: Sequence[str], text_columns: Iterable[str])
         ],
         files,
     )
+    verified = any(t != "VARCHAR" for t in types.values())
+    for column, kind in types.items():
+        if kind == "HUGEINT":  # exact in Parquet outputs too (DuckDB writes HUGEINT as DOUBLE)
+            types[column] = "DECIMAL(38, 0)"
     numeric = set()
     for column in text_columns:
         if column in types:
             if types[column].split("(")[0] in _NUMERIC:
                 numeric.add(column)
             types[column] = "VARCHAR"
-    relation = connection.sql(_read_sql(files, sniffs[0], types))
-    return CsvRead(relation, frozenset(numeric))
+    sql = " UNION ALL ".join(_read_sql(f, s, types) for f, s in zip(files, sniffs, strict=True))
+    return CsvRead(connection.sql(sql), frozenset(numeric), verified)

@@ -34,6 +34,7 @@ __all__ = [
     "dump_json",
     "reap_stale",
     "write_text_atomic",
+    "written_by_biasaudit",
 ]
 
 _PREFIX = ".biasaudit-"
@@ -99,6 +100,19 @@ def temporary_name(name: str) -> str:
     return f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}.{name}{_SUFFIX}"
 
 
+_MARKERS = (b'<meta name="generator" content="biasaudit', b"## biasaudit: ")
+
+
+def written_by_biasaudit(path: Path) -> bool:
+    """Whether ``path`` is a report or summary a biasaudit run wrote (its first bytes say so)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.startswith(_MARKERS[1]) or _MARKERS[0] in head
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -138,8 +152,10 @@ def check_output(
     ``inputs`` (never allowed, even with ``overwrite``), exists and ``overwrite`` is false,
     or its folder cannot be created or written.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"The {what} must be a file path; got {type(path).__name__}.")
     text = os.fspath(path)
-    if not text:
+    if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"The {what} path is empty. Hint: give a file path.")
     target = Path(text)
     if text.endswith(("/", os.sep)) or target.is_dir():
@@ -196,6 +212,11 @@ def atomic_target(path: Path, *, overwrite: bool = True) -> Iterator[str]:
             os.replace(tmp, path)
         else:
             _move_exclusive(tmp, path)
+    except OSError as exc:  # a full disk, a file system that refuses, /proc...
+        raise ConfigError(
+            f"Cannot write '{path}' ({exc.strerror or type(exc).__name__}). Hint: check the "
+            "free space and permissions of its folder, or choose another path."
+        ) from None
     finally:
         for leftover in (tmp, folder / f"tmp_{tmp.name}"):
             with contextlib.suppress(FileNotFoundError):
@@ -256,6 +277,8 @@ def dump_json(
 ) -> str:
     """Strict JSON text (NaN must already be None); also written to ``path`` when given."""
     text = json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"path must be a file path or None; got {type(path).__name__}.")
     if path is not None:
         write_text_atomic(Path(path), text + "\n", overwrite=overwrite, inputs=inputs)
     return text

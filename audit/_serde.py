@@ -10,7 +10,42 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Union, cast
 
-__all__ = ["from_jsonable", "to_jsonable"]
+__all__ = ["from_jsonable", "read_json", "to_jsonable"]
+
+
+def read_json(source: Any, what: str = "result") -> dict[str, Any]:
+    """A JSON object from text (starting with ``{``) or from a file path; every failure is
+    a ConfigError naming the problem."""
+    import json
+    import os
+    from pathlib import Path
+
+    from audit.exceptions import ConfigError
+
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        text = source
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"{what.capitalize()} file '{path}' does not exist.")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"'{path}' is not a JSON {what} ({type(exc).__name__}). Hint: give the JSON "
+                "written by to_json() or --json."
+            ) from None
+    else:
+        raise ConfigError(
+            f"A {what} is read from JSON text or a file path; got {type(source).__name__}."
+        )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"Not valid {what} JSON ({exc.msg}, line {exc.lineno}).") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Not a biasaudit {what}: the JSON is not an object.")
+    return data
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +130,7 @@ class DatasetCheck:
     outcome: PolicyOutcome | None
     groups: tuple[CheckGroup, ...]
     error: str | None = None
+    notices: tuple[str, ...] = ()  # warnings of the loader (messages withheld) and libraries
 
     @property
     def unassessed(self) -> bool:
@@ -172,16 +173,33 @@ def check_dataset(
     import warnings
 
     from audit.auditor import audit
-    from audit.exceptions import AuditWarning
+    from audit.exceptions import AuditWarning, LoaderWarning
+
+    notices: list[str] = []
+
+    def keep(caught: list[warnings.WarningMessage]) -> None:
+        # Small groups and the like are in result.warnings; a gate reports, not warns (a
+        # project with filterwarnings = error is not broken by them). The loader's warnings
+        # (message withheld) and other libraries' are kept to be shown once.
+        for w in caught:
+            if issubclass(w.category, AuditWarning) and not issubclass(w.category, LoaderWarning):
+                continue
+            text = f"{w.category.__name__}: {w.message}"
+            if text not in notices:
+                notices.append(text)
 
     try:
-        with warnings.catch_warnings():
-            # Small groups and the like are in result.warnings; a gate reports, not warns.
-            warnings.simplefilter("ignore", AuditWarning)
-            result = audit(dataset.load(), spec=dataset.spec, created_at=created_at)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = audit(dataset.load(), spec=dataset.spec, created_at=created_at)
+            finally:
+                keep(caught)
     except AuditError as exc:
-        return DatasetCheck(dataset.name, None, None, (), str(exc))
-    except Exception as exc:
+        return DatasetCheck(dataset.name, None, None, (), str(exc), tuple(notices))
+    except KeyboardInterrupt:
+        raise  # the person running the gate pressed Ctrl-C: stop (a non-zero exit)
+    except BaseException as exc:  # SystemExit from the user's objects too: never a pass
         if os.environ.get("BIASAUDIT_DEBUG"):
             raise
         return DatasetCheck(
@@ -189,10 +207,12 @@ def check_dataset(
             None,
             None,
             (),
-            f"the audit failed unexpectedly ({type(exc).__name__}); this is a bug in "
-            "biasaudit. Hint: set BIASAUDIT_DEBUG=1 to see the traceback, and report it.",
+            f"the audit failed unexpectedly ({type(exc).__name__}); if the data is not the "
+            "cause, this is a bug in biasaudit. Hint: set BIASAUDIT_DEBUG=1 to see the "
+            "traceback; the message is not shown here because it may quote data.",
+            tuple(notices),
         )
-    return judged(dataset, result, policy, k)
+    return replace(judged(dataset, result, policy, k), notices=tuple(notices))
 
 
 def judged(dataset: DatasetConfig, result: AuditResult, policy: Policy, k: int) -> DatasetCheck:
@@ -267,9 +287,11 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
     unassessed = sum(c.status == "unassessed" for c in checks)
     not_assessable = sum(not g.failures and g.status != "passed" for c in checks for g in c.groups)
     if errors:
-        verdict = "error"
+        verdict = "a dataset could not be audited"
     elif failed or unassessed:
         verdict = "thresholds not met" if failed else "not assessable"
+    elif not_assessable:
+        verdict = f"every assessed threshold met ({not_assessable} not assessable)"
     else:
         verdict = "all thresholds met"
     lines = [

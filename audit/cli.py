@@ -227,6 +227,9 @@ def _command_line() -> str:
     return shlex.join(["biasaudit", *argv])
 
 
+_STDOUT_OPTIONS = ("json", "markdown", "junit_xml")
+
+
 def _check_outputs(
     overwrite: bool, inputs: Sequence[str | None], **outputs: str | Path | None
 ) -> None:
@@ -237,9 +240,13 @@ def _check_outputs(
 
     seen: dict[str, str] = {}
     for option, path in outputs.items():
-        if path is None or str(path) == "-":
+        name = option if " " in option else "--" + option.replace("_", "-")
+        if path is not None and str(path) == "-":
+            if option in _STDOUT_OPTIONS:
+                continue
+            raise ConfigError(f"{name} writes a file; '-' (standard output) is not supported.")
+        if path is None:
             continue
-        name = "--" + option.replace("_", "-")
         key = os.path.abspath(path)
         if key in seen:
             raise ConfigError(f"{seen[key]} and {name} both name '{path}'. Hint: give two paths.")
@@ -539,21 +546,13 @@ def compare_command(
 
 def _load_result(path: str) -> Any:
     """An audit result, a comparison or a mitigation result, by the keys of its JSON."""
-    import json
 
+    from audit._serde import read_json
     from audit.comparison import Comparison
     from audit.mitigation.run import MitigationResult
     from audit.result import AuditResult
 
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"Result file '{path}' does not exist.")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"'{path}' is not JSON ({exc}).") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"'{path}' is not a biasaudit result.")
+    data = read_json(Path(path))
     if "plan" in data and "comparison" in data:
         return MitigationResult.from_dict(data)
     if "before" in data and "after" in data:
@@ -646,7 +645,9 @@ def report_command(
 @click.option(
     "--dataset", "-d", "names", multiple=True, help="Check only this dataset (repeat for more)."
 )
-@click.option("--junit-xml", metavar="PATH", default=None, help="Write JUnit XML to PATH.")
+@click.option(
+    "--junit-xml", metavar="PATH", default=None, help="Write JUnit XML to PATH ('-': stdout)."
+)
 @click.option(
     "--markdown",
     metavar="PATH",
@@ -688,7 +689,7 @@ def check_command(
       label = "income"
       favorable = ">50K"
     """
-    from audit._io import check_output, write_text_atomic
+    from audit._io import write_text_atomic
     from audit.check import exit_code, run_checks, to_json, to_junit_xml, to_markdown
     from audit.config import load_config
 
@@ -701,35 +702,38 @@ def check_command(
     chosen = [config.dataset(n) for n in names] if names else list(config.datasets)
     inputs: list[str | None] = [str(config.path) if config.path else None]
     inputs += [path for d in chosen for path in d.inputs]
+    if html_dir == "-":
+        raise ConfigError("--html takes a folder for one report per dataset, not '-'.")
+    html_paths = {d.name: Path(html_dir) / f"{d.name}.html" for d in chosen} if html_dir else {}
+    stdout = [o for o, v in (("--json", json_out), ("--markdown", markdown),
+                             ("--junit-xml", junit_xml)) if v == "-"]  # fmt: skip
+    if len(stdout) > 1:
+        raise ConfigError(f"{' and '.join(stdout)} both write to standard output; choose one.")
     _check_outputs(
         overwrite,
         inputs,
         junit_xml=junit_xml,
         markdown=markdown,
         json=json_out,
+        **{f"html report for {name}": path for name, path in html_paths.items()},
     )
-    html_paths = {}
-    if html_dir:
-        for d in chosen:
-            html_paths[d.name] = check_output(
-                Path(html_dir) / f"{d.name}.html",
-                overwrite=overwrite,
-                inputs=inputs,
-                what="--html report",
-            )
     checks = run_checks(config, names)
+    # A loader may return a path: it is an input too, now that it is known.
+    inputs += [c.result.source.path for c in checks if c.result is not None]
     source = config.policy.source
     if json_out == "-":
         click.echo(to_json(checks, source))
     elif markdown == "-":
         click.echo(to_markdown(checks, source))
+    elif junit_xml == "-":
+        click.echo(to_junit_xml(checks))
     elif not quiet:
         _show_checks(checks, source)
     if markdown and markdown != "-":
         write_text_atomic(
             Path(markdown), to_markdown(checks, source) + "\n", overwrite=overwrite, inputs=inputs
         )
-    if junit_xml:
+    if junit_xml and junit_xml != "-":
         write_text_atomic(
             Path(junit_xml), to_junit_xml(checks) + "\n", overwrite=overwrite, inputs=inputs
         )
@@ -747,6 +751,8 @@ def check_command(
                 overwrite=overwrite,
             )
     for c in checks:
+        for notice in c.notices:
+            click.echo(f"warning: dataset '{printable(c.name)}': {printable(notice)}", err=True)
         if c.error is not None:
             click.echo(f"Error: dataset '{printable(c.name)}': {printable(c.error)}", err=True)
     click.get_current_context().exit(exit_code(checks))
@@ -792,7 +798,10 @@ def _show_checks(checks: Sequence[Any], source: str) -> None:
     elif any(c.status == "failed" for c in checks):
         verdict = "thresholds not met"
     elif any(c.status == "unassessed" for c in checks):
-        verdict = "not assessable (nothing could be judged)"
+        verdict = "not assessable (nothing that could fail was judged)"
+    elif any(g.status == "skipped" for c in checks for g in c.groups):
+        skipped = sum(g.status == "skipped" for c in checks for g in c.groups)
+        verdict = f"every assessed threshold met ({skipped} not assessable)"
     else:
         verdict = "all thresholds met"
     console.print(f"\nbiasaudit check: {verdict}", highlight=False)

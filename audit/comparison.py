@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit._reportable import Reportable
-from audit._serde import from_jsonable, to_jsonable
+from audit._serde import from_jsonable, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
 from audit.metrics.rates import Proportion, difference
@@ -104,12 +103,7 @@ class Comparison(Reportable):
 
     @classmethod
     def from_json(cls, source: str | Path) -> Comparison:
-        text = (
-            Path(source).read_text(encoding="utf-8")
-            if isinstance(source, Path) or not str(source).lstrip().startswith("{")
-            else str(source)
-        )
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(read_json(source, "comparison"))
 
 
 def _share(g: GroupResult | None, total_effective: float) -> Proportion:
@@ -193,6 +187,12 @@ def compare(
     datasets (chi-square on effective counts). Differences of shares and base rates carry
     Newcombe intervals that treat the datasets as independent samples.
     """
+    for side, value in (("before", before), ("after", after)):
+        if not isinstance(value, AuditResult):
+            raise ConfigError(
+                f"compare() takes two AuditResults; {side} is {type(value).__name__}. Hint: "
+                "audit both datasets first: compare(audit(a, ...), audit(b, ...))."
+            )
     for name in _SAME:
         if getattr(before.spec, name) != getattr(after.spec, name):
             raise ConfigError(

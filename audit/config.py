@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audit._suggest import closest
 from audit.exceptions import ConfigError, DataError
 from audit.policy import DEFAULT_POLICY, Policy
 from audit.spec import AuditSpec
@@ -85,8 +86,14 @@ class DatasetConfig:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        """The files this dataset is read from (outputs never write over them)."""
-        return tuple(str(p) for p in (self.path, self.population) if p is not None)
+        """The files this dataset is read from, the loader's module included (outputs never
+        write over them); found without importing anything."""
+        found = [str(p) for p in (self.path, self.population) if p is not None]
+        if self.loader is not None:
+            origin = _module_file(self.loader.partition(":")[0], self.root)
+            if origin is not None:
+                found.append(origin)
+        return tuple(found)
 
     def load(self) -> Any:
         """The data to audit: the file path, or what the loader function returns.
@@ -102,6 +109,31 @@ class DatasetConfig:
             return str(self.path)
         assert self.loader is not None
         return _call_loader(self.loader, self.root)
+
+
+def _module_file(module: str, root: Path | None) -> str | None:
+    """The source file of the loader's module, looked for in ``root`` first (nothing is
+    imported: finding a dotted module elsewhere would run its packages' code)."""
+    import importlib.util
+    import sys
+
+    parts = module.split(".")
+    if not module or not all(parts):
+        return None
+    if root is not None:
+        for candidate in (
+            root.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+            root.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                return str(candidate)
+    if len(parts) > 1 or module in sys.builtin_module_names:
+        return None
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None and spec.has_location else None
 
 
 def _call_loader(target: str, root: Path | None) -> Any:
@@ -139,10 +171,26 @@ def _call_loader(target: str, root: Path | None) -> Any:
     func = getattr(module, func_name, None)
     if not callable(func):
         raise ConfigError(f"loader module '{module_name}' has no function '{func_name}'.")
-    try:
-        return func()
-    except BaseException as exc:
-        raise _loader_failed(f"the loader {target} raised", exc, brackets=False) from None
+    import warnings
+
+    from audit.exceptions import LoaderWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = func()
+        except BaseException as exc:
+            raise _loader_failed(f"the loader {target} raised", exc, brackets=False) from None
+    for category in dict.fromkeys(w.category.__name__ for w in caught):
+        warnings.warn(
+            f"The loader {target} emitted {category}; its message is not shown because it may "
+            "quote data.",
+            LoaderWarning,
+            stacklevel=2,
+        )
+    if isinstance(data, str | os.PathLike) and not os.fspath(data).strip():
+        raise DataError(f"the loader {target} returned an empty path.")
+    return data
 
 
 def _loader_failed(what: str, exc: BaseException, *, brackets: bool = True) -> DataError:
@@ -182,6 +230,14 @@ def _table(path: Path) -> tuple[Mapping[str, Any] | None, str]:
     except OSError as exc:
         raise ConfigError(f"Cannot read configuration '{path}' ({exc.strerror}).") from None
     tool = data.get("tool", {})
+    if isinstance(tool, Mapping) and "biasaudit" not in tool:
+        near = closest("biasaudit", [str(k) for k in tool], cutoff=0.8)
+        if near is not None:
+            raise ConfigError(
+                f"{path}: unknown table [tool.{near}]. Did you mean [tool.biasaudit]? Hint: "
+                "biasaudit reads only [tool.biasaudit]; a misspelled table would leave the "
+                "gate on its default policy."
+            )
     if isinstance(tool, Mapping) and "biasaudit" in tool:
         table = tool["biasaudit"]
         label = f"{path} [tool.biasaudit]"
@@ -282,8 +338,8 @@ def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:
             "'loader' ('module:function' returning a frame)."
         )
     for key in ("path", "loader"):
-        if key in entry and not isinstance(entry[key], str):
-            raise ConfigError(f"{label}: '{where}.{key}' must be a string.")
+        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+            raise ConfigError(f"{label}: '{where}.{key}' must be a non-empty string.")
     for key in ("sensitive", "label"):
         if key not in entry:
             raise ConfigError(f"{label}: dataset '{name}' has no '{key}'.")

@@ -49,6 +49,7 @@ _PRED = "__biasaudit_pred"
 _W = "__biasaudit_w"
 _W2 = "__biasaudit_w2"
 _WNULL = "__biasaudit_wnull"
+_WPOS = "__biasaudit_wpos"
 _N = "__biasaudit_n"
 
 
@@ -216,6 +217,14 @@ class CrossTab:
 
 
 def _matches(value: object, wanted: Scalar) -> bool:
+    """Whether a column value equals a favourable value given in any form; see :func:`_equal`."""
+    try:
+        return _equal(value, wanted)
+    except OverflowError:  # an integer beyond float64 (from TOML or code): compare exactly
+        return value == wanted or str(value) == str(wanted)
+
+
+def _equal(value: object, wanted: Scalar) -> bool:
     """Whether a column value equals a favourable value given in any form (the CLI gives text).
 
     Booleans and numbers compare as numbers (True == 1); text given for a boolean may be
@@ -260,7 +269,15 @@ def reweighed(
     factor = np.array(
         [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, ct.label, strict=True)]
     )
-    return replace(ct, w=ct.w * factor, w2=ct.w2 * factor * factor, weighted=True)
+    w, w2 = ct.w * factor, ct.w2 * factor * factor
+    if np.any((w > 0) & (w2 <= 0)) or np.any((ct.w > 0) & (w <= 0)):
+        raise DataError(
+            "The reweighing factors make some weights more than 1e150 times smaller than "
+            "others; their squares are 0 in float64, so the effective sample sizes after the "
+            "mitigation cannot be computed. Hint: the existing sample weights span too many "
+            "orders of magnitude; set the tiniest to 0 or rescale them."
+        )
+    return replace(ct, w=w, w2=w2, weighted=True)
 
 
 def _text_flags(values: Sequence[object]) -> tuple[Scalar, ...]:
@@ -436,11 +453,13 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int, scale: float = 1.0
             weight.alias(_W),
             (weight * weight).alias(_W2),
             weight.is_null().cast(nw.Float64).alias(_WNULL),
+            (nw.col(spec.sample_weight).cast(nw.Float64) > 0).cast(nw.Float64).alias(_WPOS),
         ]
         aggs += [
             nw.col(_W).sum(),
             nw.col(_W2).sum(),
             nw.col(_WNULL).sum(),
+            nw.col(_WPOS).sum(),
             nw.col(_W).min().alias(_W + "_min"),
             nw.col(_W).max().alias(_W + "_max"),
         ]
@@ -520,8 +539,9 @@ def _weights(
         )
     if largest <= 0:
         raise DataError(f"Sample weight column '{column}' sums to zero.")
+    positive = _numbers(table, _WPOS, np.float64) > 0
     unstable = not (np.all(np.isfinite(w)) and np.all(np.isfinite(w2))) or bool(
-        np.any((w > 0) & (w2 <= 0))
+        np.any((w > 0) & (w2 <= 0)) or np.any(positive & (w <= 0))
     )
     if not unstable:
         return table, w, w2, 1.0
@@ -537,7 +557,8 @@ def _weights(
             f"Sample weight column '{column}' sums beyond the range of float64. Hint: divide "
             "the weights by a constant first (every metric is unchanged by that)."
         )
-    if np.any((w > 0) & (w2 <= 0)):
+    positive = _numbers(scaled, _WPOS, np.float64) > 0
+    if np.any((w > 0) & (w2 <= 0)) or np.any(positive & (w <= 0)):
         raise DataError(
             f"Sample weight column '{column}' holds positive weights more than 1e150 times "
             "smaller than its largest; their squares are 0 in float64, so effective sample "
@@ -715,12 +736,13 @@ def compute_crosstab(
                 "continuous value. Hint: give bins for a numeric column, leave the column out, "
                 "or pass allow_high_cardinality=True."
             )
+        if MISSING_LABEL in level_names:
+            raise DataError(
+                f"Sensitive column '{attribute}' holds the text '{MISSING_LABEL}', the name "
+                "biasaudit gives the group of missing values (never judged). Hint: declare it "
+                f"missing with na_values=['{MISSING_LABEL}'] (CLI: --na-values), or rename it."
+            )
         if has_missing:
-            if MISSING_LABEL in level_names:
-                raise DataError(
-                    f"Sensitive column '{attribute}' holds the text '{MISSING_LABEL}' and also "
-                    "missing values. Hint: rename that value, or use missing='drop'."
-                )
             level_names.append(MISSING_LABEL)
         missing_code = len(level_names) - 1
         codes[:, j] = [

@@ -13,7 +13,8 @@ import glob
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -39,6 +40,8 @@ class Dataset:
     keepalive: Any = None  # a DuckDB connection that must outlive the relation
     eager: bool = False  # the user passed an in-memory frame: give one back
     numeric_text: frozenset[str] = frozenset()  # CSV columns of numbers read as their text
+    names_are_safe: bool = True  # False: a CSV whose "header" may be a row of data
+    views: Mapping[str, Any] = field(default_factory=dict)  # pyarrow view columns, read plain
 
     @property
     def is_file(self) -> bool:
@@ -59,12 +62,33 @@ class Dataset:
         """
         target = self.check_output(output, overwrite=overwrite)
         if target is None:
-            return frame.collect().to_native() if self.eager else frame.to_native()
+            if not self.eager:
+                return frame.to_native()
+            return self.native(frame.collect())
         from audit._io import atomic_target
 
         with atomic_target(target, overwrite=overwrite) as tmp:
-            frame.sink_parquet(tmp)
+            try:
+                frame.sink_parquet(tmp)
+            except OSError:
+                raise
+            except Exception as exc:  # the engine's own error; its message may quote rows
+                raise DataError(
+                    f"The {self.info.engine} engine could not write '{target}' "
+                    f"({type(exc).__name__}). Hint: check the free space and permissions of "
+                    "its folder; the engine's message is not shown because it may quote rows."
+                ) from None
         return target
+
+    def native(self, frame: nw.DataFrame[Any]) -> Any:
+        """An eager result as the user's kind of frame, with the column types it came with
+        (pyarrow's view types are read as plain strings and restored here)."""
+        native = frame.to_native()
+        for name, kind in self.views.items():
+            if name in native.column_names:
+                index = native.schema.get_field_index(name)
+                native = native.set_column(index, name, native.column(name).cast(kind))
+        return native
 
     def check_output(
         self, output: str | os.PathLike[str] | None, *, overwrite: bool = False
@@ -113,6 +137,13 @@ class Dataset:
                 roles.append((column, role.replace("_", " ")))
         for column, role in roles:
             if column not in schema:
+                if not self.names_are_safe:
+                    raise ColumnNotFoundError(
+                        f"Column '{column}' ({role}) not found in the header of "
+                        f"'{self.info.path}'. Hint: its first line has {len(available)} "
+                        "fields; they are not shown because every column of the file is text, "
+                        "so that line may be a row of data (a file without a header row)."
+                    )
                 raise ColumnNotFoundError(_not_found_message(column, role, available))
         for column, role in roles:
             dtype = schema[column]
@@ -129,6 +160,11 @@ class Dataset:
                     f"it has type {schema[column]}. Hint: cast it to float first."
                 )
         for attribute in spec.bins:
+            text = schema[attribute] in (nw.String, nw.Categorical) or isinstance(
+                schema[attribute], nw.String | nw.Categorical
+            )
+            if text and spec.na_values:
+                continue  # numbers and declared missing markers, read as text: cast once nulled
             if not schema[attribute].is_numeric():
                 raise DataError(
                     f"Column '{attribute}' has bins but type {schema[attribute]}, not numeric. "
@@ -200,6 +236,8 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
     import duckdb
 
     text = os.fspath(data)
+    if not text.strip():
+        raise DataError("The data path is empty. Hint: give a CSV or Parquet file, or a glob.")
     lowered = text.lower()
     path = Path(text)
     if path.is_dir():
@@ -223,8 +261,10 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
     connection.execute(f"SET memory_limit = '{_memory_limit()}'")
     connection.execute(f"SET temp_directory = '{_spill_folder()}'")
     numeric_text: frozenset[str] = frozenset()
+    names_are_safe = True
     try:
         if lowered.endswith(_PARQUET_SUFFIXES):
+            _same_parquet_schema(connection, text)
             relation = connection.read_parquet(text)
             kind = "parquet"
         elif lowered.endswith(_CSV_SUFFIXES):
@@ -234,6 +274,7 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
             files = sorted(glob.glob(text, recursive=True)) if pattern else [text]
             read = read_csv(connection, files, _text_columns(spec))
             relation, numeric_text = read.relation, read.numeric_text
+            names_are_safe = read.header_verified
             kind = "csv"
         else:
             raise DataError(
@@ -255,7 +296,57 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
         info=SourceInfo(kind=kind, engine="duckdb", path=text),
         keepalive=connection,
         numeric_text=numeric_text,
+        names_are_safe=names_are_safe,
     )
+
+
+def _same_parquet_schema(connection: Any, pattern: str) -> None:
+    """Several Parquet files must share one schema: DuckDB would cast every file to the
+    first one's types (1.5 read as 2, 'yes' as a boolean), changing groups silently."""
+    rows = connection.execute(
+        "SELECT file_name, name, type FROM parquet_schema(?) WHERE num_children IS NULL "
+        "OR num_children = 0",
+        [pattern],
+    ).fetchall()
+    schemas: dict[str, list[tuple[str, str]]] = {}
+    for file, name, kind in rows:
+        schemas.setdefault(file, []).append((name, kind))
+    if len({tuple(v) for v in schemas.values()}) > 1:
+        first, *rest = sorted(schemas)
+        other = next(f for f in rest if schemas[f] != schemas[first])
+        differs = sorted(
+            {n for n, _ in schemas[first]} ^ {n for n, _ in schemas[other]}
+            | {
+                n
+                for (n, a), (m, b) in zip(schemas[first], schemas[other], strict=False)
+                if n == m and a != b
+            }
+        )
+        raise DataError(
+            f"The Parquet files of '{pattern}' do not share one schema: '{other}' differs from "
+            f"'{first}' (in {', '.join(repr(d) for d in differs[:5]) or 'column order'}). "
+            "Hint: write them with one schema; biasaudit does not cast one file to another's "
+            "types."
+        )
+
+
+def _without_views(wrapped: Any) -> tuple[Any, dict[str, Any]]:
+    """A pyarrow table whose ``string_view`` / ``binary_view`` columns read as plain strings
+    (pyarrow has no ``is_in`` or ``take`` kernels for the view types), and those columns'
+    types, restored on the way out. The user's table is left as it is: the new table shares
+    every other column's buffers."""
+    if not isinstance(wrapped, nw.DataFrame) or not wrapped.implementation.is_pyarrow():
+        return wrapped, {}
+    import pyarrow as pa
+
+    table = wrapped.to_native()
+    plain = {pa.string_view(): pa.large_string(), pa.binary_view(): pa.large_binary()}
+    views = {f.name: f.type for f in table.schema if f.type in plain}
+    if not views:
+        return wrapped, {}
+    columns = [c.cast(plain[c.type]) if c.type in plain else c for c in table.columns]
+    names = table.schema.names
+    return nw.from_native(pa.table(columns, names=names), eager_only=True), views
 
 
 def open_data(data: object, spec: AuditSpec | None = None) -> Dataset:
@@ -298,10 +389,12 @@ def open_data(data: object, spec: AuditSpec | None = None) -> Dataset:
         raise DataError("Got a Series; an audit needs a frame with several columns.")
     module = type(data).__module__.split(".")[0]
     kind = f"{module}.{type(data).__qualname__}"
+    wrapped, views = _without_views(wrapped)
     frame = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
     engine = str(wrapped.implementation).split(".")[-1].lower()
     return Dataset(
         frame=frame,
         info=SourceInfo(kind=kind, engine=engine),
         eager=isinstance(wrapped, nw.DataFrame),
+        views=views,
     )

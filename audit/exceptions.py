@@ -12,6 +12,7 @@ __all__ = [
     "ColumnNotFoundError",
     "ConfigError",
     "DataError",
+    "LoaderWarning",
     "NotFittedError",
     "SmallGroupWarning",
 ]
@@ -47,3 +48,7 @@ class AuditWarning(UserWarning):
 
 class SmallGroupWarning(AuditWarning):
     """A group is smaller than ``min_group_size``; its numbers are shown but flagged."""
+
+
+class LoaderWarning(AuditWarning):
+    """A dataset loader of the configuration emitted a warning (its message is withheld)."""

@@ -123,11 +123,14 @@ def fit_scores(frame: Any, spec: AuditSpec, ranker: Any, favourable: tuple[Any, 
     known = ~np.isnan(y)
     if isinstance(ranker, str) and ranker == "default":
         model = default_model(frame, features)
-    elif hasattr(ranker, "fit") and hasattr(ranker, "predict_proba"):
+    elif (
+        not isinstance(ranker, type) and hasattr(ranker, "fit") and hasattr(ranker, "predict_proba")
+    ):
         model = clone(ranker)
     else:
         raise ConfigError(
-            "ranker must be a scikit-learn classifier with predict_proba, or 'default'."
+            "ranker must be a scikit-learn classifier (an instance, e.g. LogisticRegression()) "
+            "with predict_proba, or 'default'."
         )
     call_model("The ranker", model.fit, frame.loc[known, features], y[known].astype(int))
     return call_model("The ranker", model.predict_proba, frame[features])[:, 1]
@@ -265,8 +268,9 @@ def fixed_model_check(
 
     from audit.mitigation.sklearn import Resampler, Reweighing
 
-    if estimator is not None and not (
-        hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")
+    if estimator is not None and (
+        isinstance(estimator, type)
+        or not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba"))
     ):
         raise ConfigError(
             "model_check must be True or a scikit-learn classifier with predict_proba."

@@ -135,10 +135,12 @@ class Policy:
         object.__setattr__(self, "by_attribute", MappingProxyType(dict(self.by_attribute)))
 
     def rules_for(self, attribute: str) -> tuple[Rule, ...]:
-        """The rules for one attribute: its overrides replace the same metric's defaults."""
+        """The rules for one attribute: an override replaces the default with the same metric
+        and bound (``by_attribute.race.disparate_impact_ratio.max`` leaves the default
+        ``.min`` in force), so an override can never drop a bound silently."""
         own = self.by_attribute.get(attribute, ())
-        replaced = {r.metric for r in own}
-        return tuple(r for r in self.rules if r.metric not in replaced) + own
+        replaced = {(r.metric, r.bound) for r in own}
+        return tuple(r for r in self.rules if (r.metric, r.bound) not in replaced) + own
 
     def band(self, attribute: str | None = None) -> tuple[float, float] | None:
         """The accepted range of the disparate impact ratio (for charts): ``[min, max]``, where
@@ -155,6 +157,11 @@ class Policy:
     def from_mapping(cls, table: Mapping[str, Any], *, source: str) -> Policy:
         """Read the thresholds table; unknown keys and wrong types raise ``ConfigError``
         naming ``source``, the key and the closest valid key."""
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"{source}: 'thresholds' must be a table of bounds; got {type(table).__name__}. "
+                "Hint: {'disparate_impact_ratio': {'min': 0.8}}."
+            )
         _check_keys(table, _TOP, source, "thresholds")
         defaults = _settings(table, source, "thresholds")
         rules = _rules(table, defaults, source, "thresholds")
@@ -170,6 +177,11 @@ class Policy:
             by_attribute[str(attribute)] = _rules(
                 sub, _settings(sub, source, where, defaults), source, where
             )
+            if not by_attribute[str(attribute)]:
+                raise ConfigError(
+                    f"{source}: '{where}' sets no bound, so it changes nothing. Hint: give one, "
+                    "e.g. disparate_impact_ratio.min = 0.9, or remove the table."
+                )
         size = table.get("min_group_size")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ConfigError(
@@ -247,6 +259,11 @@ def _rules(
                 f"{source}: '{where}.{metric}' must be a table such as {metric}.{valid[0]} = ..."
             )
         _check_keys(bounds, (*valid, *_SETTINGS), source, f"{where}.{metric}")
+        if not any(b in bounds for b in valid):
+            raise ConfigError(
+                f"{source}: '{where}.{metric}' sets no bound, so it checks nothing. Hint: "
+                f"{_example(metric, valid[0])}."
+            )
         severity, judge = _settings(bounds, source, f"{where}.{metric}", defaults)
         for bound in valid:
             if bound not in bounds:
@@ -258,6 +275,10 @@ def _rules(
                     f"{type(value).__name__}."
                 )
             name = f"{where}.{metric}.{bound}"
+            try:
+                value = float(value)
+            except OverflowError:
+                value = math.inf
             if not math.isfinite(value) or value < 0:
                 raise ConfigError(
                     f"{source}: '{name}' must be finite and >= 0; got {value!r}. Hint: "
@@ -268,13 +289,18 @@ def _rules(
                     f"{source}: '{name}' is a ratio threshold and must be above 0 (a ratio of "
                     f"at least 0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
                 )
-            if (metric, bound) not in _RATIO_BOUNDS and value > 1:
+            if bound == "min_share" and not 0 < value <= 1:
                 raise ConfigError(
-                    f"{source}: '{name}' bounds a difference of rates or a share, which lies "
-                    f"in [0, 1]; got {value!r}, which can never be exceeded. Hint: "
+                    f"{source}: '{name}' is a share and must lie in (0, 1] (a share of at least "
+                    f"0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
+                )
+            if bound in ("max", "max_abs") and (metric, bound) not in _RATIO_BOUNDS and value >= 1:
+                raise ConfigError(
+                    f"{source}: '{name}' bounds a difference of rates, which lies in [-1, 1]; "
+                    f"got {value!r}, which can never be exceeded. Hint: a bound below 1, "
                     f"{_example(metric, bound)}."
                 )
-            out.append(Rule(metric, bound, float(value), severity, judge))
+            out.append(Rule(metric, bound, value, severity, judge))
         low, high = bounds.get("min"), bounds.get("max")
         if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
             raise ConfigError(
@@ -344,8 +370,13 @@ class PolicyOutcome:
 
     @property
     def unassessed(self) -> bool:
-        """True when nothing could be judged and the policy does not allow that."""
-        return not self.assessed and not self.allow_unassessed
+        """True when the policy does not allow it and nothing that could fail was judged: no
+        check at all, or (when the policy has rules of severity ``error``) none of those."""
+        if self.allow_unassessed:
+            return False
+        if any(c.rule.severity == "error" for c in self.checks):
+            return not any(c.rule.severity == "error" for c in self.assessed)
+        return not self.assessed
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:
@@ -419,6 +450,15 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
     >>> [(c.id, c.status) for c in out.checks]
     [('disparate_impact_ratio.min[sex=F]', 'not met')]
     """
+    if isinstance(policy, Mapping):
+        policy = Policy.from_mapping(policy, source="given in code")
+    if not isinstance(policy, Policy):
+        raise ConfigError(
+            f"policy must be a Policy or a mapping of thresholds; got {type(policy).__name__}. "
+            "Hint: Policy.from_mapping({'disparate_impact_ratio': {'min': 0.8}}, source='...')."
+        )
+    if not isinstance(result, AuditResult):
+        raise ConfigError(f"evaluate() judges an AuditResult; got {type(result).__name__}.")
     min_size = policy.min_group_size or result.spec.min_group_size
     checks: list[CheckResult] = []
     for d in result.dimensions:

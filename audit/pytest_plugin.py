@@ -15,7 +15,7 @@ and the standard library when pytest loads it: biasaudit itself is imported on f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from audit.config import Config, DatasetConfig
 
 __all__ = ["bias_audit"]
+
+NO_CHECKS = "no-applicable-checks"
+
+
+def printable(text: str) -> str:
+    """Control characters of names from the configuration or the data made visible."""
+    from audit._format import printable as visible
+
+    return visible(text)
 
 
 class _State:
@@ -69,20 +78,22 @@ class _State:
             )
         return self.checks[dataset.name]
 
-    def export(self) -> dict[str, dict[str, str | None]]:
+    def export(self) -> dict[str, dict[str, Any]]:
         """The checks made in this process, as plain data (an xdist worker sends them to the
         controller, which then reports them without auditing again)."""
         return {
             name: {
                 "error": c.error,
                 "result": c.result.to_json(indent=None) if c.result is not None else None,
+                "notices": list(c.notices),
             }
             for name, c in self.checks.items()
         }
 
-    def receive(self, exported: dict[str, dict[str, str | None]]) -> None:
+    def receive(self, exported: dict[str, dict[str, Any]]) -> None:
         """Take the checks a worker made (see :meth:`export`)."""
         import json
+        from dataclasses import replace
 
         from audit.check import DatasetCheck, judged
         from audit.result import AuditResult
@@ -93,11 +104,13 @@ class _State:
                 continue
             dataset = config.dataset(name)
             text = item.get("result")
+            notices = tuple(item.get("notices") or ())
             if text is None:
-                self.checks[name] = DatasetCheck(name, None, None, (), item.get("error"))
+                self.checks[name] = DatasetCheck(name, None, None, (), item.get("error"), notices)
             else:
                 result = AuditResult.from_dict(json.loads(text))
-                self.checks[name] = judged(dataset, result, config.policy, config.suppress_below)
+                check = judged(dataset, result, config.policy, config.suppress_below)
+                self.checks[name] = replace(check, notices=notices)
 
 
 def _default_config() -> Config:
@@ -148,6 +161,39 @@ def pytest_configure(config: pytest.Config) -> None:
                 "biasaudit: --biasaudit found no [[tool.biasaudit.datasets]] to check. Hint: "
                 "declare them in pyproject.toml or pass --biasaudit-config FILE."
             )
+        if config.getoption("biasaudit_report") and _controller(config):
+            _report_targets(state)  # a bad report folder is refused before any test runs
+
+
+def _report_targets(state: _State) -> dict[str, Path]:
+    """The files ``--biasaudit-report DIR`` writes. DIR is biasaudit's: a file in it that a
+    previous biasaudit run wrote is replaced, any other existing file is refused, and DIR may
+    not be (or be inside) one of the datasets' inputs."""
+    from audit._io import check_output, written_by_biasaudit
+    from audit.exceptions import ConfigError
+
+    cfg = state.config()
+    folder = Path(state.pytest_config.getoption("biasaudit_report"))
+    names = {f"{d.name}.html": d for d in cfg.datasets}
+    inputs = [str(cfg.path) if cfg.path else None]
+    inputs += [p for d in cfg.datasets for p in d.inputs]
+    targets = {}
+    for name in [*names, "summary.md"]:
+        target = folder / name
+        try:
+            if folder.exists() and not folder.is_dir():
+                raise ConfigError(f"--biasaudit-report '{folder}' is a file, not a folder.")
+            ours = target.is_file() and written_by_biasaudit(target)
+            if target.exists() and not ours:
+                raise ConfigError(
+                    f"'{target}' exists and was not written by biasaudit. Hint: move it, or "
+                    "choose another --biasaudit-report folder (reports biasaudit wrote there "
+                    "before are replaced)."
+                )
+            targets[name] = check_output(target, overwrite=ours, inputs=inputs, what="report")
+        except ConfigError as exc:
+            raise pytest.UsageError(f"biasaudit: {printable(str(exc))}") from None
+    return targets
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -156,7 +202,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     cfg = state.config()
     names = ", ".join(d.name for d in cfg.datasets) or "none declared"
-    return f"biasaudit: policy from {cfg.policy.source}; datasets: {names}"
+    return printable(f"biasaudit: policy from {cfg.policy.source}; datasets: {names}")
 
 
 class ThresholdNotMetError(AssertionError):
@@ -183,6 +229,10 @@ class CheckItem(pytest.Item):
         outcome = _state(self.config).check(self.dataset)
         if outcome.error is not None:
             raise DatasetError(outcome.error)
+        if self.check_id == NO_CHECKS:
+            from audit.check import UNASSESSED
+
+            raise NotAssessableError(f"no threshold of the policy applies to it: {UNASSESSED}")
         group = next(g for g in outcome.groups if g.id == self.check_id)
         self.user_properties.append(("biasaudit_status", group.status))
         if group.status == "failed":
@@ -195,16 +245,20 @@ class CheckItem(pytest.Item):
             pytest.skip(f"not assessable: {group.message()}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        check = printable(self.check_id)
         if isinstance(excinfo.value, ThresholdNotMetError):
-            return f"threshold not met ({self.check_id}):\n{excinfo.value}"
+            return f"threshold not met ({check}):\n{excinfo.value}"
         if isinstance(excinfo.value, NotAssessableError):
-            return f"not assessable ({self.check_id}):\n{excinfo.value}"
+            return f"not assessable ({check}):\n{excinfo.value}"
         if isinstance(excinfo.value, DatasetError):
-            return f"dataset '{self.dataset.name}' could not be audited: {excinfo.value}"
+            return (
+                f"dataset '{printable(self.dataset.name)}' could not be audited: "
+                f"{printable(str(excinfo.value))}"
+            )
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"biasaudit {self.dataset.name}: {self.check_id}"
+        return self.path, None, printable(f"biasaudit {self.dataset.name}: {self.check_id}")
 
 
 class DatasetNode(pytest.Collector):
@@ -222,7 +276,15 @@ class DatasetNode(pytest.Collector):
         for rule, attribute in planned_checks(self.dataset, policy):
             check_id = f"{rule.key}[{attribute}]"
             items.append(
-                CheckItem.from_parent(self, name=check_id, dataset=self.dataset, check_id=check_id)
+                CheckItem.from_parent(
+                    self, name=printable(check_id), dataset=self.dataset, check_id=check_id
+                )
+            )
+        if not items:  # no threshold applies: the dataset is still loaded, and cannot pass
+            items.append(
+                CheckItem.from_parent(
+                    self, name=NO_CHECKS, dataset=self.dataset, check_id=NO_CHECKS
+                )
             )
         return items
 
@@ -232,7 +294,7 @@ class PolicyFile(pytest.File):
 
     def collect(self) -> Iterator[DatasetNode]:
         for dataset in _state(self.config).config().datasets:
-            yield DatasetNode.from_parent(self, name=dataset.name, dataset=dataset)
+            yield DatasetNode.from_parent(self, name=printable(dataset.name), dataset=dataset)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselect items
@@ -264,15 +326,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     cfg = state.config()
     assert cfg.path is not None
-    prefix = cfg.path.relative_to(config.rootpath).as_posix() + "::"
-    datasets = {d.name for d in cfg.datasets}
+    file_name = cfg.path.name
+    datasets = {printable(d.name) for d in cfg.datasets}
 
     class _DatasetScheduling(LoadGroupScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(prefix):
-                name = nodeid[len(prefix) :].split("::", 1)[0]
-                if name in datasets:
-                    return prefix + name
+            # our items: "<config file>::<dataset>::<check>", whatever the rootdir
+            parts = nodeid.split("::")
+            if len(parts) == 3 and parts[0].endswith(file_name) and parts[1] in datasets:
+                return "::".join(parts[:2])
             return nodeid  # like --dist load: each test on its own
 
     return _DatasetScheduling(config, log)
@@ -310,20 +372,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from audit._io import write_text_atomic
     from audit.check import to_markdown
 
-    target = Path(folder)
+    targets = _report_targets(state)
     checks = _checks_to_report(state)
     cfg = state.config()
     for c in checks:
         if c.result is not None:
-            c.result.to_html(
-                target / f"{c.name}.html",
-                policy=cfg.policy,
-                k=cfg.suppress_below,
-                overwrite=True,
-            )
-    write_text_atomic(
-        target / "summary.md", to_markdown(checks, cfg.policy.source) + "\n", overwrite=True
-    )
+            path = targets[f"{c.name}.html"]
+            c.result.to_html(path, policy=cfg.policy, k=cfg.suppress_below, overwrite=path.exists())
+    summary = targets["summary.md"]
+    text = to_markdown(checks, cfg.policy.source) + "\n"
+    write_text_atomic(summary, text, overwrite=summary.exists())
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -338,23 +396,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
     terminalreporter.section("biasaudit")
     for c in checks:
+        name = printable(c.name)
+        for notice in c.notices:
+            terminalreporter.line(f"{name}: warning: {printable(notice)}")
         if c.error is not None:
-            terminalreporter.line(f"{c.name}: could not be audited: {c.error}")
+            terminalreporter.line(f"{name}: could not be audited: {printable(c.error)}")
             continue
         failed = [g for g in c.groups if g.status == "failed"]
         warned = [g for g in c.groups if g.status == "warned"]
         terminalreporter.line(
-            f"{c.name}: {len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings"
+            f"{name}: {len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings"
         )
         if c.unassessed:
             terminalreporter.line(f"  NOT ASSESSABLE: {UNASSESSED}")
         for g in failed + warned:
             kind = "NOT MET" if g in failed else "warning"
             for line in g.message().splitlines():
-                terminalreporter.line(f"  {kind} {g.id}: {line}")
+                terminalreporter.line(f"  {kind} {printable(g.id)}: {line}")
     folder = config.getoption("biasaudit_report")
     if folder:
-        terminalreporter.line(f"reports and summary.md written to {os.fspath(folder)}")
+        terminalreporter.line(f"reports and summary.md written to {printable(os.fspath(folder))}")
 
 
 @pytest.fixture
@@ -378,11 +439,28 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
 
         from audit.auditor import audit
         from audit.check import CheckedAudit
-        from audit.exceptions import AuditWarning
-        from audit.policy import evaluate
+        from audit.exceptions import AuditWarning, ConfigError
+        from audit.policy import Policy, evaluate
 
         cfg = state.config()
-        chosen = policy or cfg.policy
+        if policy is None:
+            chosen = cfg.policy
+            if not cfg.datasets:  # no dataset validated the overrides: this audit does
+                given = spec.get("spec")
+                names = (
+                    given.sensitive_features
+                    if given is not None
+                    else spec.get("sensitive_features", ())
+                )
+                chosen.check_attributes([names] if isinstance(names, str) else names, chosen.source)
+        elif isinstance(policy, Policy):
+            chosen = policy
+        elif isinstance(policy, Mapping):
+            chosen = Policy.from_mapping(policy, source="bias_audit(policy=...)")
+        else:
+            raise ConfigError(
+                f"policy must be a Policy or a mapping of thresholds; got {type(policy).__name__}."
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AuditWarning)  # kept in result.warnings
             result = audit(data, **spec)

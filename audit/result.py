@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -11,7 +10,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 from audit._reportable import Reportable
-from audit._serde import from_jsonable, to_jsonable
+from audit._serde import from_jsonable, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
@@ -209,16 +208,7 @@ class AuditResult(Reportable):
     @classmethod
     def from_json(cls, source: str | Path) -> AuditResult:
         """Read a result from JSON text or from a ``.json`` file path."""
-        if isinstance(source, Path) or not source.lstrip().startswith("{"):
-            path = Path(source)
-            if not path.is_file():
-                raise ConfigError(f"Result file '{path}' does not exist.")
-            source = path.read_text(encoding="utf-8")
-        try:
-            data = json.loads(source)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"Not valid result JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_json(source))
 
     def __repr__(self) -> str:
         dims = ", ".join(d.name for d in self.dimensions if len(d.attributes) == 1)

@@ -113,6 +113,8 @@ def _as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
         )
     try:
         values = tuple(float(e) for e in edges)
+    except OverflowError:
+        values = (math.inf,)
     except (TypeError, ValueError):
         raise ConfigError(
             f"bins for '{attribute}' must be a list of numbers; got {edges!r}. "
@@ -149,6 +151,8 @@ def _normalise_population(
         for group, share in shares.items():
             try:
                 value = float(share)
+            except OverflowError:
+                value = math.inf
             except (TypeError, ValueError):
                 raise ConfigError(
                     f"reference_population['{attribute}'] holds a share that is not a number."
@@ -282,6 +286,12 @@ class AuditSpec:
             )
         if len(set(sensitive)) != len(sensitive):
             raise ConfigError("sensitive_features names a column twice.")
+        for name in sensitive:
+            if " & " in name:
+                raise ConfigError(
+                    f"Sensitive column '{name}' has ' & ' in its name, which biasaudit uses to "
+                    "name intersections ('sex & race'). Hint: rename the column."
+                )
         setv(self, "sensitive_features", sensitive)
         if not isinstance(self.label, str) or not self.label:
             raise ConfigError("label must be a column name. Hint: label='income'.")
@@ -355,7 +365,7 @@ class AuditSpec:
             _normalise_population(_population_source(self.reference_population), sensitive),
         )
 
-        if self.missing not in _MISSING_POLICIES:
+        if not isinstance(self.missing, str) or self.missing not in _MISSING_POLICIES:
             raise ConfigError(
                 f"missing must be one of {', '.join(_MISSING_POLICIES)}; got {self.missing!r}."
             )
@@ -371,8 +381,16 @@ class AuditSpec:
             raise ConfigError(
                 f"max_depth must be a positive integer or None; got {self.max_depth!r}."
             )
-        if not isinstance(self.confidence_level, float | int) or not (
-            0.0 < float(self.confidence_level) < 1.0
+        if not isinstance(self.allow_high_cardinality, bool):
+            raise ConfigError(
+                "allow_high_cardinality must be True or False; got "
+                f"{type(self.allow_high_cardinality).__name__}."
+            )
+        level = self.confidence_level
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, float | int)
+            or not (0 < level < 1)  # compared exactly: a huge int must not overflow a float
         ):
             raise ConfigError(
                 "confidence_level must lie strictly between 0 and 1; "

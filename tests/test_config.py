@@ -99,7 +99,11 @@ def test_loader_function(project, monkeypatch):
         ),
         ('label = "y"', "", "dataset 'training' has no 'label'"),
         ('path = "data/train.csv"', "", "needs exactly one of 'path'"),
-        ('path = "data/train.csv"', "path = 3", "'datasets[training].path' must be a string"),
+        (
+            'path = "data/train.csv"',
+            "path = 3",
+            "'datasets[training].path' must be a non-empty string",
+        ),
         ("[[tool.biasaudit.datasets]]", "[tool.biasaudit.datasetz]", "Did you mean 'datasets'?"),
         ('sensitive = ["sex"]', 'sensitive = ["sex"]\nmissing = "ignore"', "missing"),
         ("min = 0.8", 'min = "high"', "must be a number; got str"),

@@ -201,3 +201,81 @@ def test_a_file_without_a_header_says_so(tmp_path):
     path.write_text("".join(f"{i},{i * 2}\n" for i in range(50)))
     with pytest.raises(ColumnNotFoundError, match="no header row"):
         audit.audit(str(path), sensitive_features="sex", label="y")
+
+
+def test_each_file_of_a_glob_is_read_with_its_own_dialect(tmp_path):
+    (tmp_path / "data").mkdir()
+    with open(tmp_path / "data" / "a.csv", "w", newline="") as f:
+        f.write("sex,hired\n" + "M,1\nM,0\nF,1\nF,0\n" * 100)
+    with open(tmp_path / "data" / "b.csv", "w", newline="") as f:
+        f.write("sex,hired\r\n" + "M,1\r\n" * 190 + "F,0\r\n" * 190 + "F,1\r\n" * 10)
+    with open(tmp_path / "data" / "c.csv", "w", newline="") as f:
+        f.write('"sex";"hired"\n' + '"M";"1"\n"F";"0"\n' * 5)
+    result = _quiet(
+        audit.audit, str(tmp_path / "data" / "*.csv"), sensitive_features="sex", label="hired"
+    )
+    expected = pd.concat(
+        [
+            pd.read_csv(tmp_path / "data" / n, dtype=str, keep_default_na=False, sep=sep)
+            for n, sep in (("a.csv", ","), ("b.csv", ","), ("c.csv", ";"))
+        ]
+    )
+    assert result.n_rows == len(expected) == 800
+    assert _groups(result, "sex") == expected["sex"].value_counts().to_dict()
+    female = result.dimension("sex").group("F").base_rate.value
+    assert female == (expected[expected.sex == "F"].hired == "1").mean()
+
+
+def test_no_line_is_a_comment_and_the_quote_is_always_a_double_quote(tmp_path):
+    path = tmp_path / "hash.csv"
+    path.write_text("grp,y\n" + "A,1\nB,1\n#C,0\n" * 40)
+    result = _quiet(audit.audit, str(path), sensitive_features="grp", label="y")
+    assert _groups(result, "grp") == {"#C": 40, "A": 40, "B": 40}
+    path.write_text(path.read_text() + "# exported by a tool\n")  # a footer: refused, not read
+    with pytest.raises(DataError, match="same number of fields"):
+        audit.audit(str(path), sensitive_features="grp", label="y")
+    quoted = tmp_path / "quotes.csv"
+    quoted.write_text("grp,y\n" + "'A',1\n\"B\",0\n'A',0\n\"B\",1\n" * 10)
+    result = _quiet(audit.audit, str(quoted), sensitive_features="grp", label="y")
+    assert _groups(result, "grp") == {"'A'": 20, "B": 20}
+
+
+def test_a_glob_of_parquet_files_with_different_types_is_refused(tmp_path):
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"band": [1, 2] * 20, "y": [1, 0] * 20}), tmp_path / "p0.parquet")
+    pq.write_table(pa.table({"band": [1.5, 2.0] * 20, "y": [1, 0] * 20}), tmp_path / "p1.parquet")
+    with pytest.raises(DataError, match="do not share one schema"):
+        audit.audit(str(tmp_path / "p*.parquet"), sensitive_features="band", label="y")
+    pq.write_table(pa.table({"band": [3, 4] * 20, "y": [1, 0] * 20}), tmp_path / "p1.parquet")
+    result = _quiet(audit.audit, str(tmp_path / "p*.parquet"), sensitive_features="band",
+                    label="y")  # fmt: skip
+    assert result.n_rows == 80
+
+
+def test_big_integers_in_other_columns_stay_exact_in_mitigation_outputs(tmp_path):
+    path = tmp_path / "ids.csv"
+    ids = ["12345678901234567891", "12345678901234567892", "9007199254740993", "1"] * 10
+    path.write_text("id,sex,y\n" + "".join(f"{i},{s},{y}\n" for i, s, y in
+                    zip(ids, ["F", "M"] * 20, [1, 0, 0, 1] * 10, strict=True)))  # fmt: skip
+    out = tmp_path / "out.parquet"
+    _quiet(audit.Auditor(sensitive_features="sex", label="y").mitigate, str(path), output=out)
+    assert [str(v) for v in pq.read_table(out).column("id").to_pylist()] == ids
+
+
+def test_a_headerless_text_file_does_not_print_its_first_row(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("Jane Doe,Female,HIV-positive\nJohn Roe,Male,none\n" * 20)
+    with pytest.raises(ColumnNotFoundError) as info:
+        audit.audit(str(path), sensitive_features="sex", label="y")
+    assert "Jane" not in str(info.value)
+    assert "HIV" not in str(info.value)
+    assert "3 fields" in str(info.value)
+
+
+def test_declared_markers_in_a_binned_text_column(tmp_path):
+    path = tmp_path / "age.csv"
+    path.write_text("age,y\n" + "30,1\n50,0\n?,1\n" * 20)
+    result = _quiet(audit.audit, str(path), sensitive_features="age", label="y",
+                    bins={"age": [40]}, na_values=["?"])  # fmt: skip
+    assert _groups(result, "age") == {"<40": 20, ">=40": 20, "(missing)": 20}

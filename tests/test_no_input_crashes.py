@@ -208,3 +208,53 @@ def test_only_audit_errors_escape_on_odd_frames():
             kwargs["sample_weight"] = "w"
         with contextlib.suppress(AuditError):  # a typed error is fine; nothing else is
             _quiet(audit.audit, df, **kwargs)
+
+
+def test_api_arguments_of_the_wrong_type_are_config_errors(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from audit.mitigation.sklearn import Reweighing
+    from audit.policy import Policy, evaluate
+
+    result = _quiet(audit.audit, _frame(), sensitive_features="sex", label="y")
+    for bad in (None, "strict", 3):
+        with pytest.raises(ConfigError):
+            evaluate(result, bad)
+    assert evaluate(result, {"disparate_impact_ratio": {"min": 0.8}}).failures
+    with pytest.raises(ConfigError):
+        result.to_html(tmp_path / "r.html", policy="strict")
+    with pytest.raises(ConfigError):
+        audit.AuditResult.from_json(5)
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ConfigError):
+        audit.AuditResult.from_json(tmp_path / "binary.csv")
+    with pytest.raises(ConfigError):
+        audit.compare("a", "b")
+    with pytest.raises(ConfigError, match="instance"):
+        _quiet(audit.Auditor(sensitive_features="sex", label="y").mitigate, _frame().assign(x=1),
+               method="preferential", ranker=LogisticRegression)  # fmt: skip
+    with pytest.raises(ConfigError, match="y is None"):
+        Reweighing(sensitive_features="sex").fit(_frame()[["sex"]], None)
+    with pytest.raises(ConfigError):
+        Policy.from_mapping(None, source="s")
+
+
+def test_integers_beyond_float64_in_the_configuration(tmp_path):
+    huge = "9" * 400
+    for table in (
+        f"disparate_impact_ratio.max = {huge}\n",
+        "disparate_impact_ratio.min = 0.8\n",
+    ):
+        (tmp_path / "d.csv").write_text("sex,y\n" + "F,1\nM,0\n" * 40)
+        dataset = '[[tool.biasaudit.datasets]]\nname = "d"\npath = "d.csv"\nsensitive = "sex"\n'
+        extras = [f"bins = {{ sex = [{huge}] }}\n", f"confidence_level = {huge}\n",
+                  f"favorable = {huge}\n", "label = \"y\"\n"]  # fmt: skip
+        for extra in extras:
+            text = "[tool.biasaudit.thresholds]\n" + table + dataset + extra
+            if not extra.startswith("label"):
+                text += 'label = "y"\n'
+            (tmp_path / "pyproject.toml").write_text(text)
+            out = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "pyproject.toml")])
+            assert out.exit_code in (0, 1, 2), out.output
+            assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+            assert "Traceback" not in out.output

@@ -276,3 +276,65 @@ def test_check_output_names_the_problem(tmp_path):
     assert (tmp_path / "a").is_dir()
     with pytest.raises(audit.ConfigError, match="is a folder"):
         check_output(str(tmp_path) + "/")
+
+
+def test_stdout_only_where_supported_and_one_file_per_output(data, tmp_path):
+    _commands(data, tmp_path / "x")
+    config = ["check", "--config", str(tmp_path / "pyproject.toml")]
+    out = run(*config, "--html", "-")
+    assert out.exit_code == 2
+    assert not (tmp_path / "-").exists()
+    out = run("audit", str(data), *SPEC, "--html", "-")
+    assert out.exit_code == 2
+    assert "'-'" in out.output
+    assert not Path("-").exists()
+    out = run(*config, "--junit-xml", "-", "-q")
+    assert out.exit_code == 0
+    assert out.output.startswith("<?xml")
+    (tmp_path / "out").mkdir()
+    out = run(*config, "--html", str(tmp_path / "out"), "--json", str(tmp_path / "out" / "d.html"),
+              "--overwrite")  # fmt: skip
+    assert out.exit_code == 2
+    assert "both name" in out.output
+
+
+def test_check_never_writes_onto_the_file_a_loader_returns(tmp_path):
+    (tmp_path / "train.csv").write_text("sex,y\n" + "M,1\nF,0\nF,1\nM,0\n" * 20)
+    (tmp_path / "myloader.py").write_text(
+        "import os\n\ndef load():\n    return os.path.join(os.path.dirname(__file__), 'train.csv')\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.biasaudit.thresholds]\ndisparate_impact_ratio.min = 0.8\n"
+        '[[tool.biasaudit.datasets]]\nname = "t"\nloader = "myloader:load"\n'
+        'sensitive = ["sex"]\nlabel = "y"\n'
+    )
+    config = ["check", "--config", str(tmp_path / "pyproject.toml"), "-q", "--overwrite"]
+    saved = (tmp_path / "train.csv").read_text()
+    assert run(*config, "--json", str(tmp_path / "train.csv")).exit_code == 2
+    assert (tmp_path / "train.csv").read_text() == saved
+    source = (tmp_path / "myloader.py").read_text()
+    assert run(*config, "--markdown", str(tmp_path / "myloader.py")).exit_code == 2
+    assert (tmp_path / "myloader.py").read_text() == source
+
+
+def test_a_write_that_fails_after_the_check_is_an_error_not_a_traceback(data, monkeypatch):
+    import audit._io
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(audit._io.os, "link", full_disk)
+    monkeypatch.setattr(audit._io.os, "replace", full_disk)
+    out = run("audit", str(data), *SPEC, "--json", str(data.parent / "r.json"))
+    assert out.exit_code == 2
+    assert "No space left on device" in out.output
+    assert not [p for p in data.parent.iterdir() if p.name.startswith(".biasaudit-")]
+
+
+@pytest.mark.parametrize("bad", [123, b"x.json", 1.5])
+def test_the_api_refuses_paths_of_the_wrong_type(data, bad):
+    result = audit.audit(str(data), sensitive_features="sex", label="y")
+    with pytest.raises(audit.ConfigError):
+        result.to_json(bad)
+    with pytest.raises(audit.ConfigError):
+        result.to_html(bad)

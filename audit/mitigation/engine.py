@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,13 +64,17 @@ def _duckdb_view(dataset: Dataset) -> Dataset | None:
     import duckdb
 
     native = dataset.frame.collect().to_native()
+    if not all(isinstance(c, str) for c in dataset.frame.collect_schema().names()):
+        return None  # DuckDB would rename (and warn about) columns that are not strings
     connection = duckdb.connect()
     try:
-        relation = (
-            connection.from_df(native)
-            if dataset.info.engine == "pandas"
-            else connection.from_arrow(native)
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DuckDB's notes on pandas frames it scans
+            relation = (
+                connection.from_df(native)
+                if dataset.info.engine == "pandas"
+                else connection.from_arrow(native)
+            )
     except (duckdb.Error, TypeError, ValueError):
         return None
     if list(relation.columns) != list(dataset.columns):  # e.g. 'sex' and 'SEX' get renamed
@@ -201,7 +206,14 @@ def resample(
     narrow = [cell.alias(_CELL)]
     if score is not None and scores is None:
         narrow.append(nw.col(score).cast(nw.Float64).alias(_SCORE))
-    table = source.frame.select(*narrow).collect().to_arrow()
+    try:
+        table = source.frame.select(*narrow).collect().to_arrow()
+    except Exception as exc:  # the engine's own error (a score beyond float64...); may quote rows
+        raise DataError(
+            f"The {dataset.info.engine} engine could not read the rows' cells"
+            f"{f' and the score column {score!r}' if score else ''} ({type(exc).__name__}). "
+            "Hint: the score must be numbers that fit a float64."
+        ) from None
     cells = np.asarray(
         pc.fill_null(table.column(_CELL), -1).cast(pa.int32()).to_numpy(), dtype=np.int32
     )

@@ -192,10 +192,17 @@ def mitigate(
     if not (
         model_check is None
         or isinstance(model_check, bool)
-        or hasattr(model_check, "predict_proba")
+        or (not isinstance(model_check, type) and hasattr(model_check, "predict_proba"))
     ):
         raise ConfigError(
             "model_check must be True, False or a scikit-learn classifier with predict_proba."
+        )
+    if not (ranker is None or (isinstance(ranker, str) and ranker == "default")) and (
+        isinstance(ranker, type) or not hasattr(ranker, "predict_proba")
+    ):
+        raise ConfigError(
+            "ranker must be a scikit-learn classifier instance with predict_proba, e.g. "
+            "ranker=LogisticRegression()."
         )
     seed = resolve_seed(random_state)
     spec = auditor.spec
@@ -236,7 +243,8 @@ def mitigate(
             scores = _ranker_scores(dataset, auditor, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
         if dataset.eager and output is None:
-            out = resampled.to_native()
+            eager = resampled if isinstance(resampled, nw.DataFrame) else resampled.collect()
+            out = dataset.native(eager)
         else:
             if isinstance(resampled, nw.DataFrame) and resampled.implementation.is_pandas():
                 # The gathered frame repeats the input's index; a file gets no index column.

@@ -46,13 +46,23 @@ def _with_label(X: Any, y: Any, sample_weight: Any = None) -> tuple[Any, nw.Data
         ) from None
     if _LABEL in frame.columns:
         raise ConfigError(f"X has a column named '{_LABEL}', which is reserved.")
+    if y is None:
+        raise ConfigError("y is None; the mitigation needs the labels. Hint: fit(X, y).")
     series = np.asarray(y)
-    if len(series) != len(frame):
-        raise ConfigError(f"X has {len(frame)} rows but y has {len(series)}.")
-    out = frame.with_columns(nw.new_series(_LABEL, series, backend=frame.implementation))
-    if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
-        out = out.with_columns(nw.new_series(_WEIGHT, weights, backend=frame.implementation))
+    if series.ndim != 1 or len(series) != len(frame):
+        raise ConfigError(
+            f"y must be one label per row of X ({len(frame)} rows); got shape {series.shape}."
+        )
+    try:
+        out = frame.with_columns(nw.new_series(_LABEL, series, backend=frame.implementation))
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            out = out.with_columns(nw.new_series(_WEIGHT, weights, backend=frame.implementation))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"y or sample_weight could not be attached to X ({type(exc).__name__}). Hint: pass "
+            "one label (and one number) per row."
+        ) from None
     return frame, out
 
 

@@ -721,7 +721,14 @@ def build_sections(
     k: int,
     command: str | None,
 ) -> tuple[Section, ...]:
-    policy = policy or DEFAULT_POLICY
+    if policy is None:
+        policy = DEFAULT_POLICY
+    elif isinstance(policy, Mapping):
+        policy = Policy.from_mapping(policy, source="given in code")
+    elif not isinstance(policy, Policy):
+        raise ConfigError(
+            f"policy must be a Policy or a mapping of thresholds; got {type(policy).__name__}."
+        )
     ids = Ids()
     p, sups = publish_subject(s, k)
     vb = View(p.before, sups.before, policy, s.before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from audit.exceptions import ConfigError
 from audit.policy import Policy
 from audit.report.build import PLOTLY_JS_VERSION, Subject, build_sections, now, package_version
 from audit.report.model import Report
@@ -103,6 +105,8 @@ def write_html(
     ``overwrite``, and never one of the audited files. Options as for :func:`render_html`."""
     from audit._io import check_output, write_text_atomic
 
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"The report path must be a file path; got {type(path).__name__}.")
     target = default_path(obj) if path is None else Path(path)
     inputs = input_paths(obj)
     check_output(target, overwrite=overwrite, inputs=inputs, what="report")  # before the work
