@@ -775,11 +775,13 @@ def _show_checks(checks: Sequence[Any], source: str) -> None:
         failed = [g for g in c.groups if g.status == "failed"]
         warned = [g for g in c.groups if g.status == "warned"]
         skipped = [g for g in c.groups if g.status == "skipped"]
+        not_met = sum(bool(g.failures) for g in failed)
         colour = "red" if c.failed else "green"
         console.print(
             f"[bold {colour}]{safe(c.name)}[/]: {c.result.n_rows:,} rows, "
-            f"{len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings, "
-            f"{len(skipped)} not assessable",
+            f"{len(c.groups)} checks, {not_met} not met, {len(warned)} warnings, "
+            f"{len(c.groups) - not_met - len(warned) - sum(g.status == 'passed' for g in c.groups)}"
+            " not assessable",
             highlight=False,
         )
         if c.unassessed:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -464,13 +465,16 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int, scale: float = 1.0
             nw.col(_W).max().alias(_W + "_max"),
         ]
     try:  # eager backends (pandas) already run while the query is built
-        grouped = (
-            dataset.frame.select(*keys, *values)
-            .group_by(*key_names, drop_null_keys=False)
-            .agg(*aggs)
-            .head(max_cells + 1)
-        )
-        return grouped.collect().to_arrow()
+        with warnings.catch_warnings():
+            # numpy's notes on inf / NaN weights inside pandas' sums: the sums are checked here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            grouped = (
+                dataset.frame.select(*keys, *values)
+                .group_by(*key_names, drop_null_keys=False)
+                .agg(*aggs)
+                .head(max_cells + 1)
+            )
+            return grouped.collect().to_arrow()
     except Exception as exc:  # engines raise their own types; their messages may quote rows
         raise DataError(
             f"The {dataset.info.engine} engine could not compute the grouped count over the "

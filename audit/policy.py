@@ -417,6 +417,7 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
                 est = getattr(source, rule.metric)
             out.append(_judge(rule, d.name, None, est))
             continue
+        judged = len(out)
         for g in d.groups:
             if MISSING_LABEL in g.key or g.n == 0:
                 continue  # the missing-value group is not a population group
@@ -429,6 +430,17 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
             if g.is_reference or g.n_labeled < min_size:
                 continue
             out.append(_judge(rule, d.name, g.name, getattr(g, rule.metric), g.n))
+        if len(out) == judged:  # no group could be judged: say why, once for the attribute
+            others = [g for g in d.groups if not g.is_reference and g.n > 0]
+            others = [g for g in others if MISSING_LABEL not in g.key]
+            if not others:
+                reason = "no group other than the reference group has rows"
+            else:
+                reason = (
+                    f"every group other than the reference has fewer than min_group_size="
+                    f"{min_size} labelled rows"
+                )
+            out.append(_judge(rule, d.name, None, Estimate.undefined(0, reason)))
     return out
 
 

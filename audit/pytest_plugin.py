@@ -404,8 +404,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             continue
         failed = [g for g in c.groups if g.status == "failed"]
         warned = [g for g in c.groups if g.status == "warned"]
+        not_met = sum(bool(g.failures) for g in failed)
         terminalreporter.line(
-            f"{name}: {len(c.groups)} checks, {len(failed)} not met, {len(warned)} warnings"
+            f"{name}: {len(c.groups)} checks, {not_met} not met, {len(warned)} warnings"
+            + (f", {len(failed) - not_met} not assessable" if len(failed) > not_met else "")
         )
         if c.unassessed:
             terminalreporter.line(f"  NOT ASSESSABLE: {UNASSESSED}")
