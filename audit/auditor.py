@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
-from audit.crosstab import CrossTab, Marginal, compute_crosstab
+from audit.crosstab import compute_crosstab
 from audit.data import Dataset, open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
 from audit.metrics.classification import ConfusionRates, confusion_rates, prediction_summary
@@ -28,6 +28,7 @@ from audit.result import (
     GroupResult,
 )
 from audit.spec import MISSING_LABEL, AuditSpec, SourceInfo
+from audit.table import CrossTab, Marginal
 
 __all__ = ["Auditor", "audit"]
 

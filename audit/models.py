@@ -163,7 +163,7 @@ class ModelCheck:
 
 def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any]:
     """Each row's group name for ``attribute``, as the audit names it (bins included)."""
-    from audit.crosstab import bin_labels
+    from audit.coding import bin_labels
 
     column = frame[attribute]
     if attribute in spec.bins:

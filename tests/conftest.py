@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import pandas as pd
+
+# pytester's in-process runs drop the modules a run imported first; pandas' Arrow extension
+# types register themselves with pyarrow once per process, so they are imported here, once.
+import pandas.core.arrays.arrow.extension_types
 import pytest
 
 from audit.datasets import adult_path

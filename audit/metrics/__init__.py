@@ -1,4 +1,4 @@
-"""Pure functions of a :class:`~audit.crosstab.Marginal`: numpy and scipy only."""
+"""Pure functions of a :class:`~audit.table.Marginal`: numpy and scipy only."""
 
 from audit.metrics.inference import Estimate, TestResult
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.crosstab import Marginal
 from audit.metrics.inference import Estimate
 from audit.metrics.rates import Proportion, range_summary
+from audit.table import Marginal
 
 __all__ = ["ConfusionRates", "PredictionSummary", "confusion_rates", "prediction_summary"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from audit.crosstab import Marginal
 from audit.metrics.inference import Estimate, TestResult, independence_test
 from audit.metrics.rates import Proportion, difference, ratio
+from audit.table import Marginal
 
 __all__ = ["base_rates", "disparities_vs_reference", "pair_test"]
 
@@ -20,7 +20,7 @@ def base_rates(m: Marginal) -> list[Proportion]:
     Examples
     --------
     >>> import numpy as np
-    >>> from audit.crosstab import Marginal
+    >>> from audit.table import Marginal
     >>> z = np.zeros((1, 3))
     >>> m = Marginal(("sex",), (("F",),), np.array([[3, 1, 0]]), np.array([[3., 1., 0.]]),
     ...              np.array([[3., 1., 0.]]))

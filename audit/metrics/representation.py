@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from audit.crosstab import Marginal
 from audit.metrics.inference import Estimate, TestResult
 from audit.metrics.rates import Proportion
+from audit.table import Marginal
 
 __all__ = ["goodness_of_fit", "group_shares", "representation_ratio"]
 

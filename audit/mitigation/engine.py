@@ -12,9 +12,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from audit.crosstab import CrossTab, cell_expr, lookup
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
+from audit.exprs import cell_expr, lookup
 from audit.mitigation.resampling import (
     ResamplingPlan,
     multiplicities,
@@ -22,6 +22,7 @@ from audit.mitigation.resampling import (
 )
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec
+from audit.table import CrossTab
 
 __all__ = ["attach_weights", "check_new_column", "factor_values", "resample"]
 

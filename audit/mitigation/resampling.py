@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from audit.crosstab import CrossTab
 from audit.exceptions import ConfigError, DataError
+from audit.table import CrossTab
 
 __all__ = [
     "PRIME",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.crosstab import CrossTab
 from audit.exceptions import ConfigError, DataError
+from audit.table import CrossTab
 
 __all__ = ["CellWeight", "ReweighingPlan", "reweighing_plan"]
 

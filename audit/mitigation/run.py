@@ -14,7 +14,6 @@ import narwhals as nw
 from audit._reportable import Reportable
 from audit._serde import to_jsonable
 from audit.comparison import Comparison, compare
-from audit.crosstab import reweighed
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.mitigation.engine import attach_weights, resample
@@ -22,6 +21,7 @@ from audit.mitigation.resampling import SIZES, ResamplingPlan, resampling_plan, 
 from audit.mitigation.reweighing import ReweighingPlan
 from audit.result import AuditResult
 from audit.spec import SourceInfo
+from audit.table import reweighed
 
 if TYPE_CHECKING:
     from audit.auditor import Auditor

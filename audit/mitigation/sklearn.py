@@ -22,13 +22,14 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator
 
-from audit.crosstab import CrossTab, compute_crosstab
+from audit.crosstab import compute_crosstab
 from audit.data import open_data
 from audit.exceptions import AuditError, ConfigError, DataError, NotFittedError
 from audit.mitigation.engine import factor_values, resample
 from audit.mitigation.resampling import resampling_plan, resolve_seed
 from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec, Scalar
+from audit.table import CrossTab
 
 __all__ = ["Resampler", "Reweighing"]
 

@@ -1,0 +1,113 @@
+"""narwhals expressions shared by the grouped count and the mitigations: a role column with
+its missing markers as null, a sensitive column's grouping key, a value lookup, and the
+(group, label) cell of every row. Lazy on every engine; nothing is collected here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals as nw
+
+from audit.data import Dataset
+from audit.spec import AuditSpec
+from audit.table import CrossTab
+
+__all__ = ["cell_expr", "is_text", "lookup", "missing_expr", "role_column", "sensitive_key"]
+
+
+def is_text(dtype: Any) -> bool:
+    return isinstance(dtype, nw.String | nw.Categorical | nw.Enum | nw.Object) or dtype in (
+        nw.String,
+        nw.Categorical,
+        nw.Enum,
+        nw.Object,
+    )
+
+
+def role_column(spec: AuditSpec, column: str, dtype: Any) -> nw.Expr:
+    """A column the audit groups by, with missing markers as null: on text columns the empty
+    string and every ``na_values`` marker; on numeric columns the markers that are numbers."""
+    expr = nw.col(column)
+    if is_text(dtype):
+        return nw.when(~expr.is_in(["", *spec.na_values])).then(expr)
+    if dtype.is_numeric() and spec.na_values:
+        numbers = []
+        for marker in spec.na_values:
+            try:
+                numbers.append(float(marker))
+            except ValueError:
+                continue
+        if numbers:
+            return nw.when(~expr.cast(nw.Float64).is_in(numbers)).then(expr)
+    return expr
+
+
+def sensitive_key(spec: AuditSpec, attribute: str, dtype: Any) -> nw.Expr:
+    """The grouping key of a sensitive column: its values, or the bin index (null if missing)."""
+    column = role_column(spec, attribute, dtype)
+    if attribute not in spec.bins:
+        return column
+    x = column.cast(nw.Float64)
+    code: nw.Expr = nw.lit(0, nw.Int16)
+    for edge in spec.bins[attribute]:
+        code = code + (x >= edge).cast(nw.Int16)
+    valid = ~(x.is_null() | x.is_nan())
+    return nw.when(valid).then(code)
+
+
+def missing_expr(expr: nw.Expr, dtype: Any) -> nw.Expr:
+    return (expr.is_null() | expr.is_nan()) if dtype.is_float() else expr.is_null()
+
+
+def lookup(
+    expr: nw.Expr, old: Sequence[Any], new: Sequence[Any], default: Any, dtype: Any
+) -> nw.Expr:
+    """Map values of ``expr`` (``old`` -> ``new``, anything else -> ``default``).
+
+    Small mappings become a CASE chain, which every engine evaluates vectorised (narwhals'
+    ``replace_strict`` is a per-row map lookup on DuckDB and a Python-object mapping on
+    pandas); large ones use ``replace_strict``.
+    """
+    if len(old) > 64:
+        return expr.replace_strict(list(old), list(new), default=default, return_dtype=dtype)
+    out: nw.Expr = nw.lit(default, dtype)
+    for o, n in zip(reversed(list(old)), reversed(list(new)), strict=True):
+        out = nw.when(expr == o).then(nw.lit(n, dtype)).otherwise(out)
+    return out
+
+
+def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[int]) -> nw.Expr:
+    """Per row, the cell id ``group * 2 + favourable`` of :meth:`CrossTab.marginal` over
+    ``dims``; null where the row has no cell (missing label, dropped or unseen group).
+
+    Built from the crosstab's levels with :func:`lookup` (no join, so null keys cannot
+    silently fail to match), it runs lazily on every engine.
+    """
+    schema = dataset.frame.collect_schema()
+    codes: list[nw.Expr] = []
+    valid: nw.Expr = nw.lit(True)
+    for d in dims:
+        attribute = ct.attributes[d]
+        key = sensitive_key(spec, attribute, schema[attribute])
+        raw = ct.level_values[d]
+        code = lookup(key, raw, range(len(raw)), -1, nw.Int64)
+        key_dtype = nw.Int16() if attribute in spec.bins else schema[attribute]
+        if len(ct.levels[d]) > len(raw):  # the explicit missing group exists
+            code = (
+                nw.when(missing_expr(key, key_dtype))
+                .then(nw.lit(len(raw), nw.Int64))
+                .otherwise(code)
+            )
+        else:
+            valid = valid & ~missing_expr(key, key_dtype)
+        codes.append(code)
+        valid = valid & (code >= 0)
+    sizes = [len(ct.levels[d]) for d in dims]
+    flat: nw.Expr = nw.lit(0, nw.Int64)
+    for code, size in zip(codes, sizes, strict=True):
+        flat = flat * size + code
+    label = role_column(spec, spec.label, schema[spec.label])
+    label_missing = missing_expr(label, schema[spec.label])
+    favourable = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
+    return nw.when(valid & ~label_missing).then(flat * 2 + favourable)

@@ -1,0 +1,182 @@
+"""The small count table of an audit (CrossTab) and its marginals: numpy only, no engine.
+
+Every dataset metric derives from::
+
+    GROUP BY (sensitive attributes..., label[, prediction])  ->  n, sum(w), sum(w^2)
+
+:class:`CrossTab` holds that table (a few hundred rows); intersections of attributes are
+marginalisations of it (:meth:`CrossTab.marginal`), never new passes over the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from audit.exceptions import DataError
+
+__all__ = ["CrossTab", "FloatArray", "IntArray", "Marginal", "reweighed"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+_MAX_DENSE_GROUPS = 10_000
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """Counts for one set of attributes, over groups x label (x prediction).
+
+    The label axis is ``0`` unfavourable, ``1`` favourable, ``2`` missing; the prediction axis
+    likewise. ``n`` counts rows, ``w`` sums weights and ``w2`` sums squared weights (equal to
+    ``n`` when the data is unweighted).
+    """
+
+    attributes: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    n: IntArray  # (G, 3)
+    w: FloatArray  # (G, 3)
+    w2: FloatArray  # (G, 3)
+    flat_ids: IntArray | None = None  # (G,) row-major index of each group over all levels
+    confusion_n: IntArray | None = None  # (G, 3, 3): label x prediction
+    confusion_w: FloatArray | None = None
+    confusion_w2: FloatArray | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Display names of the groups (values joined by `` & ``)."""
+        return tuple(" & ".join(k) for k in self.keys)
+
+
+@dataclass(frozen=True)
+class CrossTab:
+    """The grouped count of one audit: a small numpy table, frozen.
+
+    Attributes
+    ----------
+    attributes
+        The sensitive attributes, in spec order.
+    levels
+        Group names per attribute: observed values in sorted order (bins in bin order), with
+        the explicit missing group last.
+    level_values
+        The raw value behind each non-missing level (the bin index for binned attributes), used
+        to map rows back to their group on the engine.
+    codes
+        ``(cells, attributes)`` indices into ``levels``.
+    label, prediction
+        Per cell: ``1`` favourable, ``0`` unfavourable, ``-1`` missing.
+    n, w, w2
+        Per cell: row count, sum of weights, sum of squared weights.
+    """
+
+    attributes: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    level_values: tuple[tuple[Any, ...], ...]
+    codes: IntArray
+    label: npt.NDArray[np.int8]
+    prediction: npt.NDArray[np.int8] | None
+    n: IntArray
+    w: FloatArray
+    w2: FloatArray
+    weighted: bool
+    n_rows: int
+    n_dropped: int
+    missing_counts: tuple[int, ...]
+    label_values: tuple[str, ...]
+    favorable_values: tuple[str, ...]
+    favorable_raw: tuple[Any, ...]
+    prediction_values: tuple[str, ...] | None
+    notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+    weight_scale: float = 1.0  # w and w2 are the data's weights divided by this (and its square)
+
+    def marginal(self, dims: Sequence[int]) -> Marginal:
+        """Sum the table over every attribute not in ``dims``.
+
+        Groups are all combinations of the attributes' levels when there are at most 10,000 of
+        them (so an empty intersection shows as a group with ``n = 0``), otherwise the observed
+        combinations.
+        """
+        dims = tuple(dims)
+        sizes = tuple(len(self.levels[d]) for d in dims)
+        flat = (
+            np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes)
+            if dims
+            else (np.zeros(len(self.n), dtype=np.int64))
+        )
+        total = math.prod(sizes)
+        if total <= _MAX_DENSE_GROUPS:
+            group_ids = np.arange(total, dtype=np.int64)
+            index = flat
+        else:
+            group_ids, index = np.unique(flat, return_inverse=True)
+        g = len(group_ids)
+        lab = np.where(self.label < 0, 2, self.label).astype(np.int64)
+        n = np.zeros((g, 3), dtype=np.int64)
+        w = np.zeros((g, 3))
+        w2 = np.zeros((g, 3))
+        np.add.at(n, (index, lab), self.n)
+        np.add.at(w, (index, lab), self.w)
+        np.add.at(w2, (index, lab), self.w2)
+        confusion: tuple[Any, Any, Any] = (None, None, None)
+        if self.prediction is not None:
+            pred = np.where(self.prediction < 0, 2, self.prediction).astype(np.int64)
+            cn = np.zeros((g, 3, 3), dtype=np.int64)
+            cw = np.zeros((g, 3, 3))
+            cw2 = np.zeros((g, 3, 3))
+            np.add.at(cn, (index, lab, pred), self.n)
+            np.add.at(cw, (index, lab, pred), self.w)
+            np.add.at(cw2, (index, lab, pred), self.w2)
+            confusion = (cn, cw, cw2)
+        unravelled = np.unravel_index(group_ids, sizes) if dims else ()
+        keys = tuple(
+            tuple(self.levels[d][int(unravelled[j][i])] for j, d in enumerate(dims))
+            for i in range(g)
+        )
+        return Marginal(
+            attributes=tuple(self.attributes[d] for d in dims),
+            keys=keys,
+            n=n,
+            w=w,
+            w2=w2,
+            flat_ids=group_ids,
+            confusion_n=confusion[0],
+            confusion_w=confusion[1],
+            confusion_w2=confusion[2],
+        )
+
+
+def reweighed(
+    ct: CrossTab, dims: Sequence[int], ids: Sequence[int], factors: Sequence[float]
+) -> CrossTab:
+    """The grouped count of the data after reweighing, without a pass over the data.
+
+    Every row of a (group, label) cell is multiplied by the cell's factor f, so the cell's
+    sum of weights becomes f * sum(w) and its sum of squared weights f**2 * sum(w**2); rows
+    without a cell keep their weight. The result is exactly the grouped count of the
+    reweighed data.
+    """
+    sizes = [len(ct.levels[d]) for d in dims]
+    flat = np.zeros(len(ct.n), dtype=np.int64)
+    for d, size in zip(dims, sizes, strict=True):
+        flat = flat * size + ct.codes[:, d]
+    cell = flat * 2 + ct.label.astype(np.int64)
+    lookup = dict(zip((int(i) for i in ids), (float(f) for f in factors), strict=True))
+    factor = np.array(
+        [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, ct.label, strict=True)]
+    )
+    w, w2 = ct.w * factor, ct.w2 * factor * factor
+    if np.any((w > 0) & (w2 <= 0)) or np.any((ct.w > 0) & (w <= 0)):
+        raise DataError(
+            "The reweighing factors make some weights more than 1e150 times smaller than "
+            "others; their squares are 0 in float64, so the effective sample sizes after the "
+            "mitigation cannot be computed. Hint: the existing sample weights span too many "
+            "orders of magnitude; set the tiniest to 0 or rescale them."
+        )
+    return replace(ct, w=w, w2=w2, weighted=True)
