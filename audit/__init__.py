@@ -22,9 +22,15 @@ if TYPE_CHECKING:
         NotFittedError,
         SmallGroupWarning,
     )
+    from audit.loading import load_result
     from audit.metrics.inference import Estimate, TestResult
+    from audit.mitigation.result import MitigationResult
+    from audit.mitigation.run import mitigate
+    from audit.policy import Policy, evaluate
+    from audit.population import load_reference_population
+    from audit.report.render import write_report
     from audit.result import AuditResult, DimensionResult, GroupResult
-    from audit.spec import AuditSpec, load_reference_population
+    from audit.spec import AuditSpec
 
 _WHERE = {
     "AuditError": "audit.exceptions",
@@ -44,7 +50,13 @@ _WHERE = {
     "TestResult": "audit.metrics.inference",
     "audit": "audit.auditor",
     "compare": "audit.comparison",
-    "load_reference_population": "audit.spec",
+    "load_reference_population": "audit.population",
+    "mitigate": "audit.mitigation.run",
+    "MitigationResult": "audit.mitigation.result",
+    "write_report": "audit.report.render",
+    "Policy": "audit.policy",
+    "evaluate": "audit.policy",
+    "load_result": "audit.loading",
 }
 
 __all__ = [
@@ -60,12 +72,18 @@ __all__ = [
     "DimensionResult",
     "Estimate",
     "GroupResult",
+    "MitigationResult",
     "NotFittedError",
+    "Policy",
     "SmallGroupWarning",
     "TestResult",
     "audit",
     "compare",
+    "evaluate",
     "load_reference_population",
+    "load_result",
+    "mitigate",
+    "write_report",
 ]
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit._reportable import Reportable
 from audit._serde import from_jsonable, read_json, to_jsonable
+from audit._suggest import keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
 from audit.metrics.rates import Proportion, difference
@@ -58,7 +58,7 @@ class DimensionChange:
 
 
 @dataclass(frozen=True)
-class Comparison(Reportable):
+class Comparison:
     """Two audits of datasets under the same spec (before / after a mitigation, training /
     production, real / synthetic...), with every metric side by side."""
 
@@ -72,7 +72,7 @@ class Comparison(Reportable):
         return find_dimension(self.dimensions, attributes, "this comparison")
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = to_jsonable(self)
+        out: dict[str, Any] = {"kind": "comparison", **to_jsonable(self)}
         out["before"] = self.before.to_dict()
         out["after"] = self.after.to_dict()
         return out
@@ -97,7 +97,7 @@ class Comparison(Reportable):
         data = dict(data)
         before = AuditResult.from_dict(data.pop("before"))
         after = AuditResult.from_dict(data.pop("after"))
-        rest = {k: v for k, v in data.items() if k not in ("dimensions", "notes")}
+        rest = {k: v for k, v in data.items() if k not in ("dimensions", "notes", "kind")}
         dims = tuple(from_jsonable(DimensionChange, d) for d in data["dimensions"])
         return cls(before=before, after=after, dimensions=dims, notes=tuple(data["notes"]), **rest)
 
@@ -158,12 +158,13 @@ def _dimension(
     )
 
 
+@keywords
 def compare(
     before: AuditResult,
     after: AuditResult,
     *,
     mitigation: str | None = None,
-    mitigated_attributes: Sequence[str] = (),
+    mitigated_over: Sequence[str] = (),
     empty_cells: Sequence[str] = (),
 ) -> Comparison:
     """Put two audits side by side: every metric of every group, and what changed.
@@ -175,7 +176,7 @@ def compare(
         prediction and bins; the sample weight may differ, e.g. a reweighing column).
     mitigation
         ``"reweighing"``, ``"uniform"`` or ``"preferential"`` when ``after`` is the result of
-        that mitigation over ``mitigated_attributes``: parity that holds by construction is
+        that mitigation over ``mitigated_over``: parity that holds by construction is
         then said in so many words rather than shown as an achievement.
     empty_cells
         (group, label) cells of the mitigation without rows: parity cannot hold for their
@@ -203,7 +204,7 @@ def compare(
     after_dims = {frozenset(d.attributes): d for d in after.dimensions}
     dims = []
     notes: list[str] = []
-    mitigated = set(mitigated_attributes)
+    mitigated = set(mitigated_over)
     for d in before.dimensions:
         other = after_dims.get(frozenset(d.attributes))
         if other is None:

@@ -109,5 +109,5 @@ def cell_expr(dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[in
         flat = flat * size + code
     label = role_column(spec, spec.label, schema[spec.label])
     label_missing = missing_expr(label, schema[spec.label])
-    favourable = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
-    return nw.when(valid & ~label_missing).then(flat * 2 + favourable)
+    favorable = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
+    return nw.when(valid & ~label_missing).then(flat * 2 + favorable)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from audit._suggest import keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
 from audit.result import AuditResult, DimensionResult
@@ -444,6 +445,7 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
     return out
 
 
+@keywords
 def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutcome:
     """Judge every rule of ``policy`` on ``result``.
 

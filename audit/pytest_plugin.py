@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from audit.check import CheckedAudit, DatasetCheck
-    from audit.config import Config, DatasetConfig
+    from audit.gate.config import Config, DatasetConfig
+    from audit.gate.run import CheckedAudit, DatasetCheck
 
 __all__ = ["bias_audit"]
 
@@ -55,8 +55,8 @@ class _State:
     def config(self) -> Config:
         """The project configuration, read once (usage errors name the file and key)."""
         if self._config is None:
-            from audit.config import find_config, load_config
             from audit.exceptions import ConfigError
+            from audit.gate.config import find_config, load_config
 
             explicit = self.pytest_config.getoption("biasaudit_config")
             try:
@@ -70,7 +70,7 @@ class _State:
         """The dataset audited and judged once per run: its loader runs once, whatever it
         raises (the failure is kept and reported by every check of the dataset)."""
         if dataset.name not in self.checks:
-            from audit.check import check_dataset
+            from audit.gate.run import check_dataset
 
             config = self.config()
             self.checks[dataset.name] = check_dataset(
@@ -95,7 +95,7 @@ class _State:
         import json
         from dataclasses import replace
 
-        from audit.check import DatasetCheck, judged
+        from audit.gate.run import DatasetCheck, judged
         from audit.result import AuditResult
 
         config = self.config()
@@ -114,7 +114,7 @@ class _State:
 
 
 def _default_config() -> Config:
-    from audit.config import Config
+    from audit.gate.config import Config
     from audit.policy import DEFAULT_POLICY
 
     return Config(DEFAULT_POLICY, ())
@@ -230,7 +230,7 @@ class CheckItem(pytest.Item):
         if outcome.error is not None:
             raise DatasetError(outcome.error)
         if self.check_id == NO_CHECKS:
-            from audit.check import UNASSESSED
+            from audit.gate.run import UNASSESSED
 
             raise NotAssessableError(f"no threshold of the policy applies to it: {UNASSESSED}")
         group = next(g for g in outcome.groups if g.id == self.check_id)
@@ -269,7 +269,7 @@ class DatasetNode(pytest.Collector):
         self.dataset = dataset
 
     def collect(self) -> list[pytest.Item]:
-        from audit.check import planned_checks
+        from audit.gate.run import planned_checks
 
         policy = _state(self.config).config().policy
         items: list[pytest.Item] = []
@@ -370,7 +370,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not folder:
         return
     from audit._io import write_text_atomic
-    from audit.check import to_markdown
+    from audit.gate.formats import to_markdown
+    from audit.report.render import write_report
 
     targets = _report_targets(state)
     checks = _checks_to_report(state)
@@ -378,7 +379,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for c in checks:
         if c.result is not None:
             path = targets[f"{c.name}.html"]
-            c.result.to_html(path, policy=cfg.policy, k=cfg.suppress_below, overwrite=path.exists())
+            write_report(
+                c.result, path, policy=cfg.policy, k=cfg.suppress_below, overwrite=path.exists()
+            )
     summary = targets["summary.md"]
     text = to_markdown(checks, cfg.policy.source) + "\n"
     write_text_atomic(summary, text, overwrite=summary.exists())
@@ -392,7 +395,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     checks = _checks_to_report(state)
     if not cfg.datasets or not checks:
         return
-    from audit.check import UNASSESSED
+    from audit.gate.run import UNASSESSED
 
     terminalreporter.section("biasaudit")
     for c in checks:
@@ -440,8 +443,8 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
         import warnings
 
         from audit.auditor import audit
-        from audit.check import CheckedAudit
         from audit.exceptions import AuditWarning, ConfigError
+        from audit.gate.run import CheckedAudit
         from audit.policy import Policy, evaluate
 
         cfg = state.config()

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
-from audit._reportable import Reportable
 from audit._serde import from_jsonable, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
@@ -25,7 +24,8 @@ __all__ = [
     "PredictionSummary",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: results say their ``kind``; mitigation plans name ``over`` and ``favorable``."""
 
 
 D = TypeVar("D", bound="_HasAttributes")
@@ -115,7 +115,7 @@ class DimensionResult:
 
 
 @dataclass(frozen=True)
-class AuditResult(Reportable):
+class AuditResult:
     """The result of :func:`audit.audit`: every metric with its n and interval, frozen.
 
     ``to_json()`` / ``from_json()`` round-trip exactly (NaN is written as ``null``); the JSON
@@ -164,7 +164,7 @@ class AuditResult(Reportable):
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN as ``None``)."""
-        out: dict[str, Any] = to_jsonable(self)
+        out: dict[str, Any] = {"kind": "audit", **to_jsonable(self)}
         out["spec"] = to_jsonable(self.spec.to_dict())
         return out
 

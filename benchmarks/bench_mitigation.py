@@ -15,7 +15,7 @@ Every tool runs in its own fresh Python process (peak RSS is the process's own V
 /proc/self/status, never ``ru_maxrss``, which a subprocess inherits from its parent on Linux):
 
 * ``rw-sex``: ``Auditor(sensitive_features=["sex", "race"], label="label", favorable=1)
-  .mitigate(df, method="reweighing", attributes=["sex"])`` on a pandas frame read from the
+  .mitigate(df, method="reweighing", over=["sex"])`` on a pandas frame read from the
   Parquet file (read not timed). The call audits the frame, attaches a ``mitigation_weight``
   column and audits the weighted result (the audits are part of what the user gets, so they
   are timed).
@@ -83,7 +83,7 @@ TOOLS = ("rw-sex", "rw-inter", "aif360-rw", "rw-parquet", "uniform-parquet")
 FRAME_TOOLS = ("rw-sex", "rw-inter", "aif360-rw")
 LABELS = {
     "rw-sex": (
-        "biasaudit reweighing, attributes=['sex']",
+        "biasaudit reweighing, over=['sex']",
         "pandas frame -> pandas frame",
     ),
     "rw-inter": (
@@ -303,7 +303,9 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
             attributes = ["sex"] if tool == "rw-sex" else None
 
             def run() -> Any:
-                return auditor.mitigate(df, method="reweighing", attributes=attributes)
+                return audit.mitigate(
+                    spec=auditor.spec, data=df, method="reweighing", over=attributes
+                )
 
             warm = run
         out["frame_mb"] = float(df.memory_usage(deep=True).sum()) / 2**20
@@ -328,7 +330,9 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
             kwargs = {"method": "uniform", "random_state": 0}
 
         def run() -> Any:
-            return auditor.mitigate(path, output=target, overwrite=True, **kwargs)
+            return audit.mitigate(
+                spec=auditor.spec, data=path, output=target, overwrite=True, **kwargs
+            )
 
         warm = run
         out["baseline_rss_kb"] = base._current_rss_kb()
@@ -480,7 +484,7 @@ def cross_check(results: Sequence[Measurement]) -> list[str]:
             diff, same = _max_diff(ours.summary["weights"], aif.summary["weights"])
             shown = ", ".join(f"{k}: {v[0]:.6f}" for k, v in sorted(aif.summary["weights"].items()))
             lines.append(
-                f"{label}: weights per (sex, label) cell, biasaudit `attributes=['sex']` vs "
+                f"{label}: weights per (sex, label) cell, biasaudit `over=['sex']` vs "
                 f"AIF360: max |diff| {diff:.1e}, same cells: {same} (AIF360: {shown})"
             )
         frame, parquet = by.get((rows, "rw-inter")), by.get((rows, "rw-parquet"))
@@ -527,7 +531,7 @@ def targets(results: Sequence[Measurement], big: int) -> list[str]:
     aif = by.get((big, "aif360-rw"))
     for tool in ("rw-sex", "rw-inter"):
         ours = by.get((big, tool))
-        what = "attributes=['sex'], as AIF360" if tool == "rw-sex" else "sex x race intersection"
+        what = "over=['sex'], as AIF360" if tool == "rw-sex" else "sex x race intersection"
         if ours is None or aif is None:
             lines.append(
                 f"{label} rows, reweighing >= {SPEEDUP_TARGET:g}x faster than AIF360 "

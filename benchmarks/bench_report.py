@@ -11,7 +11,7 @@ Setup (never timed): the demo's mitigation result is made once, as ``biasaudit d
 it (the bundled Adult training split, reweighing over sex & race, the fixed-model check with a
 logistic regression), and saved as JSON.
 
-* ``warm``: ``MitigationResult.to_html(path)`` in one process, repeated (the suppression
+* ``warm``: ``audit.write_report(MitigationResult, path)`` in one process, repeated (the suppression
   pattern cache is cleared before each run); the first call (which imports plotly, Jinja2
   and scipy.optimize) is reported apart as ``first call``.
 * ``cold``: ``biasaudit report adult-demo-mitigation.json -o PATH`` in a fresh process each
@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,23 +60,28 @@ def main() -> None:
         reference={"sex": "Male", "race": "White"},
     )
     frame = pd.read_csv(adult_path("train"))
-    result = auditor.mitigate(
-        frame, method="reweighing", attributes=["sex", "race"], model_check=True, random_state=0
+    result = audit.mitigate(
+        spec=auditor.spec,
+        data=frame,
+        method="reweighing",
+        over=["sex", "race"],
+        model_check=True,
+        random_state=0,
     )
     saved = folder / "adult-demo-mitigation.json"
     result.to_json(saved)
 
     target = folder / "warm.html"
     start = time.perf_counter()
-    result.to_html(target)
+    audit.write_report(result, target)
     first = time.perf_counter() - start
-    from audit.report.suppression import _suppress
+    from audit.privacy.suppression import _suppress
 
     warm = []
     for _ in range(args.repeats):
         _suppress.cache_clear()  # every run solves the suppression again
         start = time.perf_counter()
-        result.to_html(target)
+        audit.write_report(result, target)
         warm.append(time.perf_counter() - start)
 
     cold = []

@@ -33,4 +33,4 @@ print(
 )
 
 result.to_json("reports/adult-audit.json")
-print("Wrote reports/adult-audit.json and", result.to_html("reports/adult-audit.html"))
+print("Wrote reports/adult-audit.json and", audit.write_report(result, "reports/adult-audit.html"))

@@ -16,10 +16,12 @@ adult = pd.read_csv(adult_path("train"))
 auditor = audit.Auditor(sensitive_features=["sex", "race"], label="income", favorable=">50K")
 
 # 1. Reweighing with a before/after comparison and the fixed-model check.
-result = auditor.mitigate(adult, method="reweighing", model_check=True, random_state=0)
+result = audit.mitigate(
+    spec=auditor.spec, data=adult, method="reweighing", model_check=True, random_state=0
+)
 print(
     "Factor for (Female & Black, >50K):",
-    round(result.plan.factor("Female", "Black", favourable=True), 4),
+    round(result.plan.factor("Female", "Black", favorable=True), 4),
 )
 sex = result.comparison.dimension("sex")
 for change in sex.groups:
@@ -47,7 +49,7 @@ model = LogisticRegression(max_iter=1000).fit(
 print("Trained a weighted logistic regression on", len(X), "rows")
 
 # 3. Uniform resampling: every (group, label) cell drawn to its expected size, reproducibly.
-sampled = auditor.mitigate(adult, method="uniform", random_state=0)
+sampled = audit.mitigate(spec=auditor.spec, data=adult, method="uniform", random_state=0)
 print(
     "Resampled rows:",
     len(sampled.data),

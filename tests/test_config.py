@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from audit import ConfigError
 from audit.cli import cli
-from audit.config import find_config, load_config
+from audit.gate.config import find_config, load_config
 
 POLICY = """
 [tool.biasaudit.thresholds]

@@ -81,8 +81,11 @@ def test_cli_favorable_and_reference_by_the_files_text(yes_no):
 def test_mitigation_output_keeps_every_column_as_written(yes_no, tmp_path):
     out = tmp_path / "out.parquet"
     _quiet(
-        audit.Auditor(sensitive_features=["citizen"], label="y", favorable="Yes").mitigate,
+        audit.mitigate,
         str(yes_no),
+        sensitive_features=["citizen"],
+        label="y",
+        favorable="Yes",
         output=out,
     )
     table = pq.read_table(out)
@@ -141,7 +144,7 @@ def test_na_values_from_the_cli_and_the_config(tmp_path):
         '[[tool.biasaudit.datasets]]\nname = "d"\npath = "na.csv"\nsensitive = "sex"\n'
         'label = "y"\nna_values = ["?"]\n'
     )
-    from audit.config import load_config
+    from audit.gate.config import load_config
 
     assert load_config(tmp_path / "pyproject.toml").datasets[0].spec.na_values == ("?",)
 
@@ -259,7 +262,7 @@ def test_big_integers_in_other_columns_stay_exact_in_mitigation_outputs(tmp_path
     path.write_text("id,sex,y\n" + "".join(f"{i},{s},{y}\n" for i, s, y in
                     zip(ids, ["F", "M"] * 20, [1, 0, 0, 1] * 10, strict=True)))  # fmt: skip
     out = tmp_path / "out.parquet"
-    _quiet(audit.Auditor(sensitive_features="sex", label="y").mitigate, str(path), output=out)
+    _quiet(audit.mitigate, str(path), sensitive_features="sex", label="y", output=out)
     assert [str(v) for v in pq.read_table(out).column("id").to_pylist()] == ids
 
 

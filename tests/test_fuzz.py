@@ -1,6 +1,6 @@
 """Fuzz: random frames and random (valid and invalid) arguments through the public API.
 
-Properties, for ``audit.audit`` and ``Auditor(...).mitigate``:
+Properties, for ``audit.audit`` and ``audit.mitigate``:
 
 1. only subclasses of :class:`audit.AuditError` escape (anything else is a bug);
 2. no NaN without a reason: every NaN in an ``Estimate`` (or a ``TestResult``) of a result
@@ -842,7 +842,7 @@ def mitigate_arguments(draw: st.DrawFn, cols: list[Column], spec: dict[str, Any]
         )
     }
     if names and draw(st.booleans()):
-        kwargs["attributes"] = pick(
+        kwargs["over"] = pick(
             st.one_of(
                 st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True),
                 st.sampled_from(names),
@@ -878,7 +878,9 @@ def check_mitigate(data: Any, cols: list[Column], spec: dict[str, Any], kwargs: 
     if auditor is None:
         return
     before = _snapshot(data)
-    result = call_api(lambda: auditor.mitigate(data, created_at=FIXED_TIME, **kwargs))
+    result = call_api(
+        lambda: audit.mitigate(spec=auditor.spec, data=data, created_at=FIXED_TIME, **kwargs)
+    )
     assert_unchanged(data, before)
     if result is None:
         return

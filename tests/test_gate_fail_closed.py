@@ -19,8 +19,8 @@ import scipy.optimize  # noqa: F401
 from click.testing import CliRunner
 
 import audit
-import audit.check
-import audit.config
+import audit.gate.config
+import audit.gate.run
 import audit.report.render
 from audit.cli import cli
 
@@ -372,7 +372,7 @@ def test_an_unexpected_failure_in_the_audit_is_an_error_not_a_pass(tmp_path, mon
     assert out.exit_code == 2
     assert "failed unexpectedly (ZeroDivisionError)" in out.output
     assert "SSN" not in out.output
-    assert audit.check.exit_code(()) == 0  # an empty list of checks is not an error itself
+    assert audit.gate.run.exit_code(()) == 0  # an empty list of checks is not an error itself
 
 
 # --- found by a hostile review ------------------------------------------------------------------
@@ -433,7 +433,7 @@ def test_a_misspelled_tool_table_is_an_error_not_the_default_policy(tmp_path, pr
         "[tool.biasaudits.thresholds]\ndisparate_impact_ratio.min = 0.8\n"
     )
     with pytest.raises(audit.ConfigError, match=r"Did you mean \[tool.biasaudit\]"):
-        audit.config.find_config(tmp_path)
+        audit.gate.config.find_config(tmp_path)
     project.makefile(".toml", pyproject="[tool.biasaudits.thresholds]\n"
                      "disparate_impact_ratio.min = 0.8\n")  # fmt: skip
     project.makepyfile(
@@ -441,7 +441,8 @@ def test_a_misspelled_tool_table_is_an_error_not_the_default_policy(tmp_path, pr
         import pandas as pd
 
         def test_training_data(bias_audit):
-            df = pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50, "y": [1, 0, 0, 0, 0] * 10 + [1, 0] * 25})
+            y = [1, 0, 0, 0, 0] * 10 + [1, 0] * 25
+            df = pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50, "y": y})
             bias_audit(df, sensitive_features="sex", label="y").assert_policy()
         """
     )

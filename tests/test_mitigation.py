@@ -90,7 +90,7 @@ def aif360_classes():
 @pytest.fixture(scope="module")
 def sex_reweighing(train: pd.DataFrame) -> MitigationResult:
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    return aud.mitigate(train, method="reweighing")
+    return audit.mitigate(spec=aud.spec, data=train, method="reweighing")
 
 
 def hand_factors(df: pd.DataFrame, attributes: list[str], weight: str | None = None) -> pd.Series:
@@ -122,7 +122,7 @@ def to_pandas(data: object) -> pd.DataFrame:
 
 # -- 1. published Adult figures ----------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("sex", "favourable", "published"),
+    ("sex", "favorable", "published"),
     [
         ("Female", True, 2.2000),
         ("Female", False, 0.8525),
@@ -130,9 +130,9 @@ def to_pandas(data: object) -> pd.DataFrame:
         ("Male", False, 1.0935),
     ],
 )
-def test_published_adult_sex_factors(sex_reweighing, sex, favourable, published):
+def test_published_adult_sex_factors(sex_reweighing, sex, favorable, published):
     assert sex_reweighing.method == "reweighing"
-    assert sex_reweighing.plan.factor(sex, favourable=favourable) == pytest.approx(
+    assert sex_reweighing.plan.factor(sex, favorable=favorable) == pytest.approx(
         published, abs=5e-5
     )
 
@@ -184,7 +184,7 @@ def test_reweighing_matches_aif360_legacy(train, aif360_classes, sex_reweighing,
         expected = rw.fit_transform(ds).instance_weights
     if weighted:
         aud = audit.Auditor(sensitive_features=["sex"], sample_weight="fnlwgt", **SPEC_KW)
-        result = aud.mitigate(train, method="reweighing")
+        result = audit.mitigate(spec=aud.spec, data=train, method="reweighing")
     else:
         result = sex_reweighing
     ours = result.data["mitigation_weight"].to_numpy()
@@ -212,7 +212,7 @@ def test_intersection_reweighing_matches_aif360_sklearn(train, aif360_classes):
         warnings.simplefilter("ignore")
         _, expected = sk_reweighing(prot_attr=["sex_attr", "race_attr"]).fit_transform(X, y)
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    result = aud.mitigate(train, method="reweighing", attributes=["sex", "race"])
+    result = audit.mitigate(spec=aud.spec, data=train, method="reweighing", over=["sex", "race"])
     ours = result.data["mitigation_weight"].to_numpy()
     np.testing.assert_allclose(ours, np.asarray(expected), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours, hand_factors(train, ["sex", "race"]), rtol=1e-12)
@@ -226,11 +226,11 @@ def test_intersection_reweighing_matches_aif360_sklearn(train, aif360_classes):
 
 def test_reweighing_over_one_attribute_of_two(train):
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    result = aud.mitigate(train, method="reweighing", attributes=["race"])
+    result = audit.mitigate(spec=aud.spec, data=train, method="reweighing", over=["race"])
     np.testing.assert_allclose(
         result.data["mitigation_weight"].to_numpy(), hand_factors(train, ["race"]), rtol=1e-12
     )
-    assert result.plan.attributes == ("race",)
+    assert result.plan.over == ("race",)
     assert result.comparison.dimension("race").by_construction
     assert result.comparison.dimension("sex").by_construction is None
 
@@ -263,7 +263,7 @@ def test_reweighing_identical_on_every_engine(
     data = _input(kind, clean, clean_csv, clean_parquet, duck)
     output = tmp_path / "out.parquet" if kind in ("csv", "parquet") else None
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    result = aud.mitigate(data, method="reweighing", output=output)
+    result = audit.mitigate(spec=aud.spec, data=data, method="reweighing", output=output)
     if output is not None:
         assert result.data == output
         assert output.is_file()
@@ -304,7 +304,7 @@ def _expected(df: pd.DataFrame, attributes: list[str], total: float | None = Non
 @pytest.fixture(scope="module")
 def uniform_keep(clean):
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    return aud.mitigate(clean, method="uniform", random_state=7)
+    return audit.mitigate(spec=aud.spec, data=clean, method="uniform", random_state=7)
 
 
 def test_uniform_keep_targets_by_hand(uniform_keep, clean):
@@ -314,9 +314,9 @@ def test_uniform_keep_targets_by_hand(uniform_keep, clean):
     expected = _expected(clean, ["sex", "race"])
     assert len(plan.cells) == len(expected) == 20
     for cell in plan.cells:
-        want = expected[(cell.key, cell.favourable)]
-        assert abs(cell.target - want) < 1, (cell.name, cell.favourable, cell.target, want)
-        assert cell.target == plan.target(*cell.key, favourable=cell.favourable)
+        want = expected[(cell.key, cell.favorable)]
+        assert abs(cell.target - want) < 1, (cell.name, cell.favorable, cell.target, want)
+        assert cell.target == plan.target(*cell.key, favorable=cell.favorable)
     assert sum(c.target for c in plan.cells) == len(clean)
     assert plan.n_rows_before == plan.n_rows_after == len(clean)
     # Largest remainder by hand: floors, then +1 to the largest fractional parts.
@@ -324,7 +324,7 @@ def test_uniform_keep_targets_by_hand(uniform_keep, clean):
     short = len(clean) - sum(floors.values())
     by_remainder = sorted(expected, key=lambda k: expected[k] - floors[k], reverse=True)
     hand = {k: floors[k] + (k in by_remainder[:short]) for k in expected}
-    assert {(c.key, c.favourable): c.target for c in plan.cells} == hand
+    assert {(c.key, c.favorable): c.target for c in plan.cells} == hand
 
 
 def test_uniform_data_matches_plan(uniform_keep, clean):
@@ -333,7 +333,7 @@ def test_uniform_data_matches_plan(uniform_keep, clean):
     assert len(out) == len(clean)
     counts = _cell_counts(out, ["sex", "race"])
     for cell in uniform_keep.plan.cells:
-        assert counts.get((cell.key, cell.favourable), 0) == cell.target
+        assert counts.get((cell.key, cell.favorable), 0) == cell.target
     # every output row is a copy of an input row
     rows = clean.set_index("row_id")
     back = out.set_index("row_id")
@@ -349,7 +349,7 @@ def test_uniform_data_matches_plan(uniform_keep, clean):
 @pytest.mark.parametrize("size", ["oversample", "undersample"])
 def test_uniform_size_policies(clean, size):
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    result = aud.mitigate(clean, method="uniform", size=size, random_state=3)
+    result = audit.mitigate(spec=aud.spec, data=clean, method="uniform", size=size, random_state=3)
     plan = result.plan
     assert plan.size == size
     before = _cell_counts(clean, ["sex", "race"])
@@ -359,27 +359,27 @@ def test_uniform_size_policies(clean, size):
     total = max(ratios) if size == "oversample" else min(ratios)
     expected = {k: v * total for k, v in expected_one.items()}
     for cell in plan.cells:
-        k = (cell.key, cell.favourable)
+        k = (cell.key, cell.favorable)
         assert cell.n == before[k]
-        assert abs(cell.target - expected[k]) < 1, (cell.name, cell.favourable)
+        assert abs(cell.target - expected[k]) < 1, (cell.name, cell.favorable)
         if size == "oversample":
-            assert cell.target >= cell.n, (cell.name, cell.favourable, cell.target, cell.n)
+            assert cell.target >= cell.n, (cell.name, cell.favorable, cell.target, cell.n)
         else:
-            assert cell.target <= cell.n, (cell.name, cell.favourable, cell.target, cell.n)
+            assert cell.target <= cell.n, (cell.name, cell.favorable, cell.target, cell.n)
     assert plan.n_rows_after == sum(c.target for c in plan.cells) == len(result.data)
     assert abs(plan.n_rows_after - total) <= 1
     counts = _cell_counts(result.data, ["sex", "race"])
     for cell in plan.cells:
-        assert counts.get((cell.key, cell.favourable), 0) == cell.target
+        assert counts.get((cell.key, cell.favorable), 0) == cell.target
 
 
 def test_uniform_seeds(clean, uniform_keep):
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    again = aud.mitigate(clean, method="uniform", random_state=7)
+    again = audit.mitigate(spec=aud.spec, data=clean, method="uniform", random_state=7)
     pd.testing.assert_frame_equal(
         again.data.reset_index(drop=True), uniform_keep.data.reset_index(drop=True)
     )
-    other = aud.mitigate(clean, method="uniform", random_state=8)
+    other = audit.mitigate(spec=aud.spec, data=clean, method="uniform", random_state=8)
     assert other.plan.cells == uniform_keep.plan.cells  # same targets...
     assert not np.array_equal(  # ... other rows
         other.data["row_id"].to_numpy(), uniform_keep.data["row_id"].to_numpy()
@@ -393,7 +393,9 @@ def test_uniform_identical_on_every_engine(
     data = _input(kind, clean, None, clean_parquet, duck)
     output = tmp_path / "uniform.parquet" if kind == "parquet" else None
     aud = audit.Auditor(sensitive_features=["sex", "race"], **SPEC_KW)
-    result = aud.mitigate(data, method="uniform", random_state=7, output=output)
+    result = audit.mitigate(
+        spec=aud.spec, data=data, method="uniform", random_state=7, output=output
+    )
     assert result.plan.cells == uniform_keep.plan.cells
     got = to_pandas(result.data).reset_index(drop=True)
     want = uniform_keep.data.reset_index(drop=True)
@@ -427,14 +429,16 @@ def _check_preferential_balance(out: pd.DataFrame, source: pd.DataFrame):
 def test_preferential_default_ranker(train):
     df = train[[c for c in train.columns if c != "fnlwgt"]]
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    result = aud.mitigate(df, method="preferential", ranker="default", random_state=1)
+    result = audit.mitigate(
+        spec=aud.spec, data=df, method="preferential", ranker="default", random_state=1
+    )
     assert result.method == "preferential"
     assert isinstance(result.data, pd.DataFrame)
     assert result.plan.n_rows_after == len(df)
     _check_preferential_balance(result.data, df)
     counts = _cell_counts(result.data, ["sex"])
     for cell in result.plan.cells:
-        assert counts[(cell.key, cell.favourable)] == cell.target
+        assert counts[(cell.key, cell.favorable)] == cell.target
 
 
 def test_preferential_score_column_on_parquet(scored, tmp_path):
@@ -442,36 +446,38 @@ def test_preferential_score_column_on_parquet(scored, tmp_path):
     scored.to_parquet(src, index=False)
     out_path = tmp_path / "pref.parquet"
     aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
-    result = aud.mitigate(src, method="preferential", output=out_path, random_state=1)
+    result = audit.mitigate(
+        spec=aud.spec, data=src, method="preferential", output=out_path, random_state=1
+    )
     assert result.data == out_path
     out = pd.read_parquet(out_path)
     _check_preferential_balance(out, scored)
     plan = result.plan
     # Female favourable cells are oversampled, Male favourable undersampled (Adult: 11% vs 31%)
     male_fav = int((scored["sex"].eq("Male") & scored[LABEL].eq(FAV)).sum())
-    assert plan.target("Male", favourable=True) < male_fav
+    assert plan.target("Male", favorable=True) < male_fav
     multiplicity = out["row_id"].value_counts().reindex(scored["row_id"], fill_value=0)
     multiplicity.index = scored.index
     fav = scored[LABEL] == FAV
     for sex in ("Female", "Male"):
-        for favourable in (True, False):
-            mask = (scored["sex"] == sex) & (fav == favourable)
+        for favorable in (True, False):
+            mask = (scored["sex"] == sex) & (fav == favorable)
             cell = scored[mask]
             m = multiplicity[mask]
-            assert int(m.sum()) == plan.target(sex, favourable=favourable)
+            assert int(m.sum()) == plan.target(sex, favorable=favorable)
             levels = sorted(m.unique())
-            under = plan.target(sex, favourable=favourable) < len(cell)
+            under = plan.target(sex, favorable=favorable) < len(cell)
             assert levels == ([0, 1] if under else [k for k in levels if k >= 1])
             # Borderline rows: favourable with a low score, unfavourable with a high one.
             # Undersampling removes them (lowest multiplicity); oversampling duplicates them
             # (highest multiplicity).
             for low, high in itertools.pairwise(levels):
                 p_low, p_high = cell["p"][m == low], cell["p"][m == high]
-                if favourable == under:  # more copies <-> higher score
-                    assert p_low.max() <= p_high.min(), (sex, favourable, low, high)
+                if favorable == under:  # more copies <-> higher score
+                    assert p_low.max() <= p_high.min(), (sex, favorable, low, high)
                 else:  # more copies <-> lower score
-                    assert p_low.min() >= p_high.max(), (sex, favourable, low, high)
-            if under and favourable:
+                    assert p_low.min() >= p_high.max(), (sex, favorable, low, high)
+            if under and favorable:
                 removed, kept = cell["p"][m == 0], cell["p"][m == 1]
                 assert len(removed) > 0
                 assert removed.max() <= kept.min()
@@ -481,8 +487,14 @@ def test_preferential_score_same_on_pandas_and_parquet(scored, tmp_path):
     src = tmp_path / "scored.parquet"
     scored.to_parquet(src, index=False)
     aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
-    a = aud.mitigate(scored, method="preferential", random_state=5)
-    b = aud.mitigate(src, method="preferential", random_state=5, output=tmp_path / "o.parquet")
+    a = audit.mitigate(spec=aud.spec, data=scored, method="preferential", random_state=5)
+    b = audit.mitigate(
+        spec=aud.spec,
+        data=src,
+        method="preferential",
+        random_state=5,
+        output=tmp_path / "o.parquet",
+    )
     np.testing.assert_array_equal(
         a.data["row_id"].to_numpy(), pd.read_parquet(b.data)["row_id"].to_numpy()
     )
@@ -535,7 +547,7 @@ def _small(train: pd.DataFrame) -> pd.DataFrame:
 def test_unknown_method(train):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="reweigh"):
-        aud.mitigate(_small(train), method="massage")
+        audit.mitigate(spec=aud.spec, data=_small(train), method="massage")
 
 
 @pytest.mark.parametrize("method", ["reweighing", "uniform", "preferential"])
@@ -549,7 +561,7 @@ def test_constant_label(train, method, value, message):
     df[LABEL] = value
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.DataError, match=message):
-        aud.mitigate(df, method=method, random_state=0, ranker="default")
+        audit.mitigate(spec=aud.spec, data=df, method=method, random_state=0, ranker="default")
 
 
 def test_empty_cell_for_uniform(train):
@@ -557,17 +569,17 @@ def test_empty_cell_for_uniform(train):
     df.loc[df["sex"] == "Female", LABEL] = "<=50K"  # no favourable Female row
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.DataError, match="no rows"):
-        aud.mitigate(df, method="uniform", random_state=0)
+        audit.mitigate(spec=aud.spec, data=df, method="uniform", random_state=0)
     # Reweighing reports the cell instead of failing.
-    result = aud.mitigate(df, method="reweighing")
+    result = audit.mitigate(spec=aud.spec, data=df, method="reweighing")
     assert result.plan.empty_cells
-    assert math.isnan(result.plan.factor("Female", favourable=True))
+    assert math.isnan(result.plan.factor("Female", favorable=True))
 
 
 def test_existing_weight_column(train):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="age"):
-        aud.mitigate(_small(train), method="reweighing", weight_column="age")
+        audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", weight_column="age")
 
 
 def test_output_exists_then_overwrite(train, tmp_path):
@@ -576,9 +588,9 @@ def test_output_exists_then_overwrite(train, tmp_path):
     out.write_bytes(b"placeholder")
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="already exists"):
-        aud.mitigate(df, method="reweighing", output=out)
+        audit.mitigate(spec=aud.spec, data=df, method="reweighing", output=out)
     assert out.read_bytes() == b"placeholder"
-    result = aud.mitigate(df, method="reweighing", output=out, overwrite=True)
+    result = audit.mitigate(spec=aud.spec, data=df, method="reweighing", output=out, overwrite=True)
     assert result.data == out
     back = pd.read_parquet(out)
     np.testing.assert_allclose(back["mitigation_weight"].to_numpy(), hand_factors(df, ["sex"]))
@@ -591,57 +603,69 @@ def test_unwritable_output(train, tmp_path):
     (tmp_path / "a-file").write_text("x")
     out = tmp_path / "a-file" / "folder" / "out.parquet"
     with pytest.raises(audit.ConfigError, match="Cannot create the folder"):
-        aud.mitigate(_small(train), method="reweighing", output=out)
+        audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", output=out)
     created = tmp_path / "no" / "such" / "folder" / "out.parquet"
-    aud.mitigate(_small(train), method="reweighing", output=created)
+    audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", output=created)
     assert created.is_file()
 
 
 def test_file_input_needs_output(clean_parquet):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="output"):
-        aud.mitigate(clean_parquet, method="reweighing")
+        audit.mitigate(spec=aud.spec, data=clean_parquet, method="reweighing")
     with pytest.raises(audit.ConfigError, match="output"):
-        aud.mitigate(clean_parquet, method="uniform", random_state=0)
+        audit.mitigate(spec=aud.spec, data=clean_parquet, method="uniform", random_state=0)
 
 
 def test_unknown_size_and_attribute(train):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="size"):
-        aud.mitigate(_small(train), method="uniform", size="double", random_state=0)
+        audit.mitigate(
+            spec=aud.spec, data=_small(train), method="uniform", size="double", random_state=0
+        )
     with pytest.raises(audit.ConfigError, match="race"):
-        aud.mitigate(_small(train), method="reweighing", attributes=["race"])
+        audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", over=["race"])
     with pytest.raises(audit.ConfigError, match="empty"):
-        aud.mitigate(_small(train), method="reweighing", attributes=[])
+        audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", over=[])
 
 
 def test_output_must_be_parquet(train, tmp_path):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="Parquet"):
-        aud.mitigate(_small(train), method="reweighing", output=tmp_path / "out.csv")
+        audit.mitigate(
+            spec=aud.spec, data=_small(train), method="reweighing", output=tmp_path / "out.csv"
+        )
     assert not (tmp_path / "out.csv").exists()
 
 
 def test_resampling_refuses_sample_weights(train):
     aud = audit.Auditor(sensitive_features=["sex"], sample_weight="fnlwgt", **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="sample_weight"):
-        aud.mitigate(_small(train), method="uniform", random_state=0)
+        audit.mitigate(spec=aud.spec, data=_small(train), method="uniform", random_state=0)
 
 
 def test_preferential_needs_a_ranker_or_score(train, duck):
     df = _small(train)
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="ranker"):
-        aud.mitigate(df, method="preferential", random_state=0)
+        audit.mitigate(spec=aud.spec, data=df, method="preferential", random_state=0)
     with pytest.raises(audit.ConfigError, match="score column"):
-        aud.mitigate(duck.from_df(df), method="preferential", ranker="default", random_state=0)
+        audit.mitigate(
+            spec=aud.spec,
+            data=duck.from_df(df),
+            method="preferential",
+            ranker="default",
+            random_state=0,
+        )
 
 
 def test_preferential_ranker_that_is_not_a_classifier(train):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    # The code's own contract (audit.models.fit_scores): a ConfigError naming the ranker.
+    # The code's own contract (audit.mitigation.ranker.fit_scores): a ConfigError naming the ranker.
     with pytest.raises(audit.ConfigError, match="ranker"):
-        aud.mitigate(_small(train), method="preferential", ranker=42, random_state=0)
+        audit.mitigate(
+            spec=aud.spec, data=_small(train), method="preferential", ranker=42, random_state=0
+        )
 
 
 def test_preferential_ranker_on_lazy_frame(train):
@@ -650,8 +674,12 @@ def test_preferential_ranker_on_lazy_frame(train):
     lazy = pl.from_pandas(small).lazy()
     # A polars LazyFrame is collected for the ranker (it resamples in memory anyway), and the
     # rows chosen are those chosen from the same data as pandas.
-    from_lazy = aud.mitigate(lazy, method="preferential", ranker="default", random_state=0)
-    from_pandas = aud.mitigate(small, method="preferential", ranker="default", random_state=0)
+    from_lazy = audit.mitigate(
+        spec=aud.spec, data=lazy, method="preferential", ranker="default", random_state=0
+    )
+    from_pandas = audit.mitigate(
+        spec=aud.spec, data=small, method="preferential", ranker="default", random_state=0
+    )
     got = from_lazy.data.collect().to_pandas()
     pd.testing.assert_frame_equal(got, from_pandas.data.reset_index(drop=True))
 
@@ -659,15 +687,15 @@ def test_preferential_ranker_on_lazy_frame(train):
 def test_negative_random_state(train):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
     with pytest.raises(audit.ConfigError, match="random_state"):
-        aud.mitigate(_small(train), method="uniform", random_state=-1)
+        audit.mitigate(spec=aud.spec, data=_small(train), method="uniform", random_state=-1)
 
 
 def test_random_state_none_is_recorded_and_replays(clean):
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    first = aud.mitigate(clean, method="uniform")
+    first = audit.mitigate(spec=aud.spec, data=clean, method="uniform")
     seed = first.plan.random_state
     assert isinstance(seed, int)
-    again = aud.mitigate(clean, method="uniform", random_state=seed)
+    again = audit.mitigate(spec=aud.spec, data=clean, method="uniform", random_state=seed)
     pd.testing.assert_frame_equal(first.data, again.data)
 
 
@@ -688,7 +716,9 @@ def test_missing_score_is_a_data_error_on_every_engine(kind, clean, duck, tmp_pa
     aud = audit.Auditor(sensitive_features=["sex"], score="p", **SPEC_KW)
 
     def run_and_read() -> pd.DataFrame:
-        result = aud.mitigate(data, method="preferential", random_state=1, output=output)
+        result = audit.mitigate(
+            spec=aud.spec, data=data, method="preferential", random_state=1, output=output
+        )
         return to_pandas(result.data)  # a lazy relation fails, at the latest, when it is read
 
     # pandas / polars raise; the same rule must hold on DuckDB (relation or file)
@@ -701,7 +731,7 @@ def test_reweighing_with_missing_labels_by_hand(clean):
     df.loc[::10, LABEL] = np.nan
     unlabelled = df[LABEL].isna()
     aud = audit.Auditor(sensitive_features=["sex"], **SPEC_KW)
-    result = aud.mitigate(df, method="reweighing")
+    result = audit.mitigate(spec=aud.spec, data=df, method="reweighing")
     weights = result.data["mitigation_weight"]
     # rows without a label keep their weight (1); the factors come from the labelled rows
     assert (weights[unlabelled] == 1.0).all()
@@ -716,7 +746,7 @@ def test_reweighing_missing_sensitive_dropped_keeps_weight(train):
     df = train[["workclass", "age", LABEL]]
     aud = audit.Auditor(sensitive_features=["workclass"], missing="drop", **SPEC_KW)
     with pytest.warns(audit.SmallGroupWarning):
-        result = aud.mitigate(df, method="reweighing")
+        result = audit.mitigate(spec=aud.spec, data=df, method="reweighing")
     weights = result.data["mitigation_weight"]
     missing = df["workclass"].isna()
     assert (weights[missing] == 1.0).all()

@@ -40,7 +40,7 @@ def test_user_relation_with_unstable_order_is_read_once():
     con.register("t", df)
     relation = con.sql("SELECT * FROM t ORDER BY k")  # ties: order may differ between reads
     aud = audit.Auditor(sensitive_features=["sex"], label="y", favorable=1)
-    result = aud.mitigate(relation, method="uniform", random_state=0)
+    result = audit.mitigate(spec=aud.spec, data=relation, method="uniform", random_state=0)
     out = result.data.df()
     assert len(out) == len(df)
     _balanced(out, df["y"].mean())
@@ -51,7 +51,11 @@ def test_lazy_frame_with_unordered_group_by_is_read_once():
     df = _frame()
     lazy = pl.from_pandas(df).lazy().group_by("sex", "k", "x", "y").agg(pl.len()).drop("len")
     aud = audit.Auditor(sensitive_features=["sex"], label="y", favorable=1)
-    out = aud.mitigate(lazy, method="uniform", random_state=0).data.collect().to_pandas()
+    out = (
+        audit.mitigate(spec=aud.spec, data=lazy, method="uniform", random_state=0)
+        .data.collect()
+        .to_pandas()
+    )
     _balanced(out, df["y"].mean())
 
 
@@ -59,7 +63,7 @@ def test_pandas_to_parquet_has_no_index_column(tmp_path):
     df = _frame()
     aud = audit.Auditor(sensitive_features=["sex"], label="y", favorable=1)
     path = tmp_path / "out.parquet"
-    aud.mitigate(df, method="uniform", random_state=0, output=path)
+    audit.mitigate(spec=aud.spec, data=df, method="uniform", random_state=0, output=path)
     assert pq.read_schema(path).names == list(df.columns)
 
 
@@ -71,7 +75,7 @@ def test_empty_cell_qualifies_the_by_construction_sentence():
         }
     )
     aud = audit.Auditor(sensitive_features=["g"], label="y", favorable=1)
-    result = aud.mitigate(df, method="reweighing")
+    result = audit.mitigate(spec=aud.spec, data=df, method="reweighing")
     sentence = result.comparison.dimension("g").by_construction
     assert "1 (group, label) cell(s) had no rows" in sentence
     assert result.after.dimension("g").group("C").base_rate.value == 0.0
@@ -85,14 +89,19 @@ def test_model_check_uses_bins_and_keeps_the_label_out_of_the_ranker(adult):
         bins={"age": [25, 45, 65]},
     )
     frame = adult.sample(6000, random_state=0)
-    result = aud.mitigate(
-        frame, method="preferential", ranker="default", model_check=True, random_state=0
+    result = audit.mitigate(
+        spec=aud.spec,
+        data=frame,
+        method="preferential",
+        ranker="default",
+        model_check=True,
+        random_state=0,
     )
     check = result.model_check
     assert set(check.after.roc_auc_by_group["age"]) == {"<25", "[25, 45)", "[45, 65)", ">=65"}
     # A ranker that sees the label would make the preferential model check meaningless: the
     # features exclude every column with a role in the spec.
-    from audit.models import feature_columns
+    from audit.mitigation.ranker import feature_columns
 
     assert "income" not in feature_columns(list(frame.columns), aud.spec)
     assert 0.7 < check.after.accuracy < 0.95
@@ -112,7 +121,7 @@ def test_model_check_uses_bins_and_keeps_the_label_out_of_the_ranker(adult):
 def test_model_check_errors_are_typed(adult, model, match):
     aud = audit.Auditor(sensitive_features=["sex"], label="income", favorable=">50K")
     with pytest.raises(ConfigError, match=match) as info:
-        aud.mitigate(adult.head(3000), method="reweighing", model_check=model)
+        audit.mitigate(spec=aud.spec, data=adult.head(3000), method="reweighing", model_check=model)
     assert "Private" not in str(info.value)  # no feature values in the message
 
 
@@ -120,7 +129,7 @@ def test_model_check_needs_enough_rows():
     df = _frame(n=6)
     aud = audit.Auditor(sensitive_features=["sex"], label="y", favorable=1, min_group_size=1)
     with pytest.raises(ConfigError, match="Too few labelled rows"):
-        aud.mitigate(df, method="reweighing", model_check=True)
+        audit.mitigate(spec=aud.spec, data=df, method="reweighing", model_check=True)
 
 
 def test_output_folder_and_memory_setting_errors(tmp_path, monkeypatch):
@@ -129,7 +138,7 @@ def test_output_folder_and_memory_setting_errors(tmp_path, monkeypatch):
     folder = tmp_path / "a.parquet"
     folder.mkdir()
     with pytest.raises(ConfigError, match="is a folder"):
-        aud.mitigate(df, method="reweighing", output=folder, overwrite=True)
+        audit.mitigate(spec=aud.spec, data=df, method="reweighing", output=folder, overwrite=True)
     source = tmp_path / "in.parquet"
     df.to_parquet(source)
     monkeypatch.setenv("BIASAUDIT_DUCKDB_MEMORY_LIMIT", "abc")
@@ -140,7 +149,7 @@ def test_output_folder_and_memory_setting_errors(tmp_path, monkeypatch):
 def test_columns_differing_only_by_case():
     df = _frame().assign(SEX=lambda d: d["sex"].str.lower())
     aud = audit.Auditor(sensitive_features=["sex"], label="y", favorable=1)
-    weights = aud.mitigate(df, method="reweighing").data["mitigation_weight"]
+    weights = audit.mitigate(spec=aud.spec, data=df, method="reweighing").data["mitigation_weight"]
     assert weights.notna().all()
     assert np.average(df["y"][df["sex"] == "F"], weights=weights[df["sex"] == "F"]) == (
         pytest.approx(df["y"].mean(), abs=1e-12)
@@ -174,16 +183,16 @@ def test_many_cells_hit_their_targets_exactly():
         }
     )
     aud = audit.Auditor(sensitive_features=["a", "b"], label="y", favorable=1, min_group_size=1)
-    result = aud.mitigate(df, method="uniform", random_state=3)
+    result = audit.mitigate(spec=aud.spec, data=df, method="uniform", random_state=3)
     got = result.data.groupby(["a", "b", "y"]).size()
     assert len(result.plan.cells) == 160
     for cell in result.plan.cells:
-        assert got[(cell.key[0], cell.key[1], int(cell.favourable))] == cell.target
+        assert got[(cell.key[0], cell.key[1], int(cell.favorable))] == cell.target
     # Targets are n P(g) P(y) to within rounding, computed independently here.
     p_g = df.groupby(["a", "b"]).size() / n
     p_y = df["y"].value_counts() / n
     for cell in result.plan.cells:
-        expected = n * p_g[cell.key] * p_y[int(cell.favourable)]
+        expected = n * p_g[cell.key] * p_y[int(cell.favorable)]
         assert abs(cell.target - expected) < 1
 
 
@@ -210,8 +219,9 @@ class _RecordingRanker:
 def test_model_check_ranker_never_sees_the_label(adult):
     _RecordingRanker.seen.clear()
     aud = audit.Auditor(sensitive_features=["sex"], label="income", favorable=">50K")
-    aud.mitigate(
-        adult.sample(4000, random_state=1),
+    audit.mitigate(
+        spec=aud.spec,
+        data=adult.sample(4000, random_state=1),
         method="preferential",
         ranker=_RecordingRanker(),
         model_check=True,

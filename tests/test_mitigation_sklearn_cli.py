@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
+import audit
 from audit import NotFittedError
 from audit.cli import cli
 from audit.mitigation.sklearn import Resampler, Reweighing
@@ -171,7 +172,6 @@ def _close(a, b):
 
 @pytest.mark.parametrize("weighted", [False, True])
 def test_derived_after_audit_equals_auditing_the_output(adult, weighted):
-    import audit
 
     spec = {"sample_weight": "fnlwgt"} if weighted else {}
     auditor = audit.Auditor(
@@ -181,10 +181,11 @@ def test_derived_after_audit_equals_auditing_the_output(adult, weighted):
         min_group_size=1,
         **spec,
     )
-    result = auditor.mitigate(
-        adult,
+    result = audit.mitigate(
+        spec=auditor.spec,
+        data=adult,
         method="reweighing",
-        attributes=["sex", "race"],
+        over=["sex", "race"],
         created_at="2026-01-01T00:00:00+00:00",
     )
     direct = audit.audit(

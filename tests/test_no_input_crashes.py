@@ -222,7 +222,7 @@ def test_api_arguments_of_the_wrong_type_are_config_errors(tmp_path):
             evaluate(result, bad)
     assert evaluate(result, {"disparate_impact_ratio": {"min": 0.8}}).failures
     with pytest.raises(ConfigError):
-        result.to_html(tmp_path / "r.html", policy="strict")
+        audit.write_report(result, tmp_path / "r.html", policy="strict")
     with pytest.raises(ConfigError):
         audit.AuditResult.from_json(5)
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x01")
@@ -231,7 +231,7 @@ def test_api_arguments_of_the_wrong_type_are_config_errors(tmp_path):
     with pytest.raises(ConfigError):
         audit.compare("a", "b")
     with pytest.raises(ConfigError, match="instance"):
-        _quiet(audit.Auditor(sensitive_features="sex", label="y").mitigate, _frame().assign(x=1),
+        _quiet(audit.mitigate, _frame().assign(x=1), sensitive_features="sex", label="y",
                method="preferential", ranker=LogisticRegression)  # fmt: skip
     with pytest.raises(ConfigError, match="y is None"):
         Reweighing(sensitive_features="sex").fit(_frame()[["sex"]], None)

@@ -144,7 +144,7 @@ def test_other_inputs_are_protected_too(data, tmp_path):
     with pytest.raises(audit.ConfigError, match="inputs"):
         result_obj.to_json(data, overwrite=True)
     with pytest.raises(audit.ConfigError, match="inputs"):
-        result_obj.to_html(data, overwrite=True)
+        audit.write_report(result_obj, data, overwrite=True)
 
 
 def test_the_api_refuses_an_existing_file_unless_overwrite(data, tmp_path):
@@ -154,9 +154,9 @@ def test_the_api_refuses_an_existing_file_unless_overwrite(data, tmp_path):
     with pytest.raises(audit.ConfigError, match="already exists"):
         result.to_json(path)
     result.to_json(path, overwrite=True)
-    html = result.to_html(tmp_path / "r.html")
+    html = audit.write_report(result, tmp_path / "r.html")
     with pytest.raises(audit.ConfigError, match="already exists"):
-        result.to_html(html)
+        audit.write_report(result, html)
 
 
 @pytest.mark.parametrize("option", ["--json", "--html", "--output"])
@@ -301,7 +301,8 @@ def test_stdout_only_where_supported_and_one_file_per_output(data, tmp_path):
 def test_check_never_writes_onto_the_file_a_loader_returns(tmp_path):
     (tmp_path / "train.csv").write_text("sex,y\n" + "M,1\nF,0\nF,1\nM,0\n" * 20)
     (tmp_path / "myloader.py").write_text(
-        "import os\n\ndef load():\n    return os.path.join(os.path.dirname(__file__), 'train.csv')\n"
+        "import os\n\ndef load():\n"
+        "    return os.path.join(os.path.dirname(__file__), 'train.csv')\n"
     )
     (tmp_path / "pyproject.toml").write_text(
         "[tool.biasaudit.thresholds]\ndisparate_impact_ratio.min = 0.8\n"
@@ -337,4 +338,4 @@ def test_the_api_refuses_paths_of_the_wrong_type(data, bad):
     with pytest.raises(audit.ConfigError):
         result.to_json(bad)
     with pytest.raises(audit.ConfigError):
-        result.to_html(bad)
+        audit.write_report(result, bad)

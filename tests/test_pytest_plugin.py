@@ -16,8 +16,9 @@ import pyarrow  # noqa: F401
 import pytest
 import scipy.optimize  # noqa: F401
 
-import audit.check
-import audit.report.render  # noqa: F401
+import audit
+import audit.gate.run
+import audit.report.render
 
 POLICY = """
 [tool.biasaudit.thresholds]
@@ -77,8 +78,10 @@ def test_a_dataset_that_violates_the_policy_fails_and_names_the_check(project):
 def test_the_same_data_after_reweighing_passes(project):
     from audit import Auditor
 
-    Auditor(sensitive_features="sex", label="y", favorable=1).mitigate(
-        str(project.path / "data" / "train.csv"), output=project.path / "data" / "reweighed.parquet"
+    audit.mitigate(
+        spec=Auditor(sensitive_features="sex", label="y", favorable=1).spec,
+        data=str(project.path / "data" / "train.csv"),
+        output=project.path / "data" / "reweighed.parquet",
     )
     (project.path / "pyproject.toml").write_text(
         POLICY.replace("data/train.csv", "data/reweighed.parquet")

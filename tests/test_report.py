@@ -16,10 +16,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from audit import AuditResult, AuditWarning, ConfigError, SmallGroupWarning, audit, compare
+from audit import (
+    AuditResult,
+    AuditWarning,
+    ConfigError,
+    SmallGroupWarning,
+    audit,
+    compare,
+    mitigate,
+)
 from audit.cli import cli
 from audit.policy import Policy
-from audit.report import render_html, write_html
+from audit.report.render import render_html, write_report
 
 FIXED = "2026-01-01T00:00:00+00:00"
 GOLDEN = Path(__file__).parent / "golden" / "report_small.html"
@@ -431,7 +439,7 @@ def test_to_html_writes_atomically_to_reports_by_default(tmp_path, monkeypatch):
         label="y",
         created_at=FIXED,
     )
-    path = result.to_html()
+    path = write_report(result)
     assert path == Path("reports/data.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in Path("reports").iterdir()] == ["data.html"]  # no temporary left
@@ -505,7 +513,7 @@ def test_demo_writes_the_html_report(demo_reports):
 
 def test_write_html_refuses_what_is_not_a_result(tmp_path):
     with pytest.raises(ConfigError, match="AuditResult, a Comparison or a MitigationResult"):
-        write_html({"not": "a result"}, tmp_path / "x.html")
+        write_report({"not": "a result"}, tmp_path / "x.html")
 
 
 def _reproduce(html: str) -> str:
@@ -533,7 +541,7 @@ def test_the_reproduce_call_reproduces_the_mitigation(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     frame = small_frame()
     spec_kw = {"sensitive_features": ["sex"], "label": "y", "min_group_size": 5}
-    original = Auditor(**spec_kw).mitigate(frame, method="uniform", random_state=4)
+    original = mitigate(spec=Auditor(**spec_kw).spec, data=frame, method="uniform", random_state=4)
     namespace: dict = {"data": frame}
     exec(_reproduce(render_html(original, generated_at=FIXED)), namespace)
     again = namespace["result"]
@@ -597,7 +605,9 @@ def test_resampled_after_hides_what_before_hides():
 
     frame = three_groups({"a": 200, "b": 30, "c": 8}, {"a": 0.5, "b": 0.4, "c": 0.25})
     auditor = Auditor(sensitive_features="g", label="y", min_group_size=5)
-    mitigated = auditor.mitigate(frame, method="uniform", size="keep", random_state=0)
+    mitigated = mitigate(
+        spec=auditor.spec, data=frame, method="uniform", size="keep", random_state=0
+    )
     html = render_html(mitigated, generated_at=FIXED)
     for caption in ("g (before)", "g (after)"):
         assert row(html, caption, "c")[1].startswith("suppressed")
@@ -617,7 +627,9 @@ def test_oversampling_sized_by_a_hidden_group_shows_nothing_after():
 
     frame = three_groups({"a": 200, "b": 30, "c": 8}, {"a": 0.5, "b": 0.4, "c": 0.25})
     auditor = Auditor(sensitive_features="g", label="y", min_group_size=5)
-    mitigated = auditor.mitigate(frame, method="uniform", size="oversample", random_state=0)
+    mitigated = mitigate(
+        spec=auditor.spec, data=frame, method="uniform", size="oversample", random_state=0
+    )
     html = render_html(mitigated, generated_at=FIXED)
     assert "its size follows from the count of a suppressed group" in html
     assert '<section id="before-after"' not in html
@@ -632,7 +644,7 @@ def test_plan_cells_of_an_intersection_not_shown_are_withheld():
     frame = three_groups({"a": 200, "b": 60}, {"a": 0.5, "b": 0.4})
     frame["h"] = ["z"] * 3 + ["w"] * (len(frame) - 3)
     auditor = Auditor(sensitive_features=["g", "h"], label="y", max_depth=1, min_group_size=3)
-    mitigated = auditor.mitigate(frame, attributes=["g", "h"])
+    mitigated = mitigate(spec=auditor.spec, data=frame, over=["g", "h"])
     data = embedded(render_html(mitigated, generated_at=FIXED))
     assert data["plan"]["cells"] == []
     assert "cells_withheld" in data["plan"]
@@ -660,8 +672,10 @@ def test_reweighed_effective_n_does_not_carry_a_hidden_cell():
     rows = [key for key, n in cells.items() for _ in range(n)]
     frame = pd.DataFrame(rows, columns=["a", "b"])
     frame["y"] = [i % 2 for i in range(len(frame))]
-    mitigated = Auditor(sensitive_features=["a", "b"], label="y", min_group_size=5).mitigate(
-        frame, method="reweighing"
+    mitigated = mitigate(
+        spec=Auditor(sensitive_features=["a", "b"], label="y", min_group_size=5).spec,
+        data=frame,
+        method="reweighing",
     )
     after = mitigated.after.dimension("a").group("a1")
     assert after.n_effective < after.n  # the number that must not be shown
@@ -719,8 +733,11 @@ def test_model_check_keeps_shown_groups_auc():
         }
     )
     frame["y"] = (frame["x1"] + rng.normal(size=600) > 0).astype(int)
-    mitigated = Auditor(sensitive_features="sex", label="y").mitigate(
-        frame, model_check=True, random_state=0
+    mitigated = mitigate(
+        spec=Auditor(sensitive_features="sex", label="y").spec,
+        data=frame,
+        model_check=True,
+        random_state=0,
     )
     html = render_html(mitigated, generated_at=FIXED)
     auc = mitigated.model_check.before.roc_auc_by_group["sex"]["F"]

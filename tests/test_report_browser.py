@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit import audit
+from audit import audit, mitigate, write_report
 from audit.auditor import Auditor
 
 pytestmark = pytest.mark.browser
@@ -117,9 +117,9 @@ def test_html_in_names_and_values_renders_as_text(chromium, tmp_path):
     frame = _hostile_frame()
     spec_kw = {"sensitive_features": [HOSTILE["attribute"], "sex"], "label": HOSTILE["label"]}
     result = audit(frame, created_at=FIXED, **spec_kw)
-    report = result.to_html(tmp_path / "hostile.html", generated_at=FIXED)
-    mitigated = Auditor(**spec_kw).mitigate(frame, created_at=FIXED)
-    report_after = mitigated.to_html(tmp_path / "hostile-after.html", generated_at=FIXED)
+    report = write_report(result, tmp_path / "hostile.html", generated_at=FIXED)
+    mitigated = mitigate(spec=Auditor(**spec_kw).spec, data=frame, created_at=FIXED)
+    report_after = write_report(mitigated, tmp_path / "hostile-after.html", generated_at=FIXED)
     for path in (report, report_after):
         page, seen = _open(chromium, path)
         assert page.evaluate("window.__xss") is None

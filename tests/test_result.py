@@ -49,7 +49,8 @@ def test_records_context(result):
 def test_json_round_trip(result, tmp_path):
     text = result.to_json()
     payload = json.loads(text)
-    assert payload["schema_version"] == "1.0"
+    assert payload["schema_version"] == "1.1"
+    assert payload["kind"] == "audit"
     again = AuditResult.from_json(text)
     assert again.to_dict() == result.to_dict()
     assert again.to_json() == text

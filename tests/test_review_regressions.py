@@ -178,7 +178,8 @@ def test_result_is_deeply_frozen_and_spec_hashable():
         r.versions["numpy"] = "x"  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.spec.label = "z"  # type: ignore[misc]
-    assert hash(r.spec) == hash(audit.AuditSpec(sensitive_features=["g"], label="y"))
+    # the result's spec records the favourable value the audit inferred for the 0/1 label
+    assert hash(r.spec) == hash(audit.AuditSpec(sensitive_features=["g"], label="y", favorable=1))
 
 
 def test_newer_minor_schema_with_extra_spec_field_is_read():

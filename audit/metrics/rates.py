@@ -24,14 +24,14 @@ class Proportion:
     sample size ``total**2 / total_sq`` (equal to ``rows`` when every weight is 1).
     """
 
-    favourable: float
+    favorable: float
     total: float
     total_sq: float
     rows: int
 
     @property
     def value(self) -> float:
-        return self.favourable / self.total if self.total > 0 else math.nan
+        return self.favorable / self.total if self.total > 0 else math.nan
 
     @property
     def n_effective(self) -> float:
@@ -79,7 +79,7 @@ def ratio(a: Proportion, b: Proportion, z: float) -> Estimate:
     rows = a.rows + b.rows
     if a.total <= 0 or b.total <= 0:
         return Estimate.undefined(rows, "a group has no rows with a label")
-    if b.favourable <= 0:
+    if b.favorable <= 0:
         return Estimate.undefined(rows, "the denominator group has a rate of 0")
     value = a.value / b.value
     lo, hi, reason = katz_ratio_interval(
@@ -119,6 +119,6 @@ def range_summary(
     rat = ratio(props[lo_i], props[hi_i], z)
     diff = Estimate(diff.value, diff.ci_low, diff.ci_high, rows, diff.reason)
     rat = Estimate(rat.value, rat.ci_low, rat.ci_high, rows, rat.reason)
-    if props[hi_i].favourable <= 0:
+    if props[hi_i].favorable <= 0:
         rat = Estimate.undefined(rows, "every group has a rate of 0")
     return diff, rat, (hi_i, lo_i)

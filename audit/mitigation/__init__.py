@@ -1,17 +1,4 @@
-"""Mitigations that stay on the engine: reweighing and resampling, and their scikit-learn forms.
-
-``Reweighing`` and ``Resampler`` (scikit-learn estimators) live in ``audit.mitigation.sklearn``
-so that importing ``audit`` does not import scikit-learn.
+"""Mitigations that stay on the engine (reweighing, resampling), their scikit-learn forms
+(``audit.mitigation.sklearn``), the fixed-model check, and :func:`audit.mitigate`
+(``audit.mitigation.run``). Nothing is imported here, so scikit-learn stays off the audit path.
 """
-
-from audit.mitigation.resampling import CellPlan, ResamplingPlan, resampling_plan
-from audit.mitigation.reweighing import CellWeight, ReweighingPlan, reweighing_plan
-
-__all__ = [
-    "CellPlan",
-    "CellWeight",
-    "ResamplingPlan",
-    "ReweighingPlan",
-    "resampling_plan",
-    "reweighing_plan",
-]

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audit.exceptions import ConfigError, DataError
+from audit.mitigation.methods import RESAMPLING_METHODS, check_method, check_size
 from audit.table import CrossTab
 
 __all__ = [
@@ -24,8 +25,6 @@ __all__ = [
     "row_keys",
 ]
 
-SIZES: tuple[str, ...] = ("keep", "oversample", "undersample")
-METHODS: tuple[str, ...] = ("uniform", "preferential")
 
 PRIME = 2_147_483_579
 """A prime below 2**31 with PRIME % 3 == 2, so cubing is a bijection modulo PRIME."""
@@ -37,7 +36,7 @@ class CellPlan:
 
     key: tuple[str, ...]
     name: str
-    favourable: bool
+    favorable: bool
     n: int
     expected_share: float
     target: int
@@ -52,7 +51,7 @@ class ResamplingPlan:
     """
 
     method: str
-    attributes: tuple[str, ...]
+    over: tuple[str, ...]  # the sensitive attributes whose intersection is balanced
     size: str
     random_state: int
     cells: tuple[CellPlan, ...]
@@ -60,9 +59,9 @@ class ResamplingPlan:
     n_rows_after: int
     n_rows_unchanged: int
 
-    def target(self, *key: str, favourable: bool) -> int:
+    def target(self, *key: str, favorable: bool) -> int:
         for cell in self.cells:
-            if cell.key == tuple(key) and cell.favourable == favourable:
+            if cell.key == tuple(key) and cell.favorable == favorable:
                 return cell.target
         raise ConfigError(f"No cell with that key among the {len(self.cells)} cells.")
 
@@ -98,10 +97,8 @@ def resampling_plan(
     (P(g)P(y))`. Group shares and the overall base rate are kept; within every group the base
     rate becomes the overall one.
     """
-    if method not in METHODS:
-        raise ConfigError(f"Unknown resampling method {method!r}; use one of {', '.join(METHODS)}.")
-    if size not in SIZES:
-        raise ConfigError(f"size must be one of {', '.join(SIZES)}; got {size!r}.")
+    check_method(method, RESAMPLING_METHODS)
+    check_size(size)
     if weighted:
         raise ConfigError(
             "Resampling draws rows and ignores sample weights; this spec has a sample_weight. "
@@ -140,12 +137,12 @@ def resampling_plan(
     cells: list[CellPlan] = []
     flat_ids: list[int] = []
     for g, key in enumerate(keys):
-        for y, favourable in ((1, True), (0, False)):
+        for y, favorable in ((1, True), (0, False)):
             cells.append(
                 CellPlan(
                     key,
                     names[g],
-                    favourable,
+                    favorable,
                     int(n[g, y]),
                     float(expected[g, y]),
                     int(targets[g, y]),
@@ -155,7 +152,7 @@ def resampling_plan(
     labelled = int(total)
     plan = ResamplingPlan(
         method=method,
-        attributes=m.attributes,
+        over=m.attributes,
         size=size,
         random_state=random_state,
         cells=tuple(cells),
@@ -225,7 +222,7 @@ def multiplicities(
     by_cell = np.argsort(cells, kind="stable") if len(plan.cells) > 64 else None
     sorted_cells = cells[by_cell] if by_cell is not None else None
     for cell, fid in zip(plan.cells, flat_ids, strict=True):
-        cell_id = int(fid) * 2 + int(cell.favourable)
+        cell_id = int(fid) * 2 + int(cell.favorable)
         if by_cell is None or sorted_cells is None:
             rows = np.flatnonzero(cells == cell_id)
         else:
@@ -255,6 +252,6 @@ def preferential_direction(plan: ResamplingPlan, flat_ids: Sequence[int]) -> dic
     for cell, fid in zip(plan.cells, flat_ids, strict=True):
         over = cell.target > cell.n
         # favourable & over: low scores first (+1); favourable & under: high scores first (-1)
-        sign = 1.0 if over == cell.favourable else -1.0
-        out[int(fid) * 2 + int(cell.favourable)] = sign
+        sign = 1.0 if over == cell.favorable else -1.0
+        out[int(fid) * 2 + int(cell.favorable)] = sign
     return out

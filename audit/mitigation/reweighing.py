@@ -24,7 +24,7 @@ class CellWeight:
 
     key: tuple[str, ...]
     name: str
-    favourable: bool
+    favorable: bool
     n: int
     weight_before: float
     expected_weight: float
@@ -41,14 +41,14 @@ class ReweighingPlan:
     weight, and ``n_rows_unchanged`` counts them.
     """
 
-    attributes: tuple[str, ...]
+    over: tuple[str, ...]  # the sensitive attributes whose intersection is balanced
     weight_column: str
     cells: tuple[CellWeight, ...]
     n_rows: int
     n_rows_unchanged: int
     empty_cells: tuple[str, ...]
 
-    def factor(self, *key: str, favourable: bool) -> float:
+    def factor(self, *key: str, favorable: bool) -> float:
         """The factor of the cell (group ``key``, favourable or not).
 
         Examples
@@ -56,11 +56,11 @@ class ReweighingPlan:
         ``plan.factor("Female", favourable=True)``.
         """
         for cell in self.cells:
-            if cell.key == tuple(key) and cell.favourable == favourable:
+            if cell.key == tuple(key) and cell.favorable == favorable:
                 return cell.factor
         raise ConfigError(
             f"No cell with that key among the {len(self.cells)} cells of "
-            f"'{' & '.join(self.attributes)}'. Hint: see .cells for the keys."
+            f"'{' & '.join(self.over)}'. Hint: see .cells for the keys."
         )
 
     def mapping(self, flat_ids: Sequence[int]) -> tuple[list[int], list[float]]:
@@ -69,7 +69,7 @@ class ReweighingPlan:
         factors: list[float] = []
         for cell, flat in zip(self.cells, flat_ids, strict=True):
             if cell.n > 0 and not math.isnan(cell.factor):
-                ids.append(int(flat) * 2 + int(cell.favourable))
+                ids.append(int(flat) * 2 + int(cell.favorable))
                 factors.append(cell.factor)
         return ids, factors
 
@@ -111,7 +111,7 @@ def reweighing_plan(
         group_weight = float(w[g].sum())
         if n[g].sum() == 0:
             continue  # an empty group (or intersection) has nothing to weigh
-        for y, favourable in ((1, True), (0, False)):
+        for y, favorable in ((1, True), (0, False)):
             expected = group_weight * float(label_totals[y]) / total
             before = float(w[g, y])
             factor: float = math.nan
@@ -119,22 +119,20 @@ def reweighing_plan(
             if n[g, y] == 0:
                 reason = (
                     "no rows in this cell: the group's base rate is "
-                    f"{'0' if favourable else '1'} and reweighing cannot change it"
+                    f"{'0' if favorable else '1'} and reweighing cannot change it"
                 )
-                empty.append(f"{names[g]} / {'favourable' if favourable else 'unfavourable'}")
+                empty.append(f"{names[g]} / {'favourable' if favorable else 'unfavourable'}")
             elif before <= 0:
                 reason = "the cell's rows have zero total weight"
             else:
                 factor = expected / before
             cells.append(
-                CellWeight(
-                    key, names[g], favourable, int(n[g, y]), before, expected, factor, reason
-                )
+                CellWeight(key, names[g], favorable, int(n[g, y]), before, expected, factor, reason)
             )
             flat_ids.append(int(m.flat_ids[g]))
     labelled = int(n.sum())
     plan = ReweighingPlan(
-        attributes=m.attributes,
+        over=m.attributes,
         weight_column=weight_column,
         cells=tuple(cells),
         n_rows=ct.n_rows,

@@ -1,119 +1,44 @@
-"""Auditor.mitigate: audit, mitigate on the engine, audit again, compare."""
+"""mitigate(): audit the data, mitigate it on its engine, audit the result, compare the two."""
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import narwhals as nw
 
-from audit._reportable import Reportable
-from audit._serde import to_jsonable
-from audit.comparison import Comparison, compare
+from audit._suggest import did_you_mean
+from audit.auditor import Auditor
+from audit.comparison import compare
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.mitigation.engine import attach_weights, resample
-from audit.mitigation.resampling import SIZES, ResamplingPlan, resampling_plan, resolve_seed
+from audit.mitigation.methods import check_method, check_size
+from audit.mitigation.model_check import fixed_model_check
+from audit.mitigation.resampling import ResamplingPlan, resampling_plan, resolve_seed
+from audit.mitigation.result import MitigationResult
 from audit.mitigation.reweighing import ReweighingPlan
-from audit.result import AuditResult
-from audit.spec import SourceInfo
+from audit.spec import AuditSpec, SourceInfo
 from audit.table import reweighed
 
-if TYPE_CHECKING:
-    from audit.auditor import Auditor
-    from audit.models import ModelCheck
+__all__ = ["mitigate"]
 
-__all__ = ["METHODS", "MitigationResult", "mitigate"]
-
-METHODS = ("reweighing", "uniform", "preferential")
+_SPEC_FIELDS = [f.name for f in fields(AuditSpec)]
 
 
-@dataclass(frozen=True)
-class MitigationResult(Reportable):
-    """What a mitigation produced: the data, the plan, and audits before and after.
-
-    ``data`` is the same kind of object that was passed (a pandas / polars / pyarrow frame, a
-    polars LazyFrame or a DuckDB relation), or the path of the Parquet file written.
-    """
-
-    method: str
-    data: Any
-    plan: ReweighingPlan | ResamplingPlan
-    before: AuditResult
-    after: AuditResult
-    comparison: Comparison
-    model_check: ModelCheck | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: method, output path (for files), plan, comparison and model check."""
-        check = None
-        if self.model_check is not None:
-            check = to_jsonable(self.model_check)
-            for side in ("before", "after"):
-                check[side]["audit"] = getattr(self.model_check, side).audit.to_dict()
-        return {
-            "method": self.method,
-            "output": str(self.data) if isinstance(self.data, Path) else None,
-            "plan": to_jsonable(self.plan),
-            "comparison": self.comparison.to_dict(),
-            "model_check": check,
-        }
-
-    def to_json(
-        self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
-    ) -> str:
-        """Serialise to JSON text; also write it atomically to ``path`` when given (an
-        existing file only with ``overwrite``; never the audited data itself)."""
-        from audit._io import dump_json
-
-        return dump_json(
-            self.to_dict(), path, indent, overwrite=overwrite, inputs=(self.before.source.path,)
-        )
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MitigationResult:
-        """Rebuild from :meth:`to_dict` output. ``data`` is the output path (file outputs) or
-        ``None``: the mitigated rows themselves are not part of the JSON."""
-        from audit._serde import from_jsonable
-        from audit.models import ModelCheck
-
-        try:
-            method = data["method"]
-            plan_type = ReweighingPlan if method == "reweighing" else ResamplingPlan
-            plan = from_jsonable(plan_type, data["plan"])
-            comparison = Comparison.from_dict(data["comparison"])
-            check = data.get("model_check")
-            model_check = None if check is None else from_jsonable(ModelCheck, check)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(
-                f"Not a mitigation result ({type(exc).__name__}: {exc}). Hint: it must come "
-                "from MitigationResult.to_json() or 'biasaudit mitigate --json'."
-            ) from None
-        output = Path(data["output"]) if data.get("output") else None
-        return cls(
-            method,
-            output,
-            plan,
-            comparison.before,
-            comparison.after,
-            comparison,
-            model_check,
-        )
-
-
-def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int, ...]:
-    spec = auditor.spec
-    if isinstance(attributes, str):
-        attributes = [attributes]
-    if attributes is not None and not isinstance(attributes, Sequence):
+def _dims(spec: AuditSpec, over: Sequence[str] | str | None) -> tuple[int, ...]:
+    if isinstance(over, str):
+        over = [over]
+    if over is not None and not isinstance(over, Sequence):
         raise ConfigError(
-            f"attributes must be a list of sensitive attributes; got {type(attributes).__name__}."
+            f"over must be a list of sensitive attributes; got {type(over).__name__}."
         )
-    chosen = list(spec.sensitive_features) if attributes is None else list(attributes)
+    chosen = list(spec.sensitive_features) if over is None else list(over)
     for a in chosen:
         if a not in spec.sensitive_features:
             raise ConfigError(
@@ -121,25 +46,25 @@ def _dims(auditor: Auditor, attributes: Sequence[str] | str | None) -> tuple[int
                 f"Hint: choose among {', '.join(repr(s) for s in spec.sensitive_features)}."
             )
     if not chosen:
-        raise ConfigError("attributes is empty. Hint: leave it out to use every attribute.")
+        raise ConfigError("over is empty. Hint: leave it out to use every sensitive attribute.")
     return tuple(spec.sensitive_features.index(a) for a in chosen)
 
 
 def _ranker_scores(
-    dataset: Dataset, auditor: Auditor, ranker: Any, favourable: tuple[Any, ...]
+    dataset: Dataset, spec: AuditSpec, ranker: Any, favorable: tuple[Any, ...]
 ) -> Any:
     """Fit a scikit-learn classifier on the non-sensitive columns and score every row."""
-    from audit.models import fit_scores
+    from audit.mitigation.ranker import fit_scores
 
-    return fit_scores(dataset.frame.collect().to_pandas(), auditor.spec, ranker, favourable)
+    return fit_scores(dataset.frame.collect().to_pandas(), spec, ranker, favorable)
 
 
 def mitigate(
-    auditor: Auditor,
     data: object,
     *,
+    spec: AuditSpec | None = None,
     method: str = "reweighing",
-    attributes: Sequence[str] | None = None,
+    over: Sequence[str] | None = None,
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     weight_column: str = "mitigation_weight",
@@ -148,15 +73,22 @@ def mitigate(
     ranker: Any = None,
     model_check: bool | Any = False,
     created_at: datetime | str | None = None,
+    **spec_arguments: Any,
 ) -> MitigationResult:
     """Audit ``data``, mitigate it on its engine, audit the result, and compare the two.
 
     Parameters
     ----------
+    data
+        A frame, a lazy frame, a DuckDB relation, a PySpark DataFrame or a path, as for
+        :func:`audit.audit`.
+    spec
+        The audit's :class:`~audit.spec.AuditSpec`; or give its fields as keyword arguments
+        (``sensitive_features=``, ``label=``, ``favorable=``...).
     method
         ``"reweighing"`` (a new weight column), ``"uniform"`` or ``"preferential"``
         resampling (rows drawn so every (group, label) cell has its expected size).
-    attributes
+    over
         Sensitive attributes whose intersection is balanced (default: all of them).
     output
         Parquet file to write (required for file inputs); otherwise the result is the same
@@ -174,14 +106,18 @@ def mitigate(
     model_check
         ``True`` (a logistic regression) or a scikit-learn classifier: train it on the data
         before and after the mitigation and score both on the same held-out rows
-        (:func:`audit.models.fixed_model_check`). Needs the rows in memory.
+        (:func:`audit.mitigation.model_check.fixed_model_check`). Needs the rows in memory.
+
+    Examples
+    --------
+    >>> import pandas as pd, audit
+    >>> df = pd.DataFrame({"sex": ["F", "M"] * 50, "y": [0, 1, 0, 1, 1, 1, 0, 0] * 12 + [1] * 4})
+    >>> result = audit.mitigate(df, sensitive_features="sex", label="y", method="reweighing")
+    >>> round(result.after.dimension("sex").demographic_parity_ratio.value, 12)
+    1.0
     """
-    if not isinstance(method, str) or method not in METHODS:
-        raise ConfigError(
-            f"Unknown mitigation method {method!r}. Hint: use one of {', '.join(METHODS)}."
-        )
-    if not isinstance(size, str) or size not in SIZES:
-        raise ConfigError(f"size must be one of {', '.join(SIZES)}; got {size!r}.")
+    check_method(method)
+    check_size(size)
     if not isinstance(overwrite, bool):
         raise ConfigError(f"overwrite must be True or False; got {type(overwrite).__name__}.")
     if output is not None and not isinstance(output, str | os.PathLike):
@@ -204,9 +140,18 @@ def mitigate(
             "ranker must be a scikit-learn classifier instance with predict_proba, e.g. "
             "ranker=LogisticRegression()."
         )
+    own = [p for p in inspect.signature(mitigate).parameters if p not in ("data", "spec_arguments")]
+    for key in spec_arguments:
+        if key not in _SPEC_FIELDS:
+            raise ConfigError(
+                f"mitigate(): unknown argument '{key}'.{did_you_mean(key, own + _SPEC_FIELDS)} "
+                f"Hint: its arguments are {', '.join(own)}, and the spec's "
+                f"{', '.join(_SPEC_FIELDS)}."
+            )
     seed = resolve_seed(random_state)
+    auditor = Auditor(spec, **spec_arguments)
     spec = auditor.spec
-    dims = _dims(auditor, attributes)
+    dims = _dims(spec, over)
     dataset = open_data(data, spec)
     dataset.check_output(output, overwrite=overwrite)  # before any work
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
@@ -240,7 +185,7 @@ def mitigate(
                     "A ranker needs the rows in memory; for a file or DuckDB relation give a "
                     "score column (spec.score) instead."
                 )
-            scores = _ranker_scores(dataset, auditor, ranker, ct.favorable_raw)
+            scores = _ranker_scores(dataset, spec, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
         if dataset.eager and output is None:
             eager = resampled if isinstance(resampled, nw.DataFrame) else resampled.collect()
@@ -253,27 +198,21 @@ def mitigate(
             lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
             out = dataset.emit(lazy, output, overwrite=overwrite)
         after_spec = spec
-    from audit.auditor import Auditor
-
     if method == "reweighing":
         after = Auditor(after_spec).audit_crosstab(after_ct, after_source, created_at=created_at)
     else:
         after = Auditor(after_spec).audit(out, created_at=created_at)
     empty = plan.empty_cells if isinstance(plan, ReweighingPlan) else ()
-    comparison = compare(
-        before, after, mitigation=method, mitigated_attributes=chosen, empty_cells=empty
-    )
+    comparison = compare(before, after, mitigation=method, mitigated_over=chosen, empty_cells=empty)
     check = None
     if model_check is not False and model_check is not None:
-        from audit.models import fixed_model_check
-
         frame = nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
         check = fixed_model_check(
             frame,
             spec,
             method=method,
-            attributes=chosen,
-            favourable=ct.favorable_raw,
+            over=chosen,
+            favorable=ct.favorable_raw,
             estimator=None if model_check is True else model_check,
             ranker=ranker,
             random_state=seed,

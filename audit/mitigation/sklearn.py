@@ -262,7 +262,7 @@ class Resampler(BaseEstimator):  # type: ignore[misc]
                     "Preferential sampling needs ranker= (a classifier or 'default') or "
                     "score= (a column of X)."
                 )
-            from audit.models import fit_scores
+            from audit.mitigation.ranker import fit_scores
 
             scores = fit_scores(frame.to_pandas(), spec, self.ranker, ct.favorable_raw)
         out = resample(dataset, spec, ct, dims, plan, flat_ids, self.score, scores)

@@ -1,5 +1,4 @@
-"""HTML reports: view-model dataclasses -> plotly figures -> Jinja2 -> one offline file."""
+"""The HTML report: results -> view model -> plotly figures -> Jinja2 -> one offline file.
 
-from audit.report.render import render_html, write_html
-
-__all__ = ["render_html", "write_html"]
+:func:`audit.write_report` (``audit.report.render.write_report``) writes it.
+"""

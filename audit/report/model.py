@@ -5,12 +5,9 @@ Templates only lay these out; every number is formatted here, so no template doe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-
-from audit.metrics.inference import Estimate
 
 __all__ = [
     "Bullets",
@@ -25,17 +22,7 @@ __all__ = [
     "Row",
     "Section",
     "Table",
-    "count",
-    "fmt_diff",
-    "fmt_estimate",
-    "fmt_p",
-    "fmt_pp",
-    "fmt_rate",
-    "fmt_ratio",
 ]
-
-DASH = "–"  # en dash between interval ends
-MINUS = "−"
 
 
 @dataclass(frozen=True)
@@ -133,69 +120,3 @@ class Report:
     sections: tuple[Section, ...]
     css: Markup
     plotly_js: Markup
-
-
-# -- formatting ------------------------------------------------------------------------------
-
-
-def count(n: float) -> str:
-    """``32,561``; weights keep one decimal; NaN (withheld) says so."""
-    if math.isnan(n):
-        return "withheld"
-    if float(n).is_integer():
-        return f"{int(n):,}"
-    return f"{n:,.1f}"
-
-
-def _num(x: float, digits: int, percent: bool = False) -> str:
-    text = f"{x * 100:.{digits}f}" if percent else f"{x:.{digits}f}"
-    return text.replace("-", MINUS)
-
-
-def fmt_estimate(e: Estimate | None, digits: int = 3, *, percent: bool = False) -> str:
-    """``"0.358 (0.338–0.379)"``; an undefined value says why."""
-    if e is None:
-        return "n/a"
-    if not e.defined:
-        if e.reason and e.reason.startswith("withheld"):
-            return e.reason  # suppression, not an undefined value
-        return f"undefined ({e.reason})" if e.reason else "undefined"
-    unit = "%" if percent else ""
-    value = _num(e.value, digits, percent) + unit
-    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
-        return value
-    if math.isinf(e.ci_high):
-        return f"{value} ({_num(e.ci_low, digits, percent)} to ∞)"
-    sep = " to " if (e.ci_low < 0 or e.ci_high < 0) else DASH
-    low, high = _num(e.ci_low, digits, percent), _num(e.ci_high, digits, percent)
-    return f"{value} ({low}{sep}{high}{unit})"
-
-
-def fmt_rate(e: Estimate | None) -> str:
-    return fmt_estimate(e, 1, percent=True)
-
-
-def fmt_ratio(e: Estimate | None) -> str:
-    return fmt_estimate(e, 3)
-
-
-def fmt_diff(e: Estimate | None) -> str:
-    return fmt_estimate(e, 3)
-
-
-def fmt_pp(e: Estimate | None) -> str:
-    """A difference of two rates in percentage points: ``"13.1 pp (12.1 to 14.2)"``."""
-    if e is None or not e.defined:
-        return fmt_estimate(e)
-    value = _num(e.value, 1, True)
-    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
-        return f"{value} pp"
-    return f"{value} pp ({_num(e.ci_low, 1, True)} to {_num(e.ci_high, 1, True)})"
-
-
-def fmt_p(p: float) -> str:
-    if math.isnan(p):
-        return "n/a"
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}"

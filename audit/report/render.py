@@ -10,12 +10,15 @@ from typing import Any
 
 from markupsafe import Markup
 
+from audit._suggest import keywords
 from audit.exceptions import ConfigError
 from audit.policy import Policy
-from audit.report.build import PLOTLY_JS_VERSION, Subject, build_sections, now, package_version
+from audit.report.build import build_sections
+from audit.report.meta import PLOTLY_JS_VERSION, now, package_version
 from audit.report.model import Report
+from audit.report.subject import Subject
 
-__all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_html"]
+__all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_report"]
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +56,7 @@ def _rows(result: Any, k: int) -> str:
     return f"{result.n_rows:,} rows"
 
 
+@keywords
 def render_html(
     obj: Any,
     *,
@@ -80,12 +84,12 @@ def render_html(
     subject = Subject.of(obj)
     spec = subject.before.spec
     sections = build_sections(subject, policy=policy, k=k, command=command)
-    favourable = ", ".join(subject.before.favorable_values)
+    favorable = ", ".join(subject.before.favorable_values)
     report = Report(
         title=title or _title(subject),
         subtitle=(
             f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
-            f"(favourable: {favourable}); {_rows(subject.before, k)}."
+            f"(favourable: {favorable}); {_rows(subject.before, k)}."
         ),
         generated_at=generated_at or now(),
         version=package_version(),
@@ -97,12 +101,25 @@ def render_html(
     return text
 
 
-def write_html(
+def write_report(
     obj: Any, path: str | Path | None = None, *, overwrite: bool = False, **options: Any
 ) -> Path:
-    """Render the report and write it atomically to ``path`` (default
-    ``reports/<name>.html``; folders are created). An existing file is replaced only with
-    ``overwrite``, and never one of the audited files. Options as for :func:`render_html`."""
+    """Render the HTML report of an ``AuditResult``, a ``Comparison`` or a
+    ``MitigationResult`` and write it atomically to ``path`` (default ``reports/<name>.html``;
+    folders are created); return the path. An existing file is replaced only with
+    ``overwrite``, and never one of the audited files. Options as for :func:`render_html`:
+    ``policy`` (whose verdicts the summary states), ``k`` (groups with fewer rows are
+    suppressed), ``title``, ``command`` (the reproduce line) and ``generated_at``.
+
+    Examples
+    --------
+    >>> import pandas as pd, audit, tempfile, pathlib
+    >>> r = audit.audit(pd.DataFrame({"sex": ["F", "M"] * 20, "y": [1, 0, 0, 1] * 10}),
+    ...                 sensitive_features="sex", label="y", min_group_size=5)
+    >>> path = audit.write_report(r, pathlib.Path(tempfile.mkdtemp()) / "r.html")
+    >>> path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
     from audit._io import check_output, write_text_atomic
 
     if path is not None and not isinstance(path, str | os.PathLike):

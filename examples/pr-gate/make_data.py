@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import audit
 from audit import Auditor
 from audit.datasets import adult_path
 
@@ -15,8 +16,11 @@ COLUMNS = ["age", "education", "hours_per_week", "sex", "race", "income"]
 
 sample = pd.read_csv(adult_path("train"))[COLUMNS].sample(n=3000, random_state=0)
 sample = sample.reset_index(drop=True)
-result = Auditor(sensitive_features=["sex", "race"], label="income", favorable=">50K").mitigate(
-    sample, method="reweighing", weight_column="weight"
+result = audit.mitigate(
+    spec=Auditor(sensitive_features=["sex", "race"], label="income", favorable=">50K").spec,
+    data=sample,
+    method="reweighing",
+    weight_column="weight",
 )
 out = Path(__file__).parent / "data" / "train.csv"
 result.data.round({"weight": 6}).to_csv(out, index=False)

@@ -1,7 +1,6 @@
-"""scikit-learn models for the mitigations: the default preprocessing and a ranker's scores.
-
-Imported only when a ranker or a model check is used, so scikit-learn stays off the audit path.
-"""
+"""The fixed-model check: the same model trained on the data before and after a mitigation,
+scored on the same held-out rows, so what a mitigation does to a model is measured, not
+assumed."""
 
 from __future__ import annotations
 
@@ -12,128 +11,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from audit.auditor import audit
+from audit.coding import bin_labels
 from audit.exceptions import ConfigError
+from audit.mitigation.ranker import call_model, default_model, feature_columns, is_missing, labels
+from audit.mitigation.sklearn import Resampler, Reweighing
 from audit.result import AuditResult
 from audit.spec import AuditSpec
 
-__all__ = [
-    "ModelCheck",
-    "ModelScores",
-    "default_model",
-    "feature_columns",
-    "fit_scores",
-    "fixed_model_check",
-    "labels",
-]
-
-
-def feature_columns(columns: list[str], spec: AuditSpec, extra: tuple[str, ...] = ()) -> list[str]:
-    """Every column that is not sensitive, label, prediction, score, weight or ``extra``."""
-    roles = set(spec.columns) | set(extra)
-    features = [c for c in columns if c not in roles]
-    if not features:
-        raise ConfigError("No feature columns are left once the spec's columns are removed.")
-    return features
-
-
-def default_model(frame: Any, features: list[str]) -> Any:
-    """Logistic regression on one-hot categorical and standardised numeric features."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    numeric = [c for c in features if frame[c].dtype.kind in "biuf"]
-    categorical = [c for c in features if c not in numeric]
-    pre = ColumnTransformer(
-        [
-            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-                ),
-                categorical,
-            ),
-        ]
-    )
-    return make_pipeline(pre, LogisticRegression(max_iter=2000))
-
-
-def _missing(column: Any, spec: AuditSpec) -> npt.NDArray[np.bool_]:
-    """Missing as the audit counts it: null, NaN, and on text the empty string and every
-    ``na_values`` marker."""
-    missing = np.array(column.isna().to_numpy(), dtype=bool)  # a copy: pandas' may be read-only
-    if column.dtype.kind in "OSU" or str(column.dtype) in ("string", "str", "category"):
-        marked = column.astype("string").isin(["", *spec.na_values]).fillna(False)
-        missing |= np.asarray(marked.to_numpy(), dtype=bool)
-    return missing
-
-
-def labels(frame: Any, spec: AuditSpec, favourable: tuple[Any, ...]) -> npt.NDArray[np.float64]:
-    """1.0 favourable, 0.0 not, NaN missing."""
-    column = frame[spec.label]
-    out: npt.NDArray[np.float64] = column.isin(list(favourable)).to_numpy(dtype=np.float64)
-    out[_missing(column, spec)] = np.nan
-    return out
-
-
-def call_model(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a scikit-learn call on the user's features: its warnings (a model that did not
-    converge...) become one :class:`AuditWarning` each, its errors a :class:`ConfigError`
-    naming the exception type (the message may quote feature values)."""
-    import warnings
-
-    from audit.exceptions import AuditWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out = fn(*args, **kwargs)
-        except ConfigError:
-            raise
-        except Exception as exc:
-            raise ConfigError(
-                f"{what} failed on the feature columns ({type(exc).__name__}). Hint: pass a "
-                "scikit-learn Pipeline that encodes text columns and imputes missing values, "
-                "or leave the model out to use the default one."
-            ) from None
-    seen = set()
-    for w in caught:
-        if issubclass(w.category, AuditWarning):
-            warnings.warn(w.message, w.category, stacklevel=2)
-            continue
-        message = str(w.message)
-        if issubclass(w.category, DeprecationWarning) or "feature names" in message:
-            continue  # library housekeeping (sklearn's notes on feature names), not the model
-        text = f"{what}: {w.category.__name__}: {(message.splitlines() or [''])[0][:200]}"
-        if text not in seen:
-            seen.add(text)
-            warnings.warn(text, AuditWarning, stacklevel=2)
-    return out
-
-
-def fit_scores(frame: Any, spec: AuditSpec, ranker: Any, favourable: tuple[Any, ...]) -> Any:
-    """Fit ``ranker`` (a classifier, or ``"default"``) on labelled rows; P(favourable) per row."""
-    from sklearn.base import clone
-
-    features = feature_columns(list(frame.columns), spec)
-    y = labels(frame, spec, favourable)
-    known = ~np.isnan(y)
-    if isinstance(ranker, str) and ranker == "default":
-        model = default_model(frame, features)
-    elif (
-        not isinstance(ranker, type) and hasattr(ranker, "fit") and hasattr(ranker, "predict_proba")
-    ):
-        model = clone(ranker)
-    else:
-        raise ConfigError(
-            "ranker must be a scikit-learn classifier (an instance, e.g. LogisticRegression()) "
-            "with predict_proba, or 'default'."
-        )
-    call_model("The ranker", model.fit, frame.loc[known, features], y[known].astype(int))
-    return call_model("The ranker", model.predict_proba, frame[features])[:, 1]
+__all__ = ["ModelCheck", "ModelScores", "fixed_model_check"]
 
 
 @dataclass(frozen=True)
@@ -163,8 +49,6 @@ class ModelCheck:
 
 def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any]:
     """Each row's group name for ``attribute``, as the audit names it (bins included)."""
-    from audit.coding import bin_labels
-
     column = frame[attribute]
     if attribute in spec.bins:
         edges = np.asarray(spec.bins[attribute], dtype=np.float64)
@@ -173,7 +57,7 @@ def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[An
         out = names[np.searchsorted(edges, np.nan_to_num(values), side="right")]
         out[np.isnan(values)] = "(missing)"
         return np.asarray(out)
-    text = column.astype("string").mask(_missing(column, spec))
+    text = column.astype("string").mask(is_missing(column, spec))
     return np.asarray(text.fillna("(missing)").to_numpy(dtype=object))
 
 
@@ -186,8 +70,6 @@ def _scores(
     created_at: Any,
 ) -> ModelScores:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
-
-    from audit.auditor import audit
 
     proba = call_model("The model check's model", model.predict_proba, test[features])[:, 1]
     predicted = (proba >= 0.5).astype(int)
@@ -221,7 +103,7 @@ def _scores(
     )
 
 
-def _fit(model: Any, X: Any, y: Any, weights: Any) -> Any:
+def _fit(model: Any, X: Any, y: Any, weights: Any) -> Any:  # noqa: N803 (scikit-learn's X)
     """Fit, routing ``sample_weight`` to a Pipeline's last step; errors become ConfigError."""
     from sklearn.utils.validation import has_fit_parameter
 
@@ -246,8 +128,8 @@ def fixed_model_check(
     spec: AuditSpec,
     *,
     method: str,
-    attributes: tuple[str, ...],
-    favourable: tuple[Any, ...],
+    over: tuple[str, ...],
+    favorable: tuple[Any, ...],
     estimator: Any = None,
     ranker: Any = None,
     test_size: float = 0.3,
@@ -266,8 +148,6 @@ def fixed_model_check(
     from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
-    from audit.mitigation.sklearn import Resampler, Reweighing
-
     if estimator is not None and (
         isinstance(estimator, type)
         or not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba"))
@@ -275,7 +155,7 @@ def fixed_model_check(
         raise ConfigError(
             "model_check must be True or a scikit-learn classifier with predict_proba."
         )
-    y_all = labels(frame, spec, favourable)
+    y_all = labels(frame, spec, favorable)
     known = frame.loc[~np.isnan(y_all)]
     y_known = y_all[~np.isnan(y_all)]
     try:
@@ -289,7 +169,7 @@ def fixed_model_check(
         ) from None
     features = feature_columns(list(frame.columns), spec)
     base = default_model(frame, features) if estimator is None else estimator
-    sensitive = list(attributes)
+    sensitive = list(over)
     bins = {a: e for a, e in spec.bins.items() if a in sensitive}
     weights = train[spec.sample_weight].to_numpy(dtype=np.float64) if spec.sample_weight else None
     y_int = y_train.astype(int)

@@ -10,15 +10,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text as _RichText
 
-from audit._format import printable
+from audit._format import fmt_bracketed, fmt_p, printable
 from audit.metrics.inference import Estimate, TestResult
 from audit.result import AuditResult, DimensionResult
 
 if TYPE_CHECKING:
     from audit.comparison import Comparison
-    from audit.models import ModelCheck
+    from audit.mitigation.model_check import ModelCheck
 
-__all__ = ["fmt_estimate", "fmt_p", "render", "render_comparison", "render_model_check"]
+__all__ = ["fmt_holm", "render", "render_comparison", "render_model_check"]
 
 
 class Text(_RichText):
@@ -46,22 +46,9 @@ def _num(value: float, digits: int) -> str:
     return "n/a" if math.isnan(value) else f"{round(value, digits) + 0.0:.{digits}f}"
 
 
-def fmt_estimate(e: Estimate | None, digits: int = 3, *, signed: bool = False) -> str:
-    """``0.358 [0.338, 0.379]``, or ``n/a`` when undefined."""
-    if e is None or math.isnan(e.value):
-        return "n/a"
-    sign = "+" if signed else ""
-    value = f"{e.value:{sign}.{digits}f}"
-    if math.isnan(e.ci_low) or (e.ci_low == e.value == e.ci_high):
-        return value
-    return f"{value} [{e.ci_low:{sign}.{digits}f}, {e.ci_high:{sign}.{digits}f}]"
-
-
-def fmt_p(test: TestResult) -> str:
-    p = test.p_value_holm
-    if math.isnan(p):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+def fmt_holm(test: TestResult) -> str:
+    """The Holm-adjusted p-value of a test."""
+    return fmt_p(test.p_value_holm)
 
 
 def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
@@ -97,14 +84,14 @@ def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
             flags.append(f"n<{result.spec.min_group_size}")
         row: list[Text | str] = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
         if with_expected:
-            row.append(fmt_estimate(g.representation_ratio, 2))
+            row.append(fmt_bracketed(g.representation_ratio, 2))
         row += [
-            fmt_estimate(g.base_rate),
-            "1 (ref)" if g.is_reference else fmt_estimate(g.disparate_impact_ratio),
+            fmt_bracketed(g.base_rate),
+            "1 (ref)" if g.is_reference else fmt_bracketed(g.disparate_impact_ratio),
             "0 (ref)"
             if g.is_reference
-            else fmt_estimate(g.statistical_parity_difference, signed=True),
-            "" if g.is_reference else fmt_p(g.test_vs_reference),
+            else fmt_bracketed(g.statistical_parity_difference, signed=True),
+            "" if g.is_reference else fmt_holm(g.test_vs_reference),
             ", ".join(flags),
         ]
         table.add_row(*row)
@@ -113,16 +100,16 @@ def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
 
 def _summary_line(d: DimensionResult) -> str:
     parts = [
-        f"demographic parity ratio {fmt_estimate(d.demographic_parity_ratio)}",
-        f"difference {fmt_estimate(d.demographic_parity_difference)}",
+        f"demographic parity ratio {fmt_bracketed(d.demographic_parity_ratio)}",
+        f"difference {fmt_bracketed(d.demographic_parity_difference)}",
     ]
     if d.lowest_group is not None:
         parts.append(f"lowest {d.lowest_group!s}, highest {d.highest_group!s}")
     test = d.independence
     if not math.isnan(test.p_value):
-        parts.append(f"{test.method.split(' ')[0].replace('_', ' ')} p (Holm) {fmt_p(test)}")
+        parts.append(f"{test.method.split(' ')[0].replace('_', ' ')} p (Holm) {fmt_holm(test)}")
     if d.goodness_of_fit is not None and not math.isnan(d.goodness_of_fit.p_value):
-        parts.append(f"vs reference population: p {fmt_p(d.goodness_of_fit)}")
+        parts.append(f"vs reference population: p {fmt_holm(d.goodness_of_fit)}")
     return "; ".join(parts)
 
 
@@ -147,8 +134,8 @@ def _intersections(result: AuditResult) -> Table | None:
             Text(d.name),
             str(len(d.groups)),
             f"{small} / {empty}",
-            fmt_estimate(d.demographic_parity_ratio),
-            fmt_estimate(d.demographic_parity_difference),
+            fmt_bracketed(d.demographic_parity_ratio),
+            fmt_bracketed(d.demographic_parity_difference),
             Text(extremes),
         )
     return table
@@ -160,10 +147,10 @@ def _prediction_table(d: DimensionResult) -> Table | None:
     s = d.classification
     caption = "; ".join(
         [
-            f"equal opportunity difference {fmt_estimate(s.equal_opportunity_difference)}",
-            f"equalized odds difference {fmt_estimate(s.equalized_odds_difference)}",
-            f"ratio {fmt_estimate(s.equalized_odds_ratio)}",
-            f"predictive parity difference {fmt_estimate(s.predictive_parity_difference)}",
+            f"equal opportunity difference {fmt_bracketed(s.equal_opportunity_difference)}",
+            f"equalized odds difference {fmt_bracketed(s.equalized_odds_difference)}",
+            f"ratio {fmt_bracketed(s.equalized_odds_ratio)}",
+            f"predictive parity difference {fmt_bracketed(s.predictive_parity_difference)}",
         ]
     )
     table = Table(
@@ -182,11 +169,11 @@ def _prediction_table(d: DimensionResult) -> Table | None:
         table.add_row(
             Text(g.name),
             f"{c.n:,}",
-            fmt_estimate(c.selection_rate),
-            fmt_estimate(c.true_positive_rate),
-            fmt_estimate(c.false_positive_rate),
-            fmt_estimate(c.false_negative_rate),
-            fmt_estimate(c.positive_predictive_value),
+            fmt_bracketed(c.selection_rate),
+            fmt_bracketed(c.true_positive_rate),
+            fmt_bracketed(c.false_positive_rate),
+            fmt_bracketed(c.false_negative_rate),
+            fmt_bracketed(c.positive_predictive_value),
         )
     return table
 
@@ -254,7 +241,7 @@ def render_comparison(
             caption=Text(
                 "demographic parity ratio "
                 f"{_arrow(d.demographic_parity_ratio_before, d.demographic_parity_ratio_after)}"
-                f"; representation shift p {fmt_p(d.representation_shift)}"
+                f"; representation shift p {fmt_holm(d.representation_shift)}"
             ),
             caption_justify="left",
         )
@@ -332,8 +319,8 @@ def render_model_check(check: ModelCheck, console: Console) -> None:
         ):
             table.add_row(
                 Text(f"{attribute}: {label}"),
-                fmt_estimate(getattr(sb, name)),
-                fmt_estimate(getattr(sa, name)),
+                fmt_bracketed(getattr(sb, name)),
+                fmt_bracketed(getattr(sa, name)),
             )
     console.print()
     console.print(table)

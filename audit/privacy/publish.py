@@ -18,7 +18,7 @@ from typing import Any
 from audit.comparison import Comparison, DimensionChange, GroupChange
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
-from audit.report.suppression import Suppression
+from audit.privacy.suppression import Suppression
 from audit.result import AuditResult, DimensionResult, GroupResult
 from audit.spec import MISSING_LABEL
 

@@ -1,0 +1,124 @@
+"""The options that describe an audit (data, outcome, policy), their defaults taken from
+:class:`~audit.spec.AuditSpec`, and the spec built from them. The CLI's ``--sensitive`` is
+the Python and JSON ``sensitive_features``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, fields
+from typing import Any, TypeVar
+
+import click
+
+from audit.cli.base import option
+from audit.exceptions import ConfigError
+from audit.spec import AuditSpec
+
+__all__ = ["build_spec", "input_files", "spec_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(AuditSpec) if f.default is not MISSING
+}
+
+
+def _pairs(values: Sequence[str], name: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{name} takes NAME=VALUE; got {value!r}. Hint: {name} sex=Male")
+        out[key] = rest
+    return out
+
+
+def _bins(values: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    out: dict[str, tuple[float, ...]] = {}
+    for name, edges in _pairs(values, "--bins").items():
+        try:
+            out[name] = tuple(float(e) for e in edges.split(",") if e.strip())
+        except ValueError:
+            raise ConfigError(
+                f"--bins {name}=... must be numbers separated by commas. Hint: --bins age=25,45"
+            ) from None
+    return out
+
+
+def spec_options(func: F) -> F:
+    """The options of an :class:`AuditSpec`, in the Data, Outcome and Policy sections."""
+    options = [
+        option("--sensitive", "-s", "sensitive", section="Data", multiple=True, required=True,
+               help="A sensitive column (repeat for several): sensitive_features in Python."),
+        option("--bins", section="Data", multiple=True, metavar="COL=E1,E2",
+               help="Edges for a numeric sensitive column: age=25,45 gives <25, [25, 45), >=45."),
+        option("--categorical", section="Data", multiple=True, metavar="COL",
+               help="A numeric sensitive column whose values are codes (no bins needed)."),
+        option("--na-values", section="Data", multiple=True, metavar="MARKER",
+               help="A marker that means missing in the sensitive, label and prediction columns "
+               "(repeat: --na-values '?' --na-values NA). Empty fields are always missing."),
+        option("--weight", "-w", section="Data", default=None,
+               help="A sample-weight column."),
+        option("--allow-high-cardinality", section="Data", is_flag=True,
+               help=f"Accept sensitive columns with more than {DEFAULTS['max_categories']} "
+               "values."),
+        option("--label", "-l", section="Outcome", required=True, help="The outcome column."),
+        option("--favorable", "-f", section="Outcome", multiple=True,
+               help="Favourable label value (repeat for several). Optional for 0/1 or boolean "
+               "labels."),
+        option("--prediction", "-p", section="Outcome", default=None,
+               help="A binary prediction column."),
+        option("--prediction-favorable", section="Outcome", multiple=True,
+               help="Favourable prediction value, when coded differently from the label."),
+        option("--score", section="Outcome", default=None,
+               help="A numeric score column (ranks rows for preferential sampling)."),
+        option("--reference", "-r", section="Policy", multiple=True, metavar="COL=GROUP",
+               help="Reference group of an attribute (default: the most favoured)."),
+        option("--reference-population", section="Policy", type=click.Path(dir_okay=False),
+               default=None, help="CSV of expected shares: attribute,group,share."),
+        option("--missing", section="Policy", type=click.Choice(["group", "drop", "error"]),
+               default=DEFAULTS["missing"], show_default=True,
+               help="What to do with missing sensitive values."),
+        option("--min-group-size", section="Policy", type=int,
+               default=DEFAULTS["min_group_size"], show_default=True,
+               help="Smaller groups are flagged and left out of summaries."),
+        option("--max-depth", section="Policy", type=int, default=DEFAULTS["max_depth"],
+               help="Deepest intersection (default: all)."),
+        option("--confidence", section="Policy", type=float,
+               default=DEFAULTS["confidence_level"], show_default=True,
+               help="Confidence level of every interval."),
+    ]  # fmt: skip
+    for decorate in reversed(options):
+        func = decorate(func)
+    return func
+
+
+def input_files(data: str, **kw: Any) -> list[str | None]:
+    """The files a command reads (never written over by its outputs)."""
+    return [data, kw.get("reference_population")]
+
+
+def build_spec(**kw: Any) -> AuditSpec:
+    """The spec the options describe."""
+    from audit.population import load_reference_population
+
+    population = kw["reference_population"]
+    return AuditSpec(
+        sensitive_features=tuple(kw["sensitive"]),
+        label=kw["label"],
+        favorable=tuple(kw["favorable"]) or None,
+        prediction=kw["prediction"],
+        prediction_favorable=tuple(kw["prediction_favorable"]) or None,
+        score=kw["score"],
+        sample_weight=kw["weight"],
+        bins=_bins(kw["bins"]),
+        categorical=tuple(kw["categorical"]),
+        na_values=tuple(kw["na_values"]),
+        reference=_pairs(kw["reference"], "--reference"),
+        reference_population=load_reference_population(population) if population else {},
+        missing=kw["missing"],
+        min_group_size=kw["min_group_size"],
+        max_depth=kw["max_depth"],
+        allow_high_cardinality=kw["allow_high_cardinality"],
+        confidence_level=kw["confidence"],
+    )

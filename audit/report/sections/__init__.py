@@ -1,0 +1,1 @@
+"""One module per report section; ``audit.report.build`` puts them in order."""

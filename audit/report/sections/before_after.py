@@ -1,0 +1,167 @@
+"""Before and after: what a mitigation changed, weighted and with effective sample sizes."""
+
+from __future__ import annotations
+
+import math
+
+from audit._format import count, fmt_p, fmt_pp, fmt_rate, fmt_ratio
+from audit.comparison import EFFECTIVE_N_NOTE, Comparison
+from audit.report import figures as fg
+from audit.report.model import Block, Cell, Figure, Heading, Paragraph, Row, Table
+from audit.report.sections.common import Ids, View, arrow, count_cell, suppressed_row
+
+
+def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
+    out: list[Block] = []
+    sentences = list(dict.fromkeys(d.by_construction for d in c.dimensions if d.by_construction))
+    out += [Paragraph(s) for s in c.notes if s != EFFECTIVE_N_NOTE]
+    out += [Paragraph(s, "callout") for s in sentences[:1]]
+    labels, rate_b, rate_a, share_b, share_a, di_b, di_a = [], [], [], [], [], [], []
+    tables: list[Block] = []
+    for dc in c.dimensions:
+        if len(dc.attributes) != 1:
+            continue
+        db = next(d for d in vb.result.dimensions if d.attributes == dc.attributes)
+        da = next(d for d in va.result.dimensions if d.attributes == dc.attributes)
+        rows = []
+        for gc in dc.groups:
+            b, a = gc.before, gc.after
+            hidden = (b is None or vb.hidden(db, b)) or (a is None or va.hidden(da, a))
+            if hidden or b is None or a is None:
+                label = (vb.hidden(db, b) if b else None) or (va.hidden(da, a) if a else None)
+                rows.append(suppressed_row(label or "absent on one side", gc.name, 6))
+                continue
+            name = f"{dc.name}: {gc.name}"
+            if b.base_rate.defined and a.base_rate.defined:
+                labels.append(name)
+                rate_b.append(b.base_rate.value)
+                rate_a.append(a.base_rate.value)
+                share_b.append(b.share.value)
+                share_a.append(a.share.value)
+                di_b.append(b.disparate_impact_ratio.value)
+                di_a.append(a.disparate_impact_ratio.value)
+            rows.append(
+                Row(
+                    (
+                        Cell(gc.name),
+                        Cell(arrow(count(b.n), count(a.n)), "num"),
+                        Cell(arrow(f"{b.share.value:.1%}", f"{a.share.value:.1%}"), "num"),
+                        Cell(arrow(fmt_rate(b.base_rate), fmt_rate(a.base_rate)), "num"),
+                        Cell(fmt_pp(gc.base_rate_difference), "num"),
+                        Cell(
+                            arrow(
+                                fmt_ratio(b.disparate_impact_ratio),
+                                fmt_ratio(a.disparate_impact_ratio),
+                            ),
+                            "num",
+                        ),
+                    ),
+                    True,
+                )
+            )
+        note = None
+        if not (vb.tests_hidden(db) or va.tests_hidden(da)):
+            t = dc.representation_shift
+            note = f"Test of a change in group shares: p {fmt_p(t.p_value)} ({t.method})."
+        tables.append(
+            Table(
+                ids("tab"),
+                f"Before → after: {dc.name}",
+                (
+                    "Group",
+                    "Rows",
+                    "Share",
+                    "Favourable rate",
+                    "Change in rate, percentage points (95% CI)",
+                    "Disparate impact ratio",
+                ),
+                tuple(rows),
+                note,
+            )
+        )
+    charts = (
+        ("Favourable-outcome rate, before → after", rate_b, rate_a, "favourable rate"),
+        ("Group share, before → after", share_b, share_a, "share of rows (weighted)"),
+        ("Disparate impact ratio, before → after", di_b, di_a, "disparate impact ratio"),
+    )
+    figs: list[Block] = []
+    for title, b_vals, a_vals, axis in charts:
+        if not labels:
+            break
+        fig_id = ids("fig")
+        pairs = [
+            (lab, x, y)
+            for lab, x, y in zip(labels, b_vals, a_vals, strict=True)
+            if not (math.isnan(x) or math.isnan(y))
+        ]
+        figs.append(
+            Figure(
+                fig_id,
+                f"{title} for each group (circle: before, diamond: after).",
+                f"Dumbbell chart: {title.lower()}; the numbers are in the before/after tables.",
+                fg.render(
+                    fg.dumbbell(
+                        title,
+                        [p[0] for p in pairs],
+                        [p[1] for p in pairs],
+                        [p[2] for p in pairs],
+                        axis=axis,
+                    ),
+                    fig_id,
+                ),
+            )
+        )
+    out += figs + tables
+    if vb.result.spec.sample_weight or va.result.spec.sample_weight:
+        out += [
+            Heading("Weighted rows and effective sample size", ids("h")),
+            Paragraph(EFFECTIVE_N_NOTE),
+        ]
+        out.append(_effective_table(c, vb, va, ids("tab")))
+    return out
+
+
+def _effective_table(c: Comparison, vb: View, va: View, table_id: str) -> Table:
+    rows = []
+    for dc in c.dimensions:
+        if len(dc.attributes) != 1:
+            continue
+        db = next(d for d in vb.result.dimensions if d.attributes == dc.attributes)
+        da = next(d for d in va.result.dimensions if d.attributes == dc.attributes)
+        for gc in dc.groups:
+            b, a = gc.before, gc.after
+            name = f"{dc.name}: {gc.name}"
+            label = (vb.hidden(db, b) if b else "absent") or (va.hidden(da, a) if a else "absent")
+            if label or b is None or a is None:
+                rows.append(suppressed_row(label or "absent", name, 5))
+                continue
+            rows.append(
+                Row(
+                    (
+                        Cell(name),
+                        count_cell(b.n),
+                        Cell(arrow(count(round(b.weight, 1)), count(round(a.weight, 1))), "num"),
+                        Cell(
+                            arrow(count(round(b.n_effective, 1)), count(round(a.n_effective, 1))),
+                            "num",
+                        ),
+                        Cell(
+                            "withheld"
+                            if math.isnan(a.n_effective)
+                            else f"{a.n_effective / a.n:.1%}"
+                            if a.n
+                            else "—",
+                            "num",
+                        ),
+                    ),
+                    True,
+                )
+            )
+    return Table(
+        table_id,
+        "Rows, weighted n and Kish effective n per group, before → after",
+        ("Group", "Rows (before)", "Weighted n", "Effective n", "Effective n / rows (after)"),
+        tuple(rows),
+        "Effective n = (Σw)² / Σw²: the number of unweighted rows that would carry the same "
+        "information.",
+    )

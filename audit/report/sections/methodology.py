@@ -1,0 +1,155 @@
+"""Methodology: formulas, rules, interval methods, versions, and the call that reproduces the
+report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, fields
+from typing import Any
+
+from audit.policy import Policy
+from audit.report.meta import PLOTLY_JS_VERSION, dist_version, package_version
+from audit.report.model import Block, Bullets, Cell, Code, Heading, Paragraph, Row, Table
+from audit.report.sections.common import Ids
+from audit.report.subject import Subject
+from audit.result import AuditResult
+from audit.spec import AuditSpec
+
+
+def _reference_rules(r: AuditResult) -> tuple[str, ...]:
+    words = {
+        "given": "given in the spec",
+        "most_favoured": "the most favoured group: the highest favourable rate among groups "
+        f"with at least {r.spec.min_group_size} labelled rows",
+        "most_favoured_small": "the most favoured group, although below the minimum group size",
+        "none": "none could be chosen",
+    }
+    out = []
+    for d in r.dimensions:
+        if len(d.attributes) == 1:
+            ref = " & ".join(d.reference) if d.reference else "none"
+            out.append(f"{d.name}: {ref} ({words.get(d.reference_rule, d.reference_rule)})")
+    return tuple(out)
+
+
+FORMULAS = (
+    "Share of group g: W_g / W, where W_g is the sum of the weights of g's rows (its row count "
+    "when unweighted).",
+    "Favourable rate (base rate) of g: W_{g,fav} / W_g over rows with a label.",
+    "Disparate impact ratio: rate_g / rate_ref (1 = parity; AIF360's disparate_impact).",
+    "Statistical parity difference: rate_g − rate_ref (0 = parity; AIF360's "
+    "statistical_parity_difference).",
+    "Demographic parity difference / ratio: max − min and min / max of the rates over groups "
+    "with enough rows (fairlearn's definitions).",
+    "Representation ratio: share_g / expected share_g from the reference population.",
+    "Equalized odds difference: the larger of the TPR and FPR differences (fairlearn).",
+    "Effective n (Kish): (Σw)² / Σw².",
+)
+
+
+def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | None) -> list[Block]:
+    r = s.before
+    spec = r.spec
+    level = f"{spec.confidence_level:.0%}"
+    missing = {
+        "group": "missing sensitive values form an explicit '(missing)' group",
+        "drop": "rows with a missing sensitive value are dropped and counted",
+        "error": "a missing sensitive value is an error",
+    }[spec.missing]
+    out: list[Block] = [
+        Heading("Metrics", ids("h")),
+        Bullets(FORMULAS),
+        Heading("Reference groups", ids("h")),
+        Bullets(_reference_rules(r)),
+        Heading("Intervals and tests", ids("h")),
+        Bullets(
+            (
+                f"Every interval is a {level} confidence interval: Wilson score intervals for "
+                "rates and shares, Newcombe's hybrid score interval for differences, Katz's "
+                "log interval for ratios.",
+                "With weights, intervals and tests use Kish effective counts (a first-order "
+                "design-effect correction).",
+                "Each group is tested against its reference group (chi-square, or Fisher's exact "
+                "test for small 2×2 tables); p-values are Holm-adjusted within each attribute.",
+            )
+        ),
+        Heading("Missing values, small groups and suppression", ids("h")),
+        Bullets(
+            (
+                f"Missing values: {missing}.",
+                f"Groups with fewer than {spec.min_group_size} labelled rows are shown but left "
+                "out of summary disparities and never chosen as a reference.",
+                f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, charts and "
+                "the embedded data); empty groups show 0. Further groups are hidden "
+                "(complementary suppression) until no suppressed count can be worked out from "
+                "the totals and intersections shown, even all of them taken together (checked "
+                "by linear programming); tests over a whole attribute are withheld where a "
+                "group is hidden.",
+                f"Policy: {policy.source}.",
+            )
+        ),
+        Heading("Versions", ids("h")),
+        Table(
+            ids("tab"),
+            "Library versions used by the audit",
+            ("Library", "Version"),
+            tuple(Row((Cell(k_), Cell(v)), True) for k_, v in sorted(r.versions.items())),
+        ),
+        Paragraph(
+            f"The report was rendered by biasaudit {package_version()} with plotly.js "
+            f"{PLOTLY_JS_VERSION} (inlined) and the figures of plotly {dist_version('plotly')}, "
+            f"templated by Jinja2 {dist_version('jinja2')}."
+        ),
+        Heading("Reproduce", ids("h")),
+        Code(command or _python_call(s), "Command or call that reproduces this report"),
+    ]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and read-only mappings as the lists and dicts a user would type."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _spec_call(spec: AuditSpec) -> str:
+    """``audit.AuditSpec(...)`` with the arguments that differ from the defaults."""
+    args = []
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            default = object()
+        if value != default:
+            args.append(f"    {f.name}={_plain(value)!r},")
+    return "audit.AuditSpec(\n" + "\n".join(args) + "\n)"
+
+
+def _python_call(s: Subject) -> str:
+    spec = _spec_call(s.before.spec)
+    path = s.before.source.path
+    data = f"{path!r}," if path else "data,  # your data frame"
+    if s.method is not None:
+        attrs = list(getattr(s.plan, "over", ()))
+        check = ", model_check=True" if s.model_check is not None else ""
+        seed = getattr(s.plan, "random_state", None)
+        seed_text = f", random_state={seed}" if seed is not None else ""
+        return (
+            "import audit\n"
+            f"spec = {spec}\n"
+            f"result = audit.mitigate(\n    {data}\n    spec=spec,\n    method={s.method!r}, "
+            f"over={attrs!r}{check}{seed_text}\n)\n"
+            "audit.write_report(result, 'reports/report.html')"
+        )
+    return (
+        "import audit\n"
+        f"spec = {spec}\n"
+        f"result = audit.audit(\n    {data}\n    spec=spec,\n)\n"
+        "audit.write_report(result, 'reports/report.html')"
+    )

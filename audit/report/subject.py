@@ -1,0 +1,120 @@
+"""What a report is about, normalised (one audit, or two and what lies between them), and the
+numbers as published: suppressed, with what a hidden cell would give away withheld."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from audit.comparison import Comparison
+from audit.exceptions import ConfigError
+from audit.privacy.publish import publish, publish_comparison
+from audit.privacy.suppression import Suppression, suppress, suppress_pair
+from audit.result import AuditResult
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a report is about, normalised: one audit, or two with what lies between them."""
+
+    before: AuditResult
+    after: AuditResult | None = None
+    comparison: Comparison | None = None
+    method: str | None = None
+    plan: Any = None
+    model_check: Any = None
+
+    @classmethod
+    def of(cls, obj: Any) -> Subject:
+        if isinstance(obj, AuditResult):
+            return cls(obj)
+        if isinstance(obj, Comparison):
+            return cls(obj.before, obj.after, obj)
+        if hasattr(obj, "plan") and hasattr(obj, "comparison"):  # a MitigationResult
+            return cls(obj.before, obj.after, obj.comparison, obj.method, obj.plan, obj.model_check)
+        raise ConfigError(
+            f"A report is made from an AuditResult, a Comparison or a MitigationResult; got "
+            f"{type(obj).__name__}."
+        )
+
+
+@dataclass(frozen=True)
+class Sups:
+    """The suppression of each audit a report shows."""
+
+    before: Suppression
+    after: Suppression | None = None
+    model: Suppression | None = None  # the model check's held-out rows
+    after_withheld: bool = False
+
+
+def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
+    sup = suppress(m.before.audit, k)  # both models are scored on the same rows
+
+    def scores(side: Any) -> Any:
+        aucs = {
+            attr: {name: v for name, v in by.items() if not sup.hidden([attr], [name])}
+            for attr, by in side.roc_auc_by_group.items()
+        }
+        return replace(side, audit=publish(side.audit, sup), roc_auc_by_group=aucs)
+
+    return replace(m, before=scores(m.before), after=scores(m.after)), sup
+
+
+def publish_subject(s: Subject, k: int) -> tuple[Subject, Sups]:
+    """The subject as the report may show it, and the suppression behind it."""
+    if s.after is None:
+        sup = suppress(s.before, k)
+        return Subject(publish(s.before, sup)), Sups(sup)
+    sup_b, sup_a = suppress_pair(s.before, s.after, k)
+    model, sup_m = None, None
+    if s.model_check is not None:
+        model, sup_m = _published_model_check(s.model_check, k)
+    before = publish(s.before, sup_b)
+    if _size_from_hidden_cell(s, sup_b, k):
+        # The resampled size N' follows from a hidden cell: every count after would tell it.
+        published = Subject(before, None, None, s.method, s.plan, model)
+        return published, Sups(sup_b, None, sup_m, after_withheld=True)
+    derived = _hidden_plan_cells(s, sup_a, k) if s.method == "reweighing" else None
+    after = publish(s.after, sup_a, derived)
+    comparison = None
+    if s.comparison is not None:
+        comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
+    published = Subject(before, after, comparison, s.method, s.plan, model)
+    return published, Sups(sup_b, sup_a, sup_m)
+
+
+def plan_cells_hidden(plan: Any, result: AuditResult, sup: Suppression, k: int) -> list[Any]:
+    """The plan's cells whose group is hidden (all small ones when the plan's intersection
+    is not part of the audit)."""
+    attrs = list(plan.over)
+    if any(set(d.attributes) == set(attrs) for d in result.dimensions):
+        return [c for c in plan.cells if sup.hidden(attrs, c.key)]
+    return [c for c in plan.cells if 0 < c.n < k]
+
+
+def _hidden_plan_cells(s: Subject, sup: Suppression, k: int) -> list[dict[str, str]] | None:
+    """The hidden cells reweighing weights were computed from, as {attribute: value}."""
+    assert s.after is not None
+    hidden = plan_cells_hidden(s.plan, s.after, sup, k)
+    if not hidden:
+        return None
+    attrs = list(s.plan.over)
+    if not any(set(d.attributes) == set(attrs) for d in s.after.dimensions):
+        return [{}]  # not audited: every group may overlap a hidden cell
+    return [dict(zip(attrs, c.key, strict=True)) for c in hidden]
+
+
+def _size_from_hidden_cell(s: Subject, sup: Suppression, k: int) -> bool:
+    """Whether a resampling's new size (oversample: the largest, undersample: the smallest
+    n / expected count) is set by a hidden cell."""
+    plan = s.plan
+    if s.method not in ("uniform", "preferential") or getattr(plan, "size", "keep") == "keep":
+        return False
+    cells = [c for c in plan.cells if c.n > 0 and c.expected_share > 0]
+    if not cells:
+        return False
+    ratio = lambda c: c.n / c.expected_share  # noqa: E731
+    extreme = max(cells, key=ratio) if plan.size == "oversample" else min(cells, key=ratio)
+    hidden = plan_cells_hidden(plan, s.before, sup, k)
+    return any(c.key == extreme.key for c in hidden)
