@@ -8,18 +8,27 @@ A :class:`Policy` is read from the ``[tool.biasaudit.thresholds]`` shape (a mapp
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from audit._suggest import keywords
+from audit._suggest import did_you_mean, keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
 from audit.result import AuditResult, DimensionResult
 from audit.spec import MISSING_LABEL
+from audit.thresholds import (
+    METRICS,
+    SETTINGS,
+    SUMMARY_METRICS,
+    TOP_KEYS,
+    Rule,
+    check_keys,
+    read_rules,
+    read_settings,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -30,85 +39,10 @@ __all__ = [
     "evaluate",
 ]
 
-Severity = Literal["error", "warn"]
-Judge = Literal["estimate", "interval"]
 Status = Literal["met", "not met", "not assessable"]
 
 # metric -> the bounds it takes. Group metrics are judged per group (against the reference
 # group, or as a share); summary metrics once per attribute.
-GROUP_METRICS: Mapping[str, tuple[str, ...]] = {
-    "disparate_impact_ratio": ("min", "max"),
-    "statistical_parity_difference": ("max_abs",),
-    "representation": ("min_share", "min_ratio"),
-}
-SUMMARY_METRICS: Mapping[str, tuple[str, ...]] = {
-    "demographic_parity_difference": ("max",),
-    "demographic_parity_ratio": ("min",),
-    "equalized_odds_difference": ("max",),
-    "equal_opportunity_difference": ("max",),
-}
-METRICS = {**GROUP_METRICS, **SUMMARY_METRICS}
-_SETTINGS = ("severity", "judge")
-_TOP = (
-    *METRICS,
-    "min_group_size",
-    "intersections",
-    "allow_unassessed",
-    "by_attribute",
-    *_SETTINGS,
-)
-# Bounds on ratios must be positive (a ratio threshold of 0 is always met); bounds on
-# differences of rates and on shares lie in [0, 1] (a larger one can never be not met).
-_RATIO_BOUNDS = {("disparate_impact_ratio", "min"), ("disparate_impact_ratio", "max")}
-_RATIO_BOUNDS |= {("demographic_parity_ratio", "min"), ("representation", "min_ratio")}
-_BOUND_WORDS = {
-    "min": "at least",
-    "max": "at most",
-    "max_abs": "within ±",
-    "min_share": "a share of at least",
-    "min_ratio": "a share / expected share of at least",
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One bound on one metric: ``disparate_impact_ratio.min = 0.8``."""
-
-    metric: str
-    bound: str
-    threshold: float
-    severity: Severity = "error"
-    judge: Judge = "estimate"
-
-    @property
-    def key(self) -> str:
-        return f"{self.metric}.{self.bound}"
-
-    def describe(self) -> str:
-        """``"disparate_impact_ratio at least 0.8"``."""
-        space = "" if self.bound == "max_abs" else " "
-        return f"{self.metric} {_BOUND_WORDS[self.bound]}{space}{self.threshold:g}"
-
-    def holds(self, estimate: Estimate) -> bool | None:
-        """Whether the estimate meets the bound (``None``: not assessable).
-
-        Judging the ``"interval"`` gives the benefit of the doubt: the rule is not met only
-        when the whole confidence interval lies outside the threshold.
-        """
-        if not estimate.defined:
-            return None
-        lo, hi = estimate.value, estimate.value
-        if self.judge == "interval":
-            if math.isnan(estimate.ci_low) or math.isnan(estimate.ci_high):
-                return None
-            lo, hi = estimate.ci_low, estimate.ci_high
-        t = self.threshold
-        if self.bound in ("min", "min_share", "min_ratio"):
-            return hi >= t
-        if self.bound == "max":
-            return lo <= t
-        # max_abs: some point of [lo, hi] lies within [-t, t]
-        return lo <= t and hi >= -t
 
 
 @dataclass(frozen=True)
@@ -163,9 +97,9 @@ class Policy:
                 f"{source}: 'thresholds' must be a table of bounds; got {type(table).__name__}. "
                 "Hint: {'disparate_impact_ratio': {'min': 0.8}}."
             )
-        _check_keys(table, _TOP, source, "thresholds")
-        defaults = _settings(table, source, "thresholds")
-        rules = _rules(table, defaults, source, "thresholds")
+        check_keys(table, TOP_KEYS, source, "thresholds")
+        defaults = read_settings(table, source, "thresholds")
+        rules = read_rules(table, defaults, source, "thresholds")
         by_attribute: dict[str, tuple[Rule, ...]] = {}
         overrides = table.get("by_attribute", {})
         if not isinstance(overrides, Mapping):
@@ -174,9 +108,9 @@ class Policy:
             where = f"thresholds.by_attribute.{attribute}"
             if not isinstance(sub, Mapping):
                 raise ConfigError(f"{source}: '{where}' must be a table of thresholds.")
-            _check_keys(sub, (*METRICS, *_SETTINGS), source, where)
-            by_attribute[str(attribute)] = _rules(
-                sub, _settings(sub, source, where, defaults), source, where
+            check_keys(sub, (*METRICS, *SETTINGS), source, where)
+            by_attribute[str(attribute)] = read_rules(
+                sub, read_settings(sub, source, where, defaults), source, where
             )
             if not by_attribute[str(attribute)]:
                 raise ConfigError(
@@ -212,114 +146,9 @@ class Policy:
                 raise ConfigError(
                     f"{source}: unknown key 'thresholds.by_attribute.{name}': no dataset has a "
                     f"sensitive attribute '{name}', so its thresholds would apply to nothing."
-                    f"{_closest(name, known)} Hint: sensitive attributes are "
+                    f"{did_you_mean(name, known)} Hint: sensitive attributes are "
                     f"{', '.join(repr(a) for a in known) or 'none'}."
                 )
-
-
-def _closest(key: str, valid: Iterable[str]) -> str:
-    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
-    return f" Did you mean '{match[0]}'?" if match else ""
-
-
-def _check_keys(table: Mapping[str, Any], valid: Iterable[str], source: str, where: str) -> None:
-    valid = tuple(valid)
-    for key in table:
-        if key not in valid:
-            raise ConfigError(
-                f"{source}: unknown key '{where}.{key}'.{_closest(str(key), valid)} Hint: valid "
-                f"keys are {', '.join(valid)}."
-            )
-
-
-def _settings(
-    table: Mapping[str, Any],
-    source: str,
-    where: str,
-    inherited: tuple[Severity, Judge] = ("error", "estimate"),
-) -> tuple[Severity, Judge]:
-    severity = table.get("severity", inherited[0])
-    judge = table.get("judge", inherited[1])
-    if severity not in ("error", "warn"):
-        raise ConfigError(f"{source}: '{where}.severity' must be 'error' or 'warn'.")
-    if judge not in ("estimate", "interval"):
-        raise ConfigError(f"{source}: '{where}.judge' must be 'estimate' or 'interval'.")
-    return severity, judge
-
-
-def _rules(
-    table: Mapping[str, Any], defaults: tuple[Severity, Judge], source: str, where: str
-) -> tuple[Rule, ...]:
-    out = []
-    for metric, valid in METRICS.items():
-        if metric not in table:
-            continue
-        bounds = table[metric]
-        if not isinstance(bounds, Mapping):
-            raise ConfigError(
-                f"{source}: '{where}.{metric}' must be a table such as {metric}.{valid[0]} = ..."
-            )
-        _check_keys(bounds, (*valid, *_SETTINGS), source, f"{where}.{metric}")
-        if not any(b in bounds for b in valid):
-            raise ConfigError(
-                f"{source}: '{where}.{metric}' sets no bound, so it checks nothing. Hint: "
-                f"{_example(metric, valid[0])}."
-            )
-        severity, judge = _settings(bounds, source, f"{where}.{metric}", defaults)
-        for bound in valid:
-            if bound not in bounds:
-                continue
-            value = bounds[bound]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(
-                    f"{source}: '{where}.{metric}.{bound}' must be a number; got "
-                    f"{type(value).__name__}."
-                )
-            name = f"{where}.{metric}.{bound}"
-            try:
-                value = float(value)
-            except OverflowError:
-                value = math.inf
-            if not math.isfinite(value) or value < 0:
-                raise ConfigError(
-                    f"{source}: '{name}' must be finite and >= 0; got {value!r}. Hint: "
-                    f"{_example(metric, bound)}."
-                )
-            if (metric, bound) in _RATIO_BOUNDS and value <= 0:
-                raise ConfigError(
-                    f"{source}: '{name}' is a ratio threshold and must be above 0 (a ratio of "
-                    f"at least 0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
-                )
-            if bound == "min_share" and not 0 < value <= 1:
-                raise ConfigError(
-                    f"{source}: '{name}' is a share and must lie in (0, 1] (a share of at least "
-                    f"0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
-                )
-            if bound in ("max", "max_abs") and (metric, bound) not in _RATIO_BOUNDS and value >= 1:
-                raise ConfigError(
-                    f"{source}: '{name}' bounds a difference of rates, which lies in [-1, 1]; "
-                    f"got {value!r}, which can never be exceeded. Hint: a bound below 1, "
-                    f"{_example(metric, bound)}."
-                )
-            out.append(Rule(metric, bound, value, severity, judge))
-        low, high = bounds.get("min"), bounds.get("max")
-        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
-            raise ConfigError(
-                f"{source}: '{where}.{metric}.min' ({low!r}) is above '{where}.{metric}.max' "
-                f"({high!r}): no value could meet both. Hint: min = 0.8, max = 1.25."
-            )
-    return tuple(out)
-
-
-def _example(metric: str, bound: str) -> str:
-    value = {
-        ("disparate_impact_ratio", "min"): "0.8",
-        ("disparate_impact_ratio", "max"): "1.25",
-        ("representation", "min_share"): "0.05",
-        ("representation", "min_ratio"): "0.8",
-        ("demographic_parity_ratio", "min"): "0.8",
-    }.get((metric, bound), "0.1")
-    return f"{metric}.{bound} = {value}"
 
 
 #: Used when no policy is given: the four-fifths rule of the US Uniform Guidelines on

@@ -15,8 +15,7 @@ and the standard library when pytest loads it: biasaudit itself is imported on f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
     from audit.gate.run import CheckedAudit, DatasetCheck
 
 __all__ = ["bias_audit"]
-
-NO_CHECKS = "no-applicable-checks"
 
 
 def printable(text: str) -> str:
@@ -162,38 +159,9 @@ def pytest_configure(config: pytest.Config) -> None:
                 "declare them in pyproject.toml or pass --biasaudit-config FILE."
             )
         if config.getoption("biasaudit_report") and _controller(config):
-            _report_targets(state)  # a bad report folder is refused before any test runs
+            from audit.gate.pytest_items import report_targets
 
-
-def _report_targets(state: _State) -> dict[str, Path]:
-    """The files ``--biasaudit-report DIR`` writes. DIR is biasaudit's: a file in it that a
-    previous biasaudit run wrote is replaced, any other existing file is refused, and DIR may
-    not be (or be inside) one of the datasets' inputs."""
-    from audit._io import check_output, written_by_biasaudit
-    from audit.exceptions import ConfigError
-
-    cfg = state.config()
-    folder = Path(state.pytest_config.getoption("biasaudit_report"))
-    names = {f"{d.name}.html": d for d in cfg.datasets}
-    inputs = [str(cfg.path) if cfg.path else None]
-    inputs += [p for d in cfg.datasets for p in d.inputs]
-    targets = {}
-    for name in [*names, "summary.md"]:
-        target = folder / name
-        try:
-            if folder.exists() and not folder.is_dir():
-                raise ConfigError(f"--biasaudit-report '{folder}' is a file, not a folder.")
-            ours = target.is_file() and written_by_biasaudit(target)
-            if target.exists() and not ours:
-                raise ConfigError(
-                    f"'{target}' exists and was not written by biasaudit. Hint: move it, or "
-                    "choose another --biasaudit-report folder (reports biasaudit wrote there "
-                    "before are replaced)."
-                )
-            targets[name] = check_output(target, overwrite=ours, inputs=inputs, what="report")
-        except ConfigError as exc:
-            raise pytest.UsageError(f"biasaudit: {printable(str(exc))}") from None
-    return targets
+            report_targets(state)  # a bad report folder is refused before any test runs
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -203,98 +171,6 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     cfg = state.config()
     names = ", ".join(d.name for d in cfg.datasets) or "none declared"
     return printable(f"biasaudit: policy from {cfg.policy.source}; datasets: {names}")
-
-
-class ThresholdNotMetError(AssertionError):
-    """A check of severity ``error`` not met (shown without a traceback)."""
-
-
-class NotAssessableError(AssertionError):
-    """No check of the dataset could be assessed, so none of them may pass."""
-
-
-class DatasetError(Exception):
-    """A declared dataset could not be audited."""
-
-
-class CheckItem(pytest.Item):
-    """One check (rule on an attribute) of one declared dataset."""
-
-    def __init__(self, *, dataset: DatasetConfig, check_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.dataset = dataset
-        self.check_id = check_id
-
-    def runtest(self) -> None:
-        outcome = _state(self.config).check(self.dataset)
-        if outcome.error is not None:
-            raise DatasetError(outcome.error)
-        if self.check_id == NO_CHECKS:
-            from audit.gate.run import UNASSESSED
-
-            raise NotAssessableError(f"no threshold of the policy applies to it: {UNASSESSED}")
-        group = next(g for g in outcome.groups if g.id == self.check_id)
-        self.user_properties.append(("biasaudit_status", group.status))
-        if group.status == "failed":
-            if not group.failures:
-                raise NotAssessableError(group.message())
-            raise ThresholdNotMetError(group.message())
-        if group.status == "warned":
-            self.user_properties.append(("biasaudit_warning", group.message()))
-        elif group.status == "skipped":
-            pytest.skip(f"not assessable: {group.message()}")
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        check = printable(self.check_id)
-        if isinstance(excinfo.value, ThresholdNotMetError):
-            return f"threshold not met ({check}):\n{excinfo.value}"
-        if isinstance(excinfo.value, NotAssessableError):
-            return f"not assessable ({check}):\n{excinfo.value}"
-        if isinstance(excinfo.value, DatasetError):
-            return (
-                f"dataset '{printable(self.dataset.name)}' could not be audited: "
-                f"{printable(str(excinfo.value))}"
-            )
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, printable(f"biasaudit {self.dataset.name}: {self.check_id}")
-
-
-class DatasetNode(pytest.Collector):
-    """The checks of one declared dataset."""
-
-    def __init__(self, *, dataset: DatasetConfig, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.dataset = dataset
-
-    def collect(self) -> list[pytest.Item]:
-        from audit.gate.run import planned_checks
-
-        policy = _state(self.config).config().policy
-        items: list[pytest.Item] = []
-        for rule, attribute in planned_checks(self.dataset, policy):
-            check_id = f"{rule.key}[{attribute}]"
-            items.append(
-                CheckItem.from_parent(
-                    self, name=printable(check_id), dataset=self.dataset, check_id=check_id
-                )
-            )
-        if not items:  # no threshold applies: the dataset is still loaded, and cannot pass
-            items.append(
-                CheckItem.from_parent(
-                    self, name=NO_CHECKS, dataset=self.dataset, check_id=NO_CHECKS
-                )
-            )
-        return items
-
-
-class PolicyFile(pytest.File):
-    """The configuration file, as the parent of the datasets' checks."""
-
-    def collect(self) -> Iterator[DatasetNode]:
-        for dataset in _state(self.config).config().datasets:
-            yield DatasetNode.from_parent(self, name=printable(dataset.name), dataset=dataset)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselect items
@@ -307,7 +183,9 @@ def pytest_collection_modifyitems(
     cfg = state.config()
     assert cfg.path is not None  # pytest_configure refused a run without datasets
     # Through pytest's own collection, so the items are reported and counted like any other.
-    items.extend(session.genitems(PolicyFile.from_parent(session, path=cfg.path)))
+    from audit.gate.pytest_items import PolicyFile
+
+    items.extend(session.genitems(PolicyFile.from_parent(session, path=cfg.path, state=state)))
 
 
 def _controller(config: pytest.Config) -> bool:
@@ -371,9 +249,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from audit._io import write_text_atomic
     from audit.gate.formats import to_markdown
+    from audit.gate.pytest_items import report_targets
     from audit.report.render import write_report
 
-    targets = _report_targets(state)
+    targets = report_targets(state)
     checks = _checks_to_report(state)
     cfg = state.config()
     for c in checks:
