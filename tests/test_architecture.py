@@ -203,9 +203,7 @@ def test_the_check_catches_an_upward_import(tmp_path):
     edges["audit.result"] = edges["audit.result"] | {"audit.report.render"}
     assert upward(edges) == ["audit.result imports audit.report.render, which is above it"]
     edges["audit.report.render"] = edges["audit.report.render"] | {"audit.result"}
-    assert ["audit.report.build", "audit.report.render", "audit.result"] <= sum(
-        cycles(edges), []
-    ) or cycles(edges)
+    assert any({"audit.result", "audit.report.render"} <= set(c) for c in cycles(edges))
 
 
 def test_lazy_imports_inside_functions_count(tmp_path):

@@ -88,3 +88,11 @@ def test_input_is_not_mutated(data):
     before = data.copy(deep=True)
     audit.audit(data, spec=SPEC, created_at=FIXED_TIME)
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_duckdb_relation_from_user_connection():
+    con = duckdb.connect()
+    rel = con.sql("SELECT * FROM (VALUES ('a', 1), ('b', 0), ('a', 0), ('b', 1)) t(g, y)")
+    r = audit.audit(rel, sensitive_features="g", label="y", min_group_size=1)
+    assert r.source.engine == "duckdb"
+    assert r.dimension("g").group("a").base_rate.value == 0.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pandas as pd
 import pytest
 
 import audit
@@ -86,3 +87,25 @@ def test_dimension_lookup(result):
     assert result.dimension("race", "sex").name == "sex & race"
     with pytest.raises(ConfigError, match="No dimension"):
         result.dimension("age")
+
+
+def test_result_is_deeply_frozen_and_spec_hashable():
+    df = pd.DataFrame({"g": ["a", "b"] * 40, "y": [1, 0, 0, 1] * 20})
+    r = audit.audit(df, sensitive_features="g", label="y")
+    with pytest.raises(TypeError):
+        r.versions["numpy"] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.spec.label = "z"  # type: ignore[misc]
+    # the result's spec records the favourable value the audit inferred for the 0/1 label
+    assert hash(r.spec) == hash(audit.AuditSpec(sensitive_features=["g"], label="y", favorable=1))
+
+
+def test_newer_minor_schema_with_extra_spec_field_is_read():
+    df = pd.DataFrame({"g": ["a", "b"] * 40, "y": [1, 0, 0, 1] * 20})
+    payload = audit.audit(df, sensitive_features="g", label="y").to_dict()
+    payload["schema_version"] = "1.1"
+    payload["spec"]["future_setting"] = True
+    assert audit.AuditResult.from_dict(payload).spec.label == "y"
+    del payload["n_rows"]
+    with pytest.raises(ConfigError, match="does not match schema"):
+        audit.AuditResult.from_dict(payload)

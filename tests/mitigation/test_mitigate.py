@@ -22,6 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 import audit
 from audit.comparison import compare
@@ -407,7 +408,6 @@ def test_uniform_identical_on_every_engine(
 @pytest.fixture(scope="module")
 def scored(clean) -> pd.DataFrame:
     """Adult with a score of our own: a logistic regression on two numeric features."""
-    from sklearn.linear_model import LogisticRegression
 
     features = clean[["age", "education_num", "hours_per_week"]].to_numpy(dtype=float)
     y = (clean[LABEL] == FAV).to_numpy()
@@ -759,3 +759,42 @@ def test_reweighing_missing_sensitive_dropped_keeps_weight(train):
     kept = df[~missing]
     factors = hand_factors(kept, ["workclass"])
     np.testing.assert_allclose(weights[~missing].to_numpy(), factors.to_numpy(), rtol=1e-12)
+
+
+def test_empty_cell_qualifies_the_by_construction_sentence():
+    df = pd.DataFrame(
+        {
+            "g": ["A"] * 50 + ["B"] * 50 + ["C"] * 40,
+            "y": [1, 0] * 25 + [1, 0, 0, 0, 0] * 10 + [0] * 40,
+        }
+    )
+    aud = audit.Auditor(sensitive_features=["g"], label="y", favorable=1)
+    result = audit.mitigate(spec=aud.spec, data=df, method="reweighing")
+    sentence = result.comparison.dimension("g").by_construction
+    assert "1 (group, label) cell(s) had no rows" in sentence
+    assert result.after.dimension("g").group("C").base_rate.value == 0.0
+
+
+def test_many_cells_hit_their_targets_exactly():
+    # More than 64 cells takes the argsort branch of the row selection.
+    rng = np.random.default_rng(1)
+    n = 20000
+    df = pd.DataFrame(
+        {
+            "a": rng.integers(0, 10, n).astype(str),
+            "b": rng.integers(0, 8, n).astype(str),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    aud = audit.Auditor(sensitive_features=["a", "b"], label="y", favorable=1, min_group_size=1)
+    result = audit.mitigate(spec=aud.spec, data=df, method="uniform", random_state=3)
+    got = result.data.groupby(["a", "b", "y"]).size()
+    assert len(result.plan.cells) == 160
+    for cell in result.plan.cells:
+        assert got[(cell.key[0], cell.key[1], int(cell.favorable))] == cell.target
+    # Targets are n P(g) P(y) to within rounding, computed independently here.
+    p_g = df.groupby(["a", "b"]).size() / n
+    p_y = df["y"].value_counts() / n
+    for cell in result.plan.cells:
+        expected = n * p_g[cell.key] * p_y[int(cell.favorable)]
+        assert abs(cell.target - expected) < 1

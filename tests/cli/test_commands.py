@@ -163,3 +163,25 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: ")
     assert "Traceback" not in bad.stderr
+
+
+def test_group_names_that_look_like_markup_print_verbatim(tmp_path):
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"sex": ["[bold]Fem", "[/]x"] * 20, "y": [1, 0, 0, 1] * 10}).to_csv(
+        path, index=False
+    )
+    result = CliRunner().invoke(cli, ["audit", str(path), "-s", "sex", "-l", "y"])
+    assert result.exit_code == 0, result.output
+    assert "[bold]Fe" in result.output  # the cell may fold at 80 columns
+    assert "[/]x" in result.output
+
+
+@pytest.mark.parametrize(("column", "flag"), [([True, False], "true"), ([1.0, 0.0], "1")])
+def test_cli_favourable_text_matches_booleans_and_numbers(tmp_path, column, flag):
+    path = tmp_path / "d.parquet"
+    pd.DataFrame({"g": ["a", "b"] * 40, "y": column * 40}).to_parquet(path)
+    result = CliRunner().invoke(
+        cli, ["audit", str(path), "-s", "g", "-l", "y", "-f", flag, "--json", "-"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["favorable_values"] == [str(column[0])]

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import OneHotEncoder
 
 import audit
-from audit import NotFittedError
+from audit import ConfigError, NotFittedError
 from audit.cli import cli
 from audit.mitigation.sklearn import Resampler, Reweighing
 
@@ -71,7 +72,6 @@ def test_reweighing_respects_existing_weights(xy, adult):
 def test_resampler_in_an_imblearn_pipeline(xy):
     from imblearn.pipeline import Pipeline
     from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder
 
     X, y = xy
     pipe = Pipeline(
@@ -192,3 +192,27 @@ def test_derived_after_audit_equals_auditing_the_output(adult, weighted):
         result.data, spec=result.after.spec, created_at="2026-01-01T00:00:00+00:00"
     )
     assert _close(_numbers(result.after), _numbers(direct))
+
+
+def _frame(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["F", "M"], size=n)
+    y = (rng.random(n) < np.where(sex == "F", 0.2, 0.6)).astype(int)
+    return pd.DataFrame(
+        {"sex": sex, "k": rng.integers(0, 5, size=n), "x": rng.normal(size=n), "y": y}
+    )
+
+
+def test_sklearn_wrappers_need_named_columns_and_align_indexes():
+    df = _frame()
+    with pytest.raises(ConfigError, match="named columns"):
+        Reweighing(sensitive_features=["sex"]).fit(df.to_numpy(), df["y"])
+    X, y = df.drop(columns="y").set_index(np.arange(100, 100 + len(df))), df["y"]
+    y.index = X.index
+    X_res, y_res = Resampler(sensitive_features="sex", favorable=1, random_state=0).fit_resample(
+        X, y
+    )
+    assert (X_res.index == y_res.index).all()
+    resampler = Resampler(sensitive_features="sex", favorable=1)
+    resampler.fit_resample(X, y)
+    assert isinstance(resampler.random_state_, int)

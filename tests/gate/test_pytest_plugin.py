@@ -225,7 +225,7 @@ def test_the_pr_gate_example_passes_and_catches_a_biased_change(pytester: pytest
     import shutil
     from pathlib import Path
 
-    example = Path(__file__).parent.parent / "examples" / "pr-gate"
+    example = Path(__file__).parents[2] / "examples" / "pr-gate"
     shutil.copytree(example, pytester.path, dirs_exist_ok=True)
     # In a fresh process, as its CI workflow runs it.
     result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider")

@@ -109,3 +109,13 @@ def test_independence_undefined_with_one_group():
     result = independence_test([[5, 5], [0, 0]])
     assert math.isnan(result.p_value)
     assert result.reason
+
+
+def test_fisher_infinite_odds_ratio_has_a_reason():
+    from audit.metrics.inference import independence_test
+
+    t = independence_test([[5, 0], [0, 5]])
+    assert t.method == "fisher_exact"
+    assert t.dof == 0
+    assert math.isinf(t.statistic)
+    assert t.reason

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import audit
-from audit import SmallGroupWarning
+from audit import AuditWarning, DataError, SmallGroupWarning
 
 
 def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -294,3 +294,86 @@ def test_reference_population_from_csv(tmp_path):
     bad.write_text("attr,group,share\n", encoding="utf-8")
     with pytest.raises(audit.ConfigError, match="expected attribute, group, share"):
         audit.AuditSpec(sensitive_features="sex", label="y", reference_population=bad)
+
+
+def test_summaries_need_labelled_rows_not_just_rows():
+    # a: 100 rows but only 2 labelled (both favourable); b: 100 labelled rows at 0.5.
+    df = pd.DataFrame({"g": ["a"] * 100 + ["b"] * 100, "y": [1, 1] + [None] * 98 + [1, 0] * 50})
+    r = audit.audit(df, sensitive_features="g", label="y", favorable=1)
+    d = r.dimension("g")
+    assert d.reference == ("b",)
+    assert d.excluded_from_summary == ("a",)
+    assert math.isnan(d.demographic_parity_ratio.value)
+
+
+def test_intersection_reference_falls_back_with_a_warning():
+    df = pd.DataFrame(
+        {"s": ["a"] * 40 + ["b"] * 80, "t": ["x"] * 40 + ["x", "y"] * 40, "y": [1, 0] * 60}
+    )
+    with pytest.warns(AuditWarning, match="most favoured group is its reference instead"):
+        r = audit.audit(
+            df, sensitive_features=["s", "t"], label="y", reference={"s": "a", "t": "y"}
+        )
+    assert r.dimension("s").reference == ("a",)
+    assert r.dimension("s", "t").reference_rule == "most_favoured"
+
+
+def test_representation_ratio_ignores_missing_and_unlisted_groups():
+    df = pd.DataFrame({"sex": ["F"] * 400 + ["M"] * 400 + [None] * 200, "y": [1, 0] * 500})
+    r = audit.audit(
+        df, sensitive_features="sex", label="y", reference_population={"sex": {"F": 0.5, "M": 0.5}}
+    )
+    d = r.dimension("sex")
+    assert d.group("F").representation_ratio.value == pytest.approx(1.0)
+    assert d.goodness_of_fit.statistic == pytest.approx(0.0)
+    with (
+        pytest.warns(AuditWarning, match="do not occur in the data"),
+        pytest.warns(AuditWarning, match="not in its reference population"),
+    ):
+        audit.audit(
+            df,
+            sensitive_features="sex",
+            label="y",
+            reference_population={"sex": {"female": 0.5, "M": 0.5}},
+        )
+
+
+def test_missing_group_is_not_the_default_reference_nor_in_summaries():
+    df = pd.DataFrame(
+        {
+            "g": ["a"] * 50 + ["b"] * 50 + [None] * 50,
+            "y": [1, 0] * 25 + [1, 0, 0, 0, 0] * 10 + [1] * 50,
+        }
+    )
+    r = audit.audit(df, sensitive_features="g", label="y")
+    d = r.dimension("g")
+    assert d.reference == ("a",)
+    assert "(missing)" in d.excluded_from_summary
+    assert d.demographic_parity_ratio.value == pytest.approx(0.2 / 0.5)
+
+
+def test_reasons_say_what_is_wrong():
+    df = pd.DataFrame(
+        {
+            "g": ["a"] * 40 + ["b"] * 40,
+            "y": [1, 0] * 40,
+            "w": [0.0] * 40 + [1.0] * 40,
+            "p": [None] * 80,
+        }
+    )
+    with pytest.warns(AuditWarning, match="'p' holds only missing values"):
+        r = audit.audit(
+            df,
+            sensitive_features="g",
+            label="y",
+            sample_weight="w",
+            prediction="p",
+            min_group_size=1,
+        )
+    a = r.dimension("g").group("a")
+    assert a.base_rate.reason == "the rows have zero total weight"
+    assert a.classification.true_positive_rate.reason == "no rows with a prediction"
+    with pytest.raises(DataError, match="'y' holds only missing values"):
+        audit.audit(df.assign(y=None), sensitive_features="g", label="y", favorable=1)
+    with pytest.raises(DataError, match="'y' holds only missing values"):
+        audit.audit(df.assign(y=float("nan")), sensitive_features="g", label="y")

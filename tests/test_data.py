@@ -282,3 +282,18 @@ def test_declared_markers_in_a_binned_text_column(tmp_path):
     result = _quiet(audit.audit, str(path), sensitive_features="age", label="y",
                     bins={"age": [40]}, na_values=["?"])  # fmt: skip
     assert _groups(result, "age") == {"<40": 20, ">=40": 20, "(missing)": 20}
+
+
+SECRET = "SECRET_CAROL"
+
+
+def test_csv_with_a_late_type_change_exits_2_without_leaking(tmp_path):
+    path = tmp_path / "late.csv"
+    rows = ["sex,age,y"] + ["F,30,1", "M,40,0"] * 15000 + [f"{SECRET},notanumber,1"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["audit", str(path), "-s", "sex", "-s", "age", "--bins", "age=30", "-l", "y"]
+    )
+    assert result.exit_code == 2
+    assert SECRET not in result.output + result.stderr
+    assert "Traceback" not in result.output + result.stderr
