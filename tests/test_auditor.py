@@ -6,12 +6,16 @@ import math
 import warnings
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import audit
 from audit.metrics.inference import Estimate
 from tests.conftest import FIXED_TIME
+
+# Hypothesis properties over many generated datasets.
+pytestmark = pytest.mark.slow
 
 GROUPS = ["a", "b", "c"]
 COLORS = ["x", "y"]

@@ -203,6 +203,7 @@ def test_of_two_writers_to_one_new_path_exactly_one_succeeds(tmp_path):
     assert target.read_text() == "replaced"
 
 
+@pytest.mark.slow
 def test_two_mitigate_runs_with_one_output(tmp_path):
     rng = np.random.default_rng(0)
     n = 400_000
@@ -250,6 +251,7 @@ def _wait_for_own_temporary(folder: Path, proc: subprocess.Popen, timeout: float
     return proc.poll() is None
 
 
+@pytest.mark.slow
 def test_a_killed_mitigate_leaves_nothing_that_grows(tmp_path):
     rng = np.random.default_rng(1)
     n = 3_000_000

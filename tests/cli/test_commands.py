@@ -119,6 +119,7 @@ def test_usage_error_exits_2():
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_demo_writes_json(demo_reports):
     folder, result = demo_reports
     payload = json.loads((folder / "adult-demo.json").read_text())
@@ -133,6 +134,7 @@ def test_demo_writes_json(demo_reports):
     assert "by construction" in " ".join(result.output.split())  # wrapped at 80 columns
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_process(tmp_path):
     proc = subprocess.run(
         [

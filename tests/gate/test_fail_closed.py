@@ -148,6 +148,7 @@ def test_a_loader_that_exits_or_raises_fails_pytest_and_runs_once(project, kind)
     assert (project.path / "calls.txt").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_each_loader_runs_once_under_xdist(project):
     module = _loader_project(
         project.path,
@@ -314,6 +315,7 @@ def test_no_thresholds_table_runs_the_documented_default(tmp_path):
 # --- warnings, prediction values, xdist without a config ------------------------------------
 
 
+@pytest.mark.slow
 def test_a_warning_from_a_loader_is_shown_once_and_the_command_ends(tmp_path):
     module = "warning_loader"
     (tmp_path / f"{module}.py").write_text(
@@ -485,6 +487,7 @@ def test_system_exit_while_the_audit_reads_the_loaders_object_fails(tmp_path):
     assert "SECRET" not in out.output
 
 
+@pytest.mark.slow
 def test_xdist_with_a_config_outside_the_rootdir(pytester: pytest.Pytester, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

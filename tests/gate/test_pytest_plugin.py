@@ -163,6 +163,7 @@ def test_report_folder_and_terminal_summary(project):
     )
 
 
+@pytest.mark.slow
 def test_safe_under_xdist(project):
     result = project.runpytest_subprocess("--biasaudit", "-n", "2", "-p", "no:cacheprovider")
     assert result.ret == 1
@@ -170,6 +171,7 @@ def test_safe_under_xdist(project):
     assert (outcomes["failed"], outcomes["passed"], outcomes["skipped"]) == (2, 1, 1)
 
 
+@pytest.mark.slow
 def test_cli_and_plugin_agree(project):
     result = project.runpytest("--biasaudit", "-p", "no:cacheprovider")
     failed_items = {
@@ -209,6 +211,7 @@ def test_inert_unless_used(pytester: pytest.Pytester):
     assert "= biasaudit =" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_the_plugin_imports_only_pytest_and_the_standard_library():
     code = (
         "import sys, audit.pytest_plugin\n"
@@ -221,6 +224,7 @@ def test_the_plugin_imports_only_pytest_and_the_standard_library():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_the_pr_gate_example_passes_and_catches_a_biased_change(pytester: pytest.Pytester):
     import shutil
     from pathlib import Path

@@ -32,6 +32,9 @@ from scipy.stats.contingency import relative_risk
 import audit
 from audit.datasets import adult_path
 
+# Cross-checks run fairlearn and AIF360 on the whole Adult data.
+pytestmark = pytest.mark.slow
+
 TOL = 1e-12
 LABEL = "income"
 FAVORABLE = ">50K"

@@ -10,7 +10,8 @@ import pytest
 from audit import audit, mitigate, write_report
 from audit.auditor import Auditor
 
-pytestmark = pytest.mark.browser
+# Each test drives a real headless Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXED = "2026-01-01T00:00:00+00:00"
 

@@ -268,6 +268,7 @@ class Outline(HTMLParser):
             self.labelled += 1
 
 
+@pytest.mark.slow
 def test_semantic_structure(demo_reports):
     folder, _ = demo_reports
     outline = Outline()
@@ -413,6 +414,7 @@ def test_suppressed_groups_are_out_of_tables_charts_and_json():
     assert not labels & {"B", "C", "race: B", "race: C"}
 
 
+@pytest.mark.slow
 def test_demo_report_hides_the_small_adult_groups(demo_reports):
     folder, _ = demo_reports
     html = (folder / "adult-demo.html").read_text(encoding="utf-8")
@@ -500,6 +502,7 @@ def test_cli_report_errors(tmp_path):
     assert out.exit_code == 2
 
 
+@pytest.mark.slow
 def test_demo_writes_the_html_report(demo_reports):
     folder, result = demo_reports
     report = folder / "adult-demo.html"
