@@ -92,6 +92,8 @@ class Command(click.Command):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         by_section: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue  # arguments are in the usage line
             record = param.get_help_record(ctx)
             if record is None:
                 continue

@@ -187,3 +187,23 @@ def test_cli_favourable_text_matches_booleans_and_numbers(tmp_path, column, flag
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["favorable_values"] == [str(column[0])]
+
+
+def test_help_groups_the_options_and_takes_defaults_from_the_spec():
+    from dataclasses import fields
+
+    from audit.spec import AuditSpec
+
+    defaults = {f.name: f.default for f in fields(AuditSpec)}
+    for command in ("audit", "mitigate", "compare"):
+        out = CliRunner().invoke(cli, [command, "--help"])
+        assert out.exit_code == 0
+        positions = [out.output.index(f"\n{s}:\n") for s in ("Data", "Outcome", "Policy", "Output")]
+        assert positions == sorted(positions)
+        text = " ".join(out.output.split())
+        assert f"[default: {defaults['min_group_size']}]" in text
+        assert f"[default: {defaults['confidence_level']}]" in text
+        assert f"[default: {defaults['missing']}]" in text
+    mitigate_help = CliRunner().invoke(cli, ["mitigate", "--help"]).output
+    assert "\nMitigation:\n" in mitigate_help
+    assert "--over" in mitigate_help
