@@ -8,7 +8,12 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
-__all__ = ["closest", "did_you_mean", "keywords"]
+__all__ = ["close_names", "closest", "did_you_mean", "keywords"]
+
+
+def close_names(name: str, valid: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """Up to ``n`` valid names close to ``name``, closest first."""
+    return difflib.get_close_matches(name, list(valid), n=n, cutoff=cutoff)
 
 
 def closest(name: str, valid: Iterable[str], cutoff: float = 0.5) -> str | None:

@@ -8,7 +8,6 @@ engine that already holds the data.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import os
 import re
@@ -21,6 +20,7 @@ from typing import Any, cast
 
 import narwhals as nw
 
+from audit._suggest import close_names
 from audit.exceptions import ColumnNotFoundError, ConfigError, DataError
 from audit.spec import AuditSpec, SourceInfo
 
@@ -174,7 +174,7 @@ class Dataset:
 
 
 def _not_found_message(column: str, role: str, available: list[str]) -> str:
-    close = difflib.get_close_matches(column, available, n=3, cutoff=0.6)
+    close = close_names(column, available)
     shown = ", ".join(repr(c) for c in available[:30])
     more = f" (and {len(available) - 30} more)" if len(available) > 30 else ""
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

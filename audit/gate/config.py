@@ -18,7 +18,6 @@ closest valid key: a typo must never switch a gate off silently.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit._suggest import closest
+from audit._suggest import closest, did_you_mean
 from audit.exceptions import ConfigError, DataError
 from audit.policy import DEFAULT_POLICY, Policy
 from audit.spec import AuditSpec
@@ -59,17 +58,12 @@ DATASET_KEYS: Mapping[str, str | None] = {
 STANDALONE_NAMES = ("biasaudit.toml", ".biasaudit.toml")
 
 
-def _hint(key: str, valid: tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
-    return f" Did you mean '{match[0]}'?" if match else ""
-
-
 def _unknown(table: Mapping[str, Any], valid: tuple[str, ...], source: str, where: str) -> None:
     for key in table:
         if key not in valid:
             raise ConfigError(
-                f"{source}: unknown key '{where}{key}'.{_hint(str(key), valid)} Hint: valid keys "
-                f"are {', '.join(valid)}."
+                f"{source}: unknown key '{where}{key}'.{did_you_mean(str(key), valid)} Hint: "
+                f"valid keys are {', '.join(valid)}."
             )
 
 
@@ -216,8 +210,9 @@ class Config:
                 return d
         names = [d.name for d in self.datasets]
         raise ConfigError(
-            f"No dataset '{name}' in {self.path or 'the configuration'}.{_hint(name, names)} "
-            f"Hint: declared datasets are {', '.join(names) or 'none'}."
+            f"No dataset '{name}' in {self.path or 'the configuration'}."
+            f"{did_you_mean(name, names)} Hint: declared datasets are "
+            f"{', '.join(names) or 'none'}."
         )
 
 
