@@ -74,6 +74,15 @@ def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[S
     return values
 
 
+def _sensitive_only(setting: str, attribute: str, sensitive: tuple[str, ...]) -> None:
+    """A setting per attribute may name only the sensitive attributes."""
+    if attribute not in sensitive:
+        raise ConfigError(
+            f"{setting} names '{attribute}', which is not a sensitive attribute. "
+            f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
+        )
+
+
 def _as_mapping(value: Any, setting: str, example: str) -> dict[Any, Any]:
     if value is None:
         return {}
@@ -264,21 +273,13 @@ class AuditSpec:
         bins: dict[str, tuple[float, ...]] = {}
         raw_bins = _as_mapping(self.bins, "bins", "{'age': [25, 45, 65]}")
         for attribute, edges in raw_bins.items():
-            if attribute not in sensitive:
-                raise ConfigError(
-                    f"bins names '{attribute}', which is not a sensitive attribute. "
-                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
-                )
+            _sensitive_only("bins", attribute, sensitive)
             bins[attribute] = _as_edges(attribute, edges)
         setv(self, "bins", MappingProxyType(bins))
 
         categorical = _as_names(cast(Any, self.categorical), "categorical")
         for attribute in categorical:
-            if attribute not in sensitive:
-                raise ConfigError(
-                    f"categorical names '{attribute}', which is not a sensitive attribute. "
-                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
-                )
+            _sensitive_only("categorical", attribute, sensitive)
             if attribute in bins:
                 raise ConfigError(
                     f"'{attribute}' has bins and is declared categorical; choose one. Hint: "
@@ -290,11 +291,7 @@ class AuditSpec:
         reference: dict[str, str] = {}
         raw_reference = _as_mapping(self.reference, "reference", "{'sex': 'Male'}")
         for attribute, group in raw_reference.items():
-            if attribute not in sensitive:
-                raise ConfigError(
-                    f"reference names '{attribute}', which is not a sensitive attribute. "
-                    f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
-                )
+            _sensitive_only("reference", attribute, sensitive)
             if not isinstance(group, str | int | float | bool):
                 raise ConfigError(
                     f"reference for '{attribute}' must be a group name; got "

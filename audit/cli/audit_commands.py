@@ -18,6 +18,7 @@ from audit.cli.base import (
     option,
     overwrite_option,
     quiet_option,
+    suppress_option,
 )
 from audit.cli.options import build_spec, input_files, spec_options
 from audit.exceptions import ConfigError
@@ -125,15 +126,7 @@ def compare_command(
     default=None,
     help="HTML file to write  [default: reports/<name>.html]",
 )
-@option(
-    "--suppress-below",
-    "k",
-    section="Report",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Suppress groups with fewer rows than this.",
-)
+@suppress_option
 @option("--title", section="Report", default=None, help="Title of the report.")
 @overwrite_option
 @quiet_option

@@ -25,6 +25,7 @@ __all__ = [
     "json_option",
     "overwrite_option",
     "quiet_option",
+    "suppress_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -198,16 +199,19 @@ quiet_option = option(
 )
 
 
+suppress_option = option(
+    "--suppress-below",
+    "k",
+    section="Report",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="In the HTML report, suppress groups with fewer rows than this.",
+)
+
+
 def html_options(func: F) -> F:
-    func = option(
-        "--suppress-below",
-        "k",
-        section="Report",
-        type=click.IntRange(min=1),
-        default=10,
-        show_default=True,
-        help="In the HTML report, suppress groups with fewer rows than this.",
-    )(func)
+    func = suppress_option(func)
     return option(
         "--html",
         "html_out",
