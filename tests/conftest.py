@@ -18,6 +18,18 @@ def adult() -> pd.DataFrame:
     return pd.read_csv(adult_path("train"))
 
 
+@pytest.fixture(scope="session")
+def train(adult: pd.DataFrame) -> pd.DataFrame:
+    """The Adult training split (the same frame as ``adult``; tests never change it)."""
+    return adult
+
+
+@pytest.fixture(scope="session")
+def test_split() -> pd.DataFrame:
+    """The bundled UCI Adult test split."""
+    return pd.read_csv(adult_path("test"))
+
+
 FIXED_TIME = "2026-01-01T00:00:00+00:00"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,6 @@ from scipy import stats
 from scipy.stats.contingency import relative_risk
 
 import audit
-from audit.datasets import adult_path
 
 # Cross-checks run fairlearn and AIF360 on the whole Adult data.
 pytestmark = pytest.mark.slow
@@ -55,17 +55,16 @@ CATEGORICAL = [
 ]
 
 
+def _check_against_aif360(failures: list[str], where: str, g: Any, m: Any) -> None:
+    """A group's DI, SPD and base rate against AIF360's BinaryLabelDatasetMetric ``m``."""
+    _check(failures, f"disparate_impact[{where}]", g.disparate_impact_ratio.value,
+           m.disparate_impact())  # fmt: skip
+    _check(failures, f"statistical_parity_difference[{where}]",
+           g.statistical_parity_difference.value, m.statistical_parity_difference())  # fmt: skip
+    _check(failures, f"base_rate[{where}]", g.base_rate.value, m.base_rate(privileged=False))
+
+
 # -- fixtures ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def train() -> pd.DataFrame:
-    return pd.read_csv(adult_path("train"))
-
-
-@pytest.fixture(scope="module")
-def test_split() -> pd.DataFrame:
-    return pd.read_csv(adult_path("test"))
-
-
 @pytest.fixture(scope="module")
 def y_train(train: pd.DataFrame) -> pd.Series:
     return (train[LABEL] == FAVORABLE).astype(int)
@@ -264,21 +263,7 @@ def test_disparities_match_aif360(train, codes, aif360_metric_cls, results, weig
             )
             g = d.group(value)
             where = f"{attribute}={value}"
-            _check(
-                failures,
-                f"disparate_impact[{where}]",
-                g.disparate_impact_ratio.value,
-                m.disparate_impact(),
-            )
-            _check(
-                failures,
-                f"statistical_parity_difference[{where}]",
-                g.statistical_parity_difference.value,
-                m.statistical_parity_difference(),
-            )
-            _check(
-                failures, f"base_rate[{where}]", g.base_rate.value, m.base_rate(privileged=False)
-            )
+            _check_against_aif360(failures, where, g, m)
             _check(
                 failures,
                 f"base_rate[{attribute}={ref}]",
@@ -309,21 +294,7 @@ def test_intersection_disparities_match_aif360(train, codes, aif360_metric_cls, 
             )
             g = d.group(sex, race)
             where = f"{sex} & {race}"
-            _check(
-                failures,
-                f"disparate_impact[{where}]",
-                g.disparate_impact_ratio.value,
-                m.disparate_impact(),
-            )
-            _check(
-                failures,
-                f"statistical_parity_difference[{where}]",
-                g.statistical_parity_difference.value,
-                m.statistical_parity_difference(),
-            )
-            _check(
-                failures, f"base_rate[{where}]", g.base_rate.value, m.base_rate(privileged=False)
-            )
+            _check_against_aif360(failures, where, g, m)
     _assert_none(failures)
 
 

@@ -26,7 +26,6 @@ from sklearn.linear_model import LogisticRegression
 
 import audit
 from audit.comparison import compare
-from audit.datasets import adult_path
 from audit.mitigation.run import MitigationResult
 
 LABEL = "income"
@@ -37,16 +36,6 @@ CLEAN = ["age", "fnlwgt", "education_num", "race", "sex", "hours_per_week", "inc
 
 
 # -- fixtures --------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def train() -> pd.DataFrame:
-    return pd.read_csv(adult_path("train"))
-
-
-@pytest.fixture(scope="module")
-def test_split() -> pd.DataFrame:
-    return pd.read_csv(adult_path("test"))
-
-
 @pytest.fixture(scope="module")
 def clean(train: pd.DataFrame) -> pd.DataFrame:
     """Adult without the columns that hold missing values, plus a row id."""
