@@ -97,9 +97,10 @@ def _column(table: pa.Table, name: str) -> list[Any]:
 
 
 def _numbers(table: pa.Table, name: str, dtype: Any) -> Any:
-    return np.asarray(
-        table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-    ).astype(dtype)
+    # Through Python floats: pyarrow's to_numpy() imports pandas (0.3-0.7 s on a first call),
+    # and the table has a few hundred rows.
+    values = table.column(name).cast(pa.float64()).to_pylist()
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64).astype(dtype)
 
 
 def _weights(

@@ -37,6 +37,7 @@ LAYERS = (
     "audit.coding",
     "audit.exprs",
     "audit.crosstab",
+    "audit.metrics.distributions",
     "audit.metrics.inference",
     "audit.metrics.rates",
     "audit.metrics.representation",

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from audit.metrics.distributions import chi2_sf
 from audit.metrics.inference import Estimate, TestResult
 from audit.metrics.rates import Proportion
 from audit.table import Marginal
@@ -77,16 +78,14 @@ def goodness_of_fit(
     f_exp = probs / probs.sum() * total
     if np.any(f_exp <= 0):
         return TestResult.undefined(rows, "the reference population gives a group 0")
-    from scipy import stats  # imported when a test runs, not with the package
-
-    result = stats.chisquare(f_obs, f_exp)
+    statistic = float(((f_obs - f_exp) ** 2 / f_exp).sum())
     method = "chi_square_goodness_of_fit"
     if f_exp.min() < 5:
         method += " (expected counts < 5)"
-    p_value = float(result.pvalue)
+    p_value = chi2_sf(statistic, len(keys) - 1)
     return TestResult(
         method,
-        float(result.statistic),
+        statistic,
         len(keys) - 1,
         p_value,
         p_value,

@@ -214,6 +214,8 @@ def scrub(html: str) -> str:
     html = re.sub(r'(href="data:application/json;base64,)[^"]+', r"\1DATA", html)
     html = re.sub(r"\(\d[\d,]* KB;", "(SIZE KB;", html)
     html = re.sub(r"(<tr><th scope=\"row\">[\w-]+</th><td>)[^<]*(</td>)", r"\1V\2", html)
+    # optional engines appear in the versions table only where they are installed
+    html = re.sub(r'<tr><th scope="row">pyspark</th><td>V</td>\n</tr>\n', "", html)
     html = re.sub(r"plotly \S+, templated by Jinja2 \S+\.", "plotly V, Jinja2 V.", html)
     return html
 
