@@ -193,7 +193,9 @@ class AuditSpec:
     min_group_size
         Groups with fewer rows are shown and flagged but left out of summary disparities.
     max_depth
-        Deepest intersection to audit; ``None`` (default) audits every depth.
+        Deepest intersection to audit: 3 by default (each attribute, every pair and every
+        triple); ``None`` or ``"all"`` audits every depth (2^k - 1 dimensions for k
+        attributes: 1,023 for 10).
     max_categories
         A sensitive column with more distinct values is rejected as a likely identifier.
     allow_high_cardinality
@@ -224,7 +226,7 @@ class AuditSpec:
     reference_population: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     missing: MissingPolicy = "group"
     min_group_size: int = 30
-    max_depth: int | None = None
+    max_depth: int | None = 3
     max_categories: int = 1000
     allow_high_cardinality: bool = False
     confidence_level: float = 0.95
@@ -313,13 +315,16 @@ class AuditSpec:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
+        if isinstance(self.max_depth, str) and self.max_depth.strip().lower() == "all":
+            setv(self, "max_depth", None)
         if self.max_depth is not None and (
             isinstance(self.max_depth, bool)
             or not isinstance(self.max_depth, int)
             or self.max_depth < 1
         ):
             raise ConfigError(
-                f"max_depth must be a positive integer or None; got {self.max_depth!r}."
+                f"max_depth must be a positive integer, or None / 'all' for every depth; got "
+                f"{self.max_depth!r}."
             )
         if not isinstance(self.allow_high_cardinality, bool):
             raise ConfigError(

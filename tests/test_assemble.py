@@ -377,3 +377,37 @@ def test_reasons_say_what_is_wrong():
         audit.audit(df.assign(y=None), sensitive_features="g", label="y", favorable=1)
     with pytest.raises(DataError, match="'y' holds only missing values"):
         audit.audit(df.assign(y=float("nan")), sensitive_features="g", label="y")
+
+
+# -- how deep the intersections go -------------------------------------------------------------
+def _four_attributes() -> pd.DataFrame:
+    rows = [
+        (a, b, c, d, (a + b + c + d) % 2)
+        for a in range(2)
+        for b in range(2)
+        for c in range(2)
+        for d in range(2)
+        for _ in range(5)
+    ]
+    return pd.DataFrame(rows, columns=["a", "b", "c", "d", "y"]).astype(dict.fromkeys("abcd", str))
+
+
+@pytest.mark.parametrize(
+    ("max_depth", "n_dimensions", "deepest"),
+    # k attributes: sum of C(k, j) for j <= depth; 4 attributes: 4 + 6 + 4 (+ 1 at depth 4)
+    [({}, 14, 3), ({"max_depth": 3}, 14, 3), ({"max_depth": None}, 15, 4),
+     ({"max_depth": "all"}, 15, 4), ({"max_depth": 1}, 4, 1), ({"max_depth": 2}, 10, 2),
+     ({"max_depth": 9}, 15, 4)],
+)  # fmt: skip
+def test_default_depth_is_three(max_depth, n_dimensions, deepest):
+    r = audit.audit(
+        _four_attributes(), sensitive_features=list("abcd"), label="y", favorable=1, **max_depth
+    )
+    assert len(r.dimensions) == n_dimensions
+    assert max(len(d.attributes) for d in r.dimensions) == deepest
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "deep", "3"])
+def test_bad_depth_is_refused(bad):
+    with pytest.raises(audit.ConfigError, match="max_depth must be a positive integer"):
+        audit.audit(_four_attributes(), sensitive_features=list("abcd"), label="y", max_depth=bad)

@@ -23,6 +23,25 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+class _Depth(click.ParamType):
+    """A positive integer or ``all`` (every depth, ``max_depth=None``)."""
+
+    name = "depth"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "all":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number or 'all'.", param, ctx)
+
+
+_DEPTH = _Depth()
+
+
 def _pairs(values: Sequence[str], name: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
@@ -82,8 +101,10 @@ def spec_options(func: F) -> F:
         option("--min-group-size", section="Policy", type=int,
                default=DEFAULTS["min_group_size"], show_default=True,
                help="Smaller groups are flagged and left out of summaries."),
-        option("--max-depth", section="Policy", type=int, default=DEFAULTS["max_depth"],
-               help="Deepest intersection (default: all)."),
+        option("--max-depth", section="Policy", type=_DEPTH, default=DEFAULTS["max_depth"],
+               show_default=True, metavar="N|all",
+               help="Deepest intersection: 3 audits each attribute, pair and triple; 'all' "
+                    "every depth."),
         option("--confidence", section="Policy", type=float,
                default=DEFAULTS["confidence_level"], show_default=True,
                help="Confidence level of every interval."),

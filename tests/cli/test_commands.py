@@ -207,3 +207,25 @@ def test_help_groups_the_options_and_takes_defaults_from_the_spec():
     mitigate_help = CliRunner().invoke(cli, ["mitigate", "--help"]).output
     assert "\nMitigation:\n" in mitigate_help
     assert "--over" in mitigate_help
+
+
+@pytest.mark.parametrize(("depth", "deepest"), [([], 3), (["--max-depth", "all"], 4),
+                                                (["--max-depth", "2"], 2)])  # fmt: skip
+def test_max_depth_option(tmp_path, depth, deepest):
+    rows = [(a, b, c, d, (a * b + c + d) % 2) for a in range(2) for b in range(2)
+            for c in range(2) for d in range(2) for _ in range(4)]  # fmt: skip
+    path = tmp_path / "four.csv"
+    pd.DataFrame(rows, columns=["a", "b", "c", "d", "y"]).to_csv(path, index=False)
+    out = tmp_path / "out.json"
+    args = ["audit", str(path), *[arg for k in "abcd" for arg in ("-s", k)], "-l", "y", "-f", "1"]
+    result = CliRunner().invoke(cli, [*args, *depth, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    dims = json.loads(out.read_text())["dimensions"]
+    assert max(len(d["attributes"]) for d in dims) == deepest
+
+
+def test_max_depth_option_refuses_words(tmp_path):
+    args = ["audit", "x.csv", "-s", "a", "-l", "y", "--max-depth", "deep"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "'deep' is not a whole number or 'all'" in result.stderr

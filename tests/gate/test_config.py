@@ -219,3 +219,11 @@ def test_a_loader_that_raises_is_a_data_error(project, monkeypatch):
     assert out.exit_code == 2
     assert "raised RuntimeError" in out.output
     assert "secret row value" not in out.output
+
+
+@pytest.mark.parametrize(("line", "expected"), [("", 3), ('max_depth = "all"\n', None),
+                                                ("max_depth = 1\n", 1)])  # fmt: skip
+def test_max_depth_in_the_config(project, line, expected):
+    (project / "pyproject.toml").write_text(POLICY + line)
+    config = load_config(project / "pyproject.toml")
+    assert config.dataset("training").spec.max_depth == expected
