@@ -315,7 +315,8 @@ class AuditSpec:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
-        if isinstance(self.max_depth, str) and self.max_depth.strip().lower() == "all":
+        depth: Any = self.max_depth
+        if isinstance(depth, str) and depth.strip().lower() == "all":
             setv(self, "max_depth", None)
         if self.max_depth is not None and (
             isinstance(self.max_depth, bool)

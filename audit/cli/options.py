@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,7 +23,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class _Depth(click.ParamType):
+if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; 8.1 (still supported) does not
+    _ParamType = click.ParamType[int | None]
+else:
+    _ParamType = click.ParamType
+
+
+class _Depth(_ParamType):
     """A positive integer or ``all`` (every depth, ``max_depth=None``)."""
 
     name = "depth"
