@@ -20,6 +20,7 @@ from audit.coding import MAX_NUMERIC_LEVELS, code_attribute, code_outcomes, fmt_
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import role_column, sensitive_key
+from audit.inplace import duckdb_view
 from audit.spec import AuditSpec
 from audit.table import CrossTab, FloatArray
 
@@ -226,7 +227,14 @@ def compute_crosstab(
     so they are never dropped by accident.
     """
     dataset.require(spec)
-    table = _query(dataset, spec, max_cells)
+    counted = duckdb_view(dataset, spec.columns) or dataset
+    try:
+        table = _query(counted, spec, max_cells)
+    except DataError:
+        if counted is dataset:
+            raise
+        counted = dataset  # a value DuckDB could not read in place: count on the frame itself
+        table = _query(counted, spec, max_cells)
     attributes = spec.sensitive_features
     if table.num_rows > max_cells:
         example = "bins={'age': [25, 45]}"
@@ -242,7 +250,7 @@ def compute_crosstab(
         raise DataError("The dataset has no rows. Hint: check the path or the filter upstream.")
     scale = 1.0  # the weights in the table are the data's divided by this
     if spec.sample_weight is not None:
-        table, w, w2, scale = _weights(dataset, spec, max_cells, table)
+        table, w, w2, scale = _weights(counted, spec, max_cells, table)
         n = _numbers(table, _N, np.int64)  # the same counts, in the rows of that table
     else:
         w = n.astype(np.float64)

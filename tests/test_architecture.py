@@ -36,6 +36,7 @@ LAYERS = (
     "audit.table",
     "audit.coding",
     "audit.exprs",
+    "audit.inplace",  # DuckDB reading in-memory frames in place (count and mitigations)
     "audit.crosstab",
     "audit.metrics.distributions",
     "audit.metrics.inference",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ import pyarrow.compute as pc
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import cell_expr, lookup
+from audit.inplace import duckdb_view
 from audit.mitigation.resampling import (
     ResamplingPlan,
     multiplicities,
@@ -54,35 +54,6 @@ def _factor_expr(
     return nw.when(cell.is_null()).then(nw.lit(1.0, nw.Float64)).otherwise(looked_up)
 
 
-def _duckdb_view(dataset: Dataset) -> Dataset | None:
-    """DuckDB's zero-copy view of an in-memory pandas / pyarrow frame, or None.
-
-    narwhals' pandas backend maps values through Python objects (seconds per 10M rows);
-    DuckDB reads the same Arrow / numpy buffers in place, in the same row order.
-    """
-    if not dataset.eager or dataset.info.engine not in ("pandas", "pyarrow"):
-        return None
-    import duckdb
-
-    native = dataset.frame.collect().to_native()
-    if not all(isinstance(c, str) for c in dataset.frame.collect_schema().names()):
-        return None  # DuckDB would rename (and warn about) columns that are not strings
-    connection = duckdb.connect()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # DuckDB's notes on pandas frames it scans
-            relation = (
-                connection.from_df(native)
-                if dataset.info.engine == "pandas"
-                else connection.from_arrow(native)
-            )
-    except (duckdb.Error, TypeError, ValueError):
-        return None
-    if list(relation.columns) != list(dataset.columns):  # e.g. 'sex' and 'SEX' get renamed
-        return None
-    return Dataset(frame=nw.from_native(relation), info=dataset.info, keepalive=connection)
-
-
 def factor_values(
     dataset: Dataset,
     spec: AuditSpec,
@@ -94,7 +65,7 @@ def factor_values(
     """Each row's reweighing factor, as a numpy array in row order (in-memory frames)."""
     import duckdb
 
-    view = _duckdb_view(dataset)
+    view = duckdb_view(dataset, spec.columns)
     if view is not None:
         try:
             table = (
