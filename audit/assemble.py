@@ -17,6 +17,7 @@ from audit.metrics.inference import Estimate, TestResult, holm, independence_tes
 from audit.metrics.outcomes import base_rates, disparities_vs_reference, pair_test
 from audit.metrics.rates import Proportion, range_summary
 from audit.metrics.representation import goodness_of_fit, group_shares, representation_ratio
+from audit.metrics.subgroups import scan_subgroups
 from audit.result import (
     SCHEMA_VERSION,
     AuditResult,
@@ -306,6 +307,12 @@ def assemble(
         favorable_values=ct.favorable_values,
         prediction_values=ct.prediction_values,
         dimensions=tuple(dims),
+        worst_off=scan_subgroups(
+            ct,
+            depth=spec.effective_max_depth,
+            min_group_size=spec.min_group_size,
+            confidence_level=spec.confidence_level,
+        ),
         warnings=tuple(found_warnings),
         notes=ct.notes,
         versions=dict(versions),

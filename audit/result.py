@@ -13,6 +13,7 @@ from audit._serde import from_jsonable, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.subgroups import SubgroupScan
 from audit.spec import AuditSpec, SourceInfo
 
 __all__ = [
@@ -141,6 +142,7 @@ class AuditResult:
     notes: tuple[str, ...]
     versions: Mapping[str, str]
     created_at: str
+    worst_off: SubgroupScan | None = None  # None in results written before schema 1.2
 
     def __post_init__(self) -> None:
         # Deeply frozen: the mappings cannot be changed after the fact either.

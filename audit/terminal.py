@@ -178,6 +178,44 @@ def _prediction_table(d: DimensionResult) -> Table | None:
     return table
 
 
+SHOWN_WORST_OFF = 5
+
+
+def _worst_off(result: AuditResult) -> Table | _RichText | None:
+    scan = result.worst_off
+    if scan is None:
+        return None
+    title = (
+        f"worst-off subgroups (of {scan.tested:,} groups up to depth {scan.depth} tested "
+        f"against the rest; Holm over all of them; {scan.significant:,} below the rest)"
+    )
+    if not scan.top:
+        return Text(f"{title}: none", style="bold")
+    table = Table(box=box.SIMPLE_HEAD, title=Text(title, style="bold"), title_justify="left")
+    table.add_column("group", overflow="fold")
+    table.add_column("n", justify="right")
+    table.add_column("rate", justify="right")
+    table.add_column("rest", justify="right")
+    table.add_column("ratio to rest [CI]", justify="right", overflow="fold")
+    table.add_column("difference [CI]", justify="right", overflow="fold")
+    table.add_column("p (Holm)", justify="right")
+    for g in scan.top[:SHOWN_WORST_OFF]:
+        table.add_row(
+            Text(g.name),
+            f"{g.n_labeled:,}",
+            _num(g.rate.value, 3),
+            _num(g.rest_rate, 3),
+            fmt_bracketed(g.ratio_to_rest),
+            fmt_bracketed(g.difference_to_rest),
+            fmt_p(g.p_adjusted),
+        )
+    table.caption = (
+        "intervals at each group's Holm level (simultaneous over the groups tested); ranked by "
+        "the upper end of the difference interval"
+    )
+    return table
+
+
 def render(result: AuditResult, console: Console) -> None:
     """Print the summary: header, one table per attribute, intersections, predictions."""
     spec = result.spec
@@ -210,6 +248,10 @@ def render(result: AuditResult, console: Console) -> None:
     if inter is not None:
         console.print()
         console.print(inter)
+    worst = _worst_off(result)
+    if worst is not None:
+        console.print()
+        console.print(worst)
     for d in result.dimensions:
         if len(d.attributes) == 1:
             table = _prediction_table(d)

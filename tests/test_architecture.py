@@ -44,6 +44,7 @@ LAYERS = (
     "audit.metrics.representation",
     "audit.metrics.outcomes",
     "audit.metrics.classification",
+    "audit.metrics.subgroups",
     "audit.metrics",
     "audit.result",
     "audit.assemble",

@@ -28,7 +28,7 @@ __all__ = [
     "z_value",
 ]
 
-NAN = float("nan")
+NAN = math.nan  # one NaN object: results rebuilt from JSON (math.nan) compare equal
 
 
 @dataclass(frozen=True)

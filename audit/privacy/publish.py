@@ -18,6 +18,7 @@ from typing import Any
 from audit.comparison import Comparison, DimensionChange, GroupChange
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.subgroups import Subgroup, SubgroupScan
 from audit.privacy.suppression import Suppression
 from audit.result import AuditResult, DimensionResult, GroupResult
 from audit.spec import MISSING_LABEL
@@ -132,15 +133,36 @@ def publish(
     """
     size = result.spec.min_group_size
     dims = tuple(publish_dimension(d, sup, size) for d in result.dimensions)
-    out = replace(result, dimensions=dims)
+    out = replace(result, dimensions=dims, worst_off=_publish_scan(result.worst_off, sup))
     if derived_from:
         out = replace(
             out,
             total_weight=math.nan,
             n_effective=math.nan,
             dimensions=tuple(_withhold_weighted(d, derived_from) for d in out.dimensions),
+            worst_off=_publish_scan(out.worst_off, sup, derived_from),
         )
     return out
+
+
+def _publish_scan(
+    scan: SubgroupScan | None, sup: Suppression, derived_from: list[dict[str, str]] | None = None
+) -> SubgroupScan | None:
+    """The worst-off list without hidden groups (nor, for reweighed data, groups whose
+    weights carry a hidden count); how many were left out is not said, so that the gap does
+    not point at them."""
+    if scan is None:
+        return None
+
+    def shown(g: Subgroup) -> bool:
+        if sup.hidden(g.attributes, g.key):
+            return False
+        mine = dict(zip(g.attributes, g.key, strict=True))
+        return not any(
+            all(mine.get(a, v) == v for a, v in cell.items()) for cell in derived_from or []
+        )
+
+    return replace(scan, top=tuple(g for g in scan.top if shown(g)))
 
 
 WEIGHTS = "withheld: its weights were computed from a suppressed group's count"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from audit._format import count, fmt_diff, fmt_estimate, fmt_rate, fmt_ratio
+from audit._format import count, fmt_diff, fmt_estimate, fmt_p, fmt_rate, fmt_ratio
 from audit.metrics.inference import Estimate
 from audit.policy import CheckResult, PolicyOutcome, evaluate
 from audit.report.model import Block, Bullets, Cell, Facts, Heading, Paragraph, Row, Table
@@ -205,6 +205,51 @@ def _mitigation_summary(s: Subject) -> list[Block]:
     return out
 
 
+def worst_off(view: View, ids: Ids, top: int = 5) -> list[Block]:
+    """The worst-off subgroups of the published result (hidden groups are not in it)."""
+    scan = view.result.worst_off
+    if scan is None:
+        return []
+    out: list[Block] = [Heading("Worst-off subgroups", ids("h"))]
+    intro = (
+        f"Every group of every combination of up to {scan.depth} attribute(s) with at least "
+        f"{view.result.spec.min_group_size} labelled rows ({count(scan.tested)} groups) was "
+        "compared with everyone else; Holm's correction runs over all of them. "
+    )
+    if not scan.top:
+        return [*out, Paragraph(intro + "No group's favourable rate is significantly below "
+                                "the rest's.")]  # fmt: skip
+    out.append(
+        Paragraph(
+            intro + f"{count(scan.significant)} groups have a rate significantly below the rest's; "
+            f"the {min(top, len(scan.top))} with the largest established shortfall"
+            + (" (groups suppressed in this report are not listed):" if view.sup.cells() else ":")
+        )
+    )
+    head = ("Group", "Rows", "Favourable rate", "Rest", "Ratio to rest", "Difference", "p (Holm)")
+    rows = [
+        Row(
+            (
+                Cell(g.name),
+                Cell(count(g.n_labeled), "num"),
+                Cell(fmt_rate(g.rate), "num"),
+                Cell(f"{g.rest_rate:.1%}", "num"),
+                Cell(fmt_ratio(g.ratio_to_rest), "num"),
+                Cell(fmt_diff(g.difference_to_rest), "num"),
+                Cell(fmt_p(g.p_adjusted), "num"),
+            )
+        )
+        for g in scan.top[:top]
+    ]
+    note = (
+        "Intervals at each group's Holm level, so they hold together over every group tested; "
+        "ranked by the upper end of the difference interval. A scan over groups, not AIF360's "
+        "MDSS subset scan."
+    )
+    out.append(Table(ids("tab"), "Worst-off subgroups", head, tuple(rows), note))
+    return out
+
+
 def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Block]:
     out: list[Block] = [_facts(s, k), Heading("Largest disparities", ids("h"))]
     found = _disparities(vb)
@@ -213,6 +258,7 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
         if found
         else Paragraph("No group has a defined disparate impact ratio against a reference group.")
     )
+    out += worst_off(vb, ids)
     outcome_b = evaluate(vb.judged, vb.policy)
     out.append(Heading("Policy verdicts", ids("h")))
     failed = len([c for c in outcome_b.checks if c.failed])
