@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -207,8 +208,8 @@ def multiplicities(
     order_key: npt.NDArray[np.float64] | None,
     plan: ResamplingPlan,
     flat_ids: Sequence[int],
-) -> npt.NDArray[np.int32]:
-    """How many times each row appears in the output.
+) -> npt.NDArray[Any]:
+    """How many times each row appears in the output (uint8 when every count fits).
 
     ``cells`` holds each row's cell id (-1: no cell, kept once). Within a cell of ``n`` rows
     and target ``t``, every row gets ``t // n`` copies and the ``t % n`` first-ranked rows
@@ -216,7 +217,9 @@ def multiplicities(
     :func:`row_keys` of their position (unique, so the choice is exact). Each cell is ranked
     on its own.
     """
-    out = np.ones(len(cells), dtype=np.int32)
+    most = max((c.target // c.n + 1 for c in plan.cells if c.n > 0), default=1)
+    dtype = np.uint8 if most < 255 else np.int32  # 1 byte per row where every count fits
+    out: npt.NDArray[np.integer[Any]] = np.ones(len(cells), dtype=dtype)
     # Few cells: one scan per cell (no extra memory). Many cells: one stable argsort groups
     # the rows by cell (an int64 per row) instead of scanning the rows once per cell.
     by_cell = np.argsort(cells, kind="stable") if len(plan.cells) > 64 else None
@@ -234,13 +237,36 @@ def multiplicities(
         out[rows] = copies
         if extra == 0:
             continue
-        keys = row_keys(rows.astype(np.int64), plan.random_state)
         if order_key is None:
-            first = np.argpartition(keys, extra - 1)[:extra]
-        else:
-            first = np.lexsort((keys, order_key[rows]))[:extra]
+            _add_to_smallest_keys(out, rows.astype(np.int64), extra, plan.random_state)
+            continue
+        keys = row_keys(rows.astype(np.int64), plan.random_state)
+        first = np.lexsort((keys, order_key[rows]))[:extra]
         out[rows[first]] += 1
     return out
+
+
+_CHUNK = 1 << 21
+
+
+def _add_to_smallest_keys(
+    out: npt.NDArray[np.integer[Any]], rows: npt.NDArray[np.int64], extra: int, random_state: int
+) -> None:
+    """``out[r] += 1`` for the ``extra`` rows of ``rows`` with the smallest :func:`row_keys`.
+
+    The keys are unique, so the ``extra``-th smallest is a threshold that picks exactly
+    those rows. Keys are computed in chunks (the hash has four int64 temporaries per row) and
+    the threshold found in place, so a cell of 20M rows needs one int64 array beside its rows.
+    """
+    keys = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), _CHUNK):
+        keys[start : start + _CHUNK] = row_keys(rows[start : start + _CHUNK], random_state)
+    keys.partition(extra - 1)
+    threshold = int(keys[extra - 1])
+    del keys
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        out[chunk[row_keys(chunk, random_state) <= threshold]] += 1
 
 
 def preferential_direction(plan: ResamplingPlan, flat_ids: Sequence[int]) -> dict[int, float]:
