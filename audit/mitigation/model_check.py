@@ -15,7 +15,6 @@ from audit.auditor import audit
 from audit.coding import bin_labels
 from audit.exceptions import ConfigError
 from audit.mitigation.ranker import call_model, default_model, feature_columns, is_missing, labels
-from audit.mitigation.sklearn import Resampler, Reweighing
 from audit.result import AuditResult
 from audit.spec import AuditSpec
 
@@ -167,6 +166,8 @@ def fixed_model_check(
             "Too few labelled rows to hold out a stratified test split for the model check. "
             "Hint: turn the model check off for this dataset."
         ) from None
+    from audit.mitigation.sklearn import Resampler, Reweighing  # scikit-learn: only here
+
     features = feature_columns(list(frame.columns), spec)
     base = default_model(frame, features) if estimator is None else estimator
     sensitive = list(over)
