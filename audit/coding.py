@@ -196,9 +196,12 @@ class Levels:
 def code_attribute(attribute: str, keys: Sequence[Any], edges: Sequence[float] | None) -> Levels:
     """Name and code the groups of one sensitive attribute from its grouped-count keys
     (values as written, or bin indices when ``edges`` is given; missing as None/NaN)."""
-    present = [v for v in keys if not is_missing(v)]
+    # Each distinct key is looked at once (the count has up to a million keys, few distinct).
+    distinct = set(keys)
+    missing_of = {v: is_missing(v) for v in distinct}
+    present = [v for v in distinct if not missing_of[v]]
     check_scalars(present, attribute, "sensitive attribute")
-    has_missing = len(present) < len(keys)
+    has_missing = len(present) < len(distinct)
     if edges is not None:
         names = bin_labels(edges)
         observed = sorted({int(v) for v in present})
@@ -224,10 +227,11 @@ def code_attribute(attribute: str, keys: Sequence[Any], edges: Sequence[float] |
     if has_missing:
         level_names.append(MISSING_LABEL)
     missing_code = len(level_names) - 1
-    codes = [
-        missing_code if is_missing(v) else index[int(v) if edges is not None else v] for v in keys
-    ]
-    return Levels(level_names, raw, codes)
+    code_of = {
+        v: missing_code if missing_of[v] else index[int(v) if edges is not None else v]
+        for v in distinct
+    }
+    return Levels(level_names, raw, [code_of[v] for v in keys])
 
 
 class Outcomes:
@@ -269,7 +273,8 @@ def code_outcomes(
     """Code the label and prediction keys of the grouped count."""
     check_scalars(labels, label, "label")
     label_map, resolved = favorable_map(labels, favorable, label, "label")
-    coded = [-1 if is_missing(v) else label_map[v] for v in labels]
+    missing_of = {v: is_missing(v) for v in set(labels)}
+    coded = [-1 if missing_of[v] else label_map[v] for v in labels]
     if predictions is None or prediction is None:
         return Outcomes(coded, label_map, None, None)
     check_scalars(predictions, prediction, "prediction")
@@ -299,5 +304,6 @@ def code_outcomes(
         # a value given for the prediction must occur, like the label's favourable value
         require_present=prediction_favorable is not None and bool(distinct),
     )
-    pred = [-1 if is_missing(v) else pred_map[v] for v in predictions]
+    pred_missing = {v: is_missing(v) for v in set(predictions)}
+    pred = [-1 if pred_missing[v] else pred_map[v] for v in predictions]
     return Outcomes(coded, label_map, pred, tuple(text(v) for v in distinct))

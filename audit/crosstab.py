@@ -14,6 +14,7 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from audit.coding import MAX_NUMERIC_LEVELS, code_attribute, code_outcomes, fmt_edge, is_missing
@@ -333,7 +334,12 @@ def _missing_policy(
     """Which cells the ``missing`` policy keeps, how many rows it dropped, the missing count
     of each attribute, and the note saying so."""
     attributes = spec.sensitive_features
-    missing_rows = [np.array([is_missing(v) for v in col], dtype=bool) for col in raw_keys]
+
+    def flags(col: list[Any]) -> npt.NDArray[np.bool_]:
+        of = {v: is_missing(v) for v in set(col)}  # each distinct key once
+        return np.array([of[v] for v in col], dtype=bool)
+
+    missing_rows = [flags(col) for col in raw_keys]
     missing_counts = tuple(int(n[m].sum()) for m in missing_rows)
     any_missing = np.zeros(len(n), dtype=bool)
     for m in missing_rows:

@@ -118,22 +118,22 @@ class CrossTab:
             group_ids, index = np.unique(flat, return_inverse=True)
         g = len(group_ids)
         lab = np.where(self.label < 0, 2, self.label).astype(np.int64)
-        n = np.zeros((g, 3), dtype=np.int64)
-        w = np.zeros((g, 3))
-        w2 = np.zeros((g, 3))
-        np.add.at(n, (index, lab), self.n)
-        np.add.at(w, (index, lab), self.w)
-        np.add.at(w2, (index, lab), self.w2)
+        # bincount, not np.add.at (10-20x slower): a (group, label) bin per cell
+        bins = index * 3 + lab
+        size = g * 3
+        n = np.bincount(bins, weights=self.n, minlength=size).round().astype(np.int64)
+        n = n.reshape(g, 3)
+        w = np.asarray(np.bincount(bins, weights=self.w, minlength=size), np.float64)
+        w2 = np.asarray(np.bincount(bins, weights=self.w2, minlength=size), np.float64)
+        w, w2 = w.reshape(g, 3), w2.reshape(g, 3)
         confusion: tuple[Any, Any, Any] = (None, None, None)
         if self.prediction is not None:
             pred = np.where(self.prediction < 0, 2, self.prediction).astype(np.int64)
-            cn = np.zeros((g, 3, 3), dtype=np.int64)
-            cw = np.zeros((g, 3, 3))
-            cw2 = np.zeros((g, 3, 3))
-            np.add.at(cn, (index, lab, pred), self.n)
-            np.add.at(cw, (index, lab, pred), self.w)
-            np.add.at(cw2, (index, lab, pred), self.w2)
-            confusion = (cn, cw, cw2)
+            cbins, csize = (index * 3 + lab) * 3 + pred, g * 9
+            cn = np.bincount(cbins, weights=self.n, minlength=csize).round().astype(np.int64)
+            cw = np.bincount(cbins, weights=self.w, minlength=csize)
+            cw2 = np.bincount(cbins, weights=self.w2, minlength=csize)
+            confusion = (cn.reshape(g, 3, 3), cw.reshape(g, 3, 3), cw2.reshape(g, 3, 3))
         unravelled = np.unravel_index(group_ids, sizes) if dims else ()
         keys = tuple(
             tuple(self.levels[d][int(unravelled[j][i])] for j, d in enumerate(dims))

@@ -113,13 +113,17 @@ def scan_subgroups(
     for size in range(1, min(depth, len(sizes)) + 1):
         for dims in itertools.combinations(range(len(sizes)), size):
             combos += 1
-            flat = np.ravel_multi_index(tuple(codes[:, d] for d in dims), [sizes[d] for d in dims])
-            ids, inverse = np.unique(flat, return_inverse=True)
+            shape = [sizes[d] for d in dims]
+            flat = np.ravel_multi_index(tuple(codes[:, d] for d in dims), shape)
+            if math.prod(shape) <= 4 * len(flat):  # dense: every combination is an id
+                ids, inverse = np.arange(math.prod(shape)), flat
+            else:
+                ids, inverse = np.unique(flat, return_inverse=True)
             g_rows = np.bincount(inverse, weights=rows, minlength=len(ids))
             g_w = np.bincount(inverse, weights=w, minlength=len(ids))
             g_w2 = np.bincount(inverse, weights=w2, minlength=len(ids))
             g_f = np.bincount(inverse, weights=np.where(fav, w, 0.0), minlength=len(ids))
-            keys = np.unravel_index(ids, [sizes[d] for d in dims])
+            keys = np.unravel_index(ids, shape)
             missing = np.zeros(len(ids), dtype=bool)
             for j, d in enumerate(dims):
                 if has_missing[d]:
