@@ -1,0 +1,120 @@
+"""Result files written by earlier versions of biasaudit are still read, into the same results.
+
+``tests/data/*-1.1.json`` were written by biasaudit at commit 4b9fb8f (schema 1.1, the last
+writer before the columnar layout) from :func:`frame` with the arguments below; each test
+runs the same audit again and compares what the file holds with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import audit
+from audit import AuditResult, load_result
+from audit.comparison import Comparison
+from audit.mitigation.result import MitigationResult
+from tests.conftest import FIXED_TIME
+
+DATA = Path(__file__).parent / "data"
+
+AUDIT_ARGUMENTS: dict[str, Any] = {
+    "sensitive_features": ["g", "h"],
+    "label": "y",
+    "favorable": 1,
+    "prediction": "p",
+    "sample_weight": "w",
+    "reference_population": {"g": {"a": 0.5, "b": 0.3, "c": 0.2}},
+    "created_at": FIXED_TIME,
+}
+
+
+def frame() -> pd.DataFrame:
+    """120 rows with a missing group value, missing labels, small groups, an empty
+    intersection, a prediction column and sample weights (no random numbers)."""
+    rows = []
+    for i in range(120):
+        g = "abc"[i % 3] if i % 17 else None
+        h = "x" if g == "c" else "xy"[(i // 3) % 2]  # ('c', 'y') is empty
+        y = None if i % 23 == 0 else int((i * 7) % 5 < (3 if g == "a" else 2))
+        rows.append({"g": g, "h": h, "y": y, "p": (i * 11) % 3 == 0, "w": 1 + (i % 4) / 2})
+    out = pd.DataFrame(rows)
+    out["y"] = out["y"].astype("Int64")
+    out["p"] = out["p"].astype(int)
+    return out
+
+
+def audited() -> AuditResult:
+    return audit.audit(frame(), **AUDIT_ARGUMENTS)
+
+
+def mitigated() -> MitigationResult:
+    arguments = {k: v for k, v in AUDIT_ARGUMENTS.items() if k != "sample_weight"}
+    return audit.mitigate(frame(), method="reweighing", over=["g", "h"], **arguments)
+
+
+def same(a: Any, b: Any, where: str = "result") -> None:
+    """``a`` and ``b`` are equal field by field, of the same types; a NaN or an infinity
+    equals either (the JSON writes both as null, which reads back as NaN)."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, tuple | list):
+        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict) or hasattr(a, "keys"):
+        assert list(a) == list(b), f"{where}: keys differ"
+        for k in a:
+            same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, float) and not math.isfinite(a):
+        assert not math.isfinite(b), f"{where}: {a!r} != {b!r}"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+@pytest.fixture(autouse=True)
+def _small_groups_are_expected(recwarn):
+    """The frame has small groups on purpose; the audits warn about them."""
+
+
+def test_the_fixtures_are_schema_1_1():
+    written = json.loads((DATA / "audit-1.1.json").read_text(encoding="utf-8"))
+    assert written["schema_version"] == "1.1"
+    written = json.loads((DATA / "mitigation-1.1.json").read_text(encoding="utf-8"))
+    assert written["comparison"]["schema_version"] == "1.1"
+
+
+def test_an_audit_written_as_1_1_reads_into_the_same_result():
+    again = audited()
+    for old in (
+        AuditResult.from_json(DATA / "audit-1.1.json"),
+        load_result(DATA / "audit-1.1.json"),
+    ):
+        assert isinstance(old, AuditResult)
+        # library versions are those of the machine that wrote the file
+        same(dataclasses.replace(old, versions=again.versions), again)
+
+
+def test_a_mitigation_written_as_1_1_reads_into_the_same_result():
+    again = mitigated()
+    old = load_result(DATA / "mitigation-1.1.json")
+    assert isinstance(old, MitigationResult)
+    assert old.method == again.method
+    assert old.data is None  # the mitigated rows are not part of the JSON
+    same(old.plan, again.plan, "plan")
+    assert isinstance(old.comparison, Comparison)
+    for side in ("before", "after"):
+        before = getattr(old.comparison, side)
+        same(
+            dataclasses.replace(before, versions=again.before.versions), getattr(again, side), side
+        )
+    same(old.comparison.dimensions, again.comparison.dimensions, "comparison.dimensions")
+    same(old.comparison.notes, again.comparison.notes, "comparison.notes")
