@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import audit
 from audit import AuditResult, load_result
 from audit.comparison import Comparison
 from audit.mitigation.result import MitigationResult
-from tests.conftest import FIXED_TIME
+from tests.conftest import FIXED_TIME, same
 
 DATA = Path(__file__).parent / "data"
 
@@ -60,30 +59,6 @@ def audited() -> AuditResult:
 def mitigated() -> MitigationResult:
     arguments = {k: v for k, v in AUDIT_ARGUMENTS.items() if k != "sample_weight"}
     return audit.mitigate(frame(), method="reweighing", over=["g", "h"], **arguments)
-
-
-def same(a: Any, b: Any, where: str = "result", rel: float = 0.0) -> None:
-    """``a`` and ``b`` are equal field by field, of the same types; a NaN or an infinity
-    equals either (the JSON writes both as null, which reads back as NaN); finite floats
-    are equal, or within ``rel`` of each other when it is given."""
-    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
-    if dataclasses.is_dataclass(a):
-        for f in dataclasses.fields(a):
-            same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}", rel)
-    elif isinstance(a, tuple | list):
-        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{where}[{i}]", rel)
-    elif isinstance(a, dict) or hasattr(a, "keys"):
-        assert list(a) == list(b), f"{where}: keys differ"
-        for k in a:
-            same(a[k], b[k], f"{where}[{k!r}]", rel)
-    elif isinstance(a, float) and not math.isfinite(a):
-        assert not math.isfinite(b), f"{where}: {a!r} != {b!r}"
-    elif isinstance(a, float) and rel:
-        assert b == pytest.approx(a, rel=rel, abs=1e-300), f"{where}: {a!r} != {b!r}"
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 @pytest.fixture(autouse=True)
@@ -169,3 +144,29 @@ def test_a_mitigation_written_as_1_0_reads_into_the_same_result():
         )
         same(before, getattr(again, side), side, rel=P_VALUES_THEN)
     same(old.comparison.dimensions, again.comparison.dimensions, "comparison", rel=P_VALUES_THEN)
+
+
+# Schema 2.0, written by this version: columns, and every kind of result reads back the same.
+
+
+def test_a_mitigation_and_its_comparison_round_trip_as_columns(tmp_path):
+    m = mitigated()
+    text = m.to_json()
+    payload = json.loads(text)
+    assert isinstance(payload["plan"]["cells"], dict)  # one array per field of a cell
+    assert payload["plan"]["cells"]["name"] == [c.name for c in m.plan.cells]
+    comparison = payload["comparison"]
+    assert comparison["schema_version"] == "2.0"
+    assert isinstance(comparison["dimensions"][0]["groups"]["before"]["share"]["value"], list)
+    assert isinstance(comparison["before"]["dimensions"][0]["groups"], dict)
+    again = load_result(text)
+    assert isinstance(again, MitigationResult)
+    same(again.plan, m.plan, "plan")
+    same(again.comparison, m.comparison, "comparison")
+    assert again.to_json() == text
+    back = load_result(m.comparison.to_json(tmp_path / "comparison.json"))
+    assert isinstance(back, Comparison)
+    same(back, m.comparison, "comparison")
+    rows = m.comparison.to_dict(layout="rows")
+    assert isinstance(rows["dimensions"][0]["groups"], list)
+    same(Comparison.from_dict(rows), m.comparison, "comparison from rows")
