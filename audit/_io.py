@@ -8,6 +8,8 @@
   exclusive, so of two writers to one new path exactly one succeeds.
 - Temporary files are named ``.biasaudit-<host>-<pid>-<random>.<name>.tmp``; a later write to
   the same folder removes those left by a process that no longer runs (a killed run).
+- JSON is written by :func:`json_text` (strict, floats exact, long arrays on one line) and
+  :func:`dump_json`.
 """
 
 from __future__ import annotations

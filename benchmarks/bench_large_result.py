@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_large_result.py --out benchmarks/results/large_result.md
     python benchmarks/bench_large_result.py --rows 100000 --repeats 2       # a quick smoke run
-    python benchmarks/bench_large_result.py --code /tmp/old-checkout         # another version
+    python benchmarks/bench_large_result.py --code before=/tmp/old after=.   # two versions
 
 What is measured
 ----------------
@@ -16,12 +16,16 @@ favorable=1, allow_high_cardinality=True)`` audits every attribute and every int
 occur at 300,000 rows (an intersection of more than 10,000 combinations lists only those that
 occur).
 
-Every run is a fresh Python process (``--repeats`` of them, medians reported):
+Every run is a fresh Python process (``--repeats`` of them per checkout, medians reported; with
+several ``--code`` checkouts their runs alternate). Times are wall-clock (``perf_counter``) and
+CPU time of the process (``process_time``; on a busy machine the wall time grows with the other
+work, the CPU time much less).
 
-* ``audit``: the ``audit.audit`` call above (the first in the process: imports are done
-  before, the DuckDB / narwhals first-call costs are included), and the peak RSS of the
-  process during it (VmHWM, reset with ``/proc/self/clear_refs`` after the frame is built,
-  so it includes the frame, whose RSS is shown apart).
+* ``audit``: the ``audit.audit`` call above, the first in the process (``import audit`` is
+  done before; what the call imports lazily, and DuckDB's and narwhals' first-call costs,
+  count), and the peak RSS of the process during it (VmHWM, reset with
+  ``/proc/self/clear_refs`` after the frame is built, so it includes the frame, whose RSS is
+  shown apart).
 * ``to_json``: ``result.to_json()`` (default arguments, the text the CLI's ``--json`` writes),
   its size in bytes (UTF-8), and the peak RSS increase it causes.
 * ``from_json``: in another fresh process, ``AuditResult.from_json(path)`` of that file
@@ -94,23 +98,25 @@ def child_audit(rows: int, out: Path) -> dict[str, Any]:
     frame = build_frame(rows)
     frame_rss = _status_kb("VmRSS")
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = audit.audit(frame, **AUDIT_KWARGS)
-    audit_s = time.perf_counter() - start
+    audit_s, audit_cpu = time.perf_counter() - start, time.process_time() - cpu
     audit_peak = _status_kb("VmHWM")
     after_audit_rss = _status_kb("VmRSS")
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     text = result.to_json()
-    json_s = time.perf_counter() - start
+    json_s, json_cpu = time.perf_counter() - start, time.process_time() - cpu
     json_peak = _status_kb("VmHWM")
     out.write_text(text, encoding="utf-8")
     return {
         "audit_s": audit_s,
+        "audit_cpu_s": audit_cpu,
         "frame_rss_mb": frame_rss / 1024,
         "audit_peak_mb": audit_peak / 1024,
         "result_rss_mb": (after_audit_rss - frame_rss) / 1024,
         "to_json_s": json_s,
+        "to_json_cpu_s": json_cpu,
         "to_json_peak_extra_mb": (json_peak - after_audit_rss) / 1024,
         "json_mb": len(text.encode("utf-8")) / 1e6,
         "groups": sum(len(d.groups) for d in result.dimensions),
@@ -125,11 +131,11 @@ def child_read(path: Path) -> dict[str, Any]:
     from audit import AuditResult
 
     text = path.read_text(encoding="utf-8")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = AuditResult.from_json(path)
-    read_s = time.perf_counter() - start
+    read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
     same = result.to_json() == text
-    return {"from_json_s": read_s, "round_trip_same_text": same}
+    return {"from_json_s": read_s, "from_json_cpu_s": read_cpu, "round_trip_same_text": same}
 
 
 def _run_child(code: Path, *args: str) -> dict[str, Any]:
@@ -145,17 +151,39 @@ def _run_child(code: Path, *args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _checkout(text: str) -> tuple[str, Path]:
+    name, _, path = text.rpartition("=")
+    return (name or Path(path).name), Path(path).resolve()
+
+
+MEASURES: list[tuple[str, str, str]] = [  # label, key, format
+    ("`audit.audit(...)`, first call in a fresh process", "audit_s", "{:.2f} s"),
+    ("the same, CPU time of the process", "audit_cpu_s", "{:.2f} s"),
+    ("peak RSS during the audit (frame included)", "audit_peak_mb", "{:,.0f} MB"),
+    ("of which the frame (RSS before the audit)", "frame_rss_mb", "{:,.0f} MB"),
+    ("RSS the result keeps (after - before the audit)", "result_rss_mb", "{:,.0f} MB"),
+    ("`result.to_json()`", "to_json_s", "{:.2f} s"),
+    ("the same, CPU time", "to_json_cpu_s", "{:.2f} s"),
+    ("JSON size", "json_mb", "{:.1f} MB"),
+    ("peak RSS increase during `to_json()`", "to_json_peak_extra_mb", "{:,.0f} MB"),
+    ("`AuditResult.from_json(path)`, fresh process", "from_json_s", "{:.2f} s"),
+    ("the same, CPU time", "from_json_cpu_s", "{:.2f} s"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--label", default="", help="a note for the heading (e.g. a commit)")
     parser.add_argument(
         "--code",
-        type=Path,
-        default=ROOT,
-        help="the checkout whose audit package is measured (default: this one)",
+        type=_checkout,
+        nargs="+",
+        default=[("this checkout", ROOT)],
+        metavar="[NAME=]PATH",
+        help="checkouts whose audit package is measured, their runs interleaved "
+        "(default: this one)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,52 +198,55 @@ def main() -> None:
         return
 
     folder = Path(tempfile.mkdtemp(prefix="bench-large-result-"))
-    runs = []
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in args.code}
     for i in range(args.repeats):
-        path = folder / f"result-{i}.json"
-        run = _run_child(args.code, "audit", str(args.rows), str(path))
-        run |= _run_child(args.code, "read", str(path))
-        path.unlink()
-        runs.append(run)
-        print(json.dumps(run), file=sys.stderr)
+        for name, code in args.code:  # interleaved: a busy spell of the machine hits them all
+            path = folder / f"result-{i}.json"
+            run = _run_child(code, "audit", str(args.rows), str(path))
+            run |= _run_child(code, "read", str(path))
+            path.unlink()
+            assert Path(run["audit_package"]).parent == code, run
+            runs[name].append(run)
+            print(name, json.dumps(run), file=sys.stderr)
 
-    def median(key: str) -> float:
-        return statistics.median(r[key] for r in runs)
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
 
-    first = runs[0]
-    assert all(Path(r["audit_package"]).parent == args.code.resolve() for r in runs), runs
-    rows = [
-        ("groups (dimensions)", f"{first['groups']:,} ({first['dimensions']})"),
-        ("schema_version written", str(first["schema_version"])),
-        ("`audit.audit(...)`, first call in a fresh process", f"{median('audit_s'):.2f} s"),
-        ("peak RSS during the audit (frame included)", f"{median('audit_peak_mb'):,.0f} MB"),
-        ("of which the frame (RSS before the audit)", f"{median('frame_rss_mb'):,.0f} MB"),
-        ("RSS the result keeps (after - before the audit)", f"{median('result_rss_mb'):,.0f} MB"),
-        ("`result.to_json()`", f"{median('to_json_s'):.2f} s"),
-        ("JSON size", f"{median('json_mb'):.1f} MB"),
-        ("peak RSS increase during `to_json()`", f"{median('to_json_peak_extra_mb'):,.0f} MB"),
-        ("`AuditResult.from_json(path)`, fresh process", f"{median('from_json_s'):.2f} s"),
-        ("read back writes the same text", str(all(r["round_trip_same_text"] for r in runs))),
+    names = [name for name, _ in args.code]
+    first = {name: runs[name][0] for name in names}
+    table = [
+        ("checkout", [f"`{code}`" for _, code in args.code]),
+        (
+            "groups (dimensions)",
+            [f"{first[n]['groups']:,} ({first[n]['dimensions']})" for n in names],
+        ),
+        ("schema_version written", [str(first[n]["schema_version"]) for n in names]),
+        *[(label, [fmt.format(median(n, key)) for n in names]) for label, key, fmt in MEASURES],
+        (
+            "read back writes the same text",
+            [str(all(r["round_trip_same_text"] for r in runs[n])) for n in names],
+        ),
     ]
-    heading = f" ({args.label})" if args.label else ""
     lines = [
-        f"# Large result benchmark{heading}",
+        "# Large result benchmark",
         "",
-        f"{args.rows:,} rows, `zip` x `sex` x `race` (3,000 x 2 x 5 values), binary label; "
-        f"medians of {args.repeats} fresh processes; Python {platform.python_version()}, "
-        f"{platform.machine()}, {os.cpu_count()} cores (shared machine).",
+        f"{args.rows:,} rows, `zip` x `sex` x `race` (3,000 x 2 x 5 values), binary label "
+        f"(`python benchmarks/bench_large_result.py`); medians of {args.repeats} fresh processes "
+        f"per checkout, runs interleaved; Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} cores (shared machine: other work ran too).",
         "",
-        "| measure | value |",
-        "|---|---|",
-        *[f"| {name} | {value} |" for name, value in rows],
+        "| measure | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+        *[f"| {label} | " + " | ".join(values) + " |" for label, values in table],
         "",
         "Runs (s):",
         "",
-        "- audit " + ", ".join(f"{r['audit_s']:.2f}" for r in runs),
-        "- to_json " + ", ".join(f"{r['to_json_s']:.2f}" for r in runs),
-        "- from_json " + ", ".join(f"{r['from_json_s']:.2f}" for r in runs),
-        "",
     ]
+    for n in names:
+        for key in ("audit_s", "to_json_s", "from_json_s"):
+            values = ", ".join(f"{r[key]:.2f}" for r in runs[n])
+            lines.append(f"- {n}, {key.removesuffix('_s')}: {values}")
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     if args.out:
