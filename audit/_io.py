@@ -8,6 +8,8 @@
   exclusive, so of two writers to one new path exactly one succeeds.
 - Temporary files are named ``.biasaudit-<host>-<pid>-<random>.<name>.tmp``; a later write to
   the same folder removes those left by a process that no longer runs (a killed run).
+- JSON is written by :func:`json_text` (strict, floats exact, long arrays on one line) and
+  :func:`dump_json`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import errno
 import fnmatch
 import glob
 import json
+import math
 import os
 import secrets
 import socket
@@ -32,6 +35,7 @@ __all__ = [
     "atomic_target",
     "check_output",
     "dump_json",
+    "json_text",
     "reap_stale",
     "write_text_atomic",
     "written_by_biasaudit",
@@ -267,6 +271,72 @@ def write_text_atomic(
     return target
 
 
+def json_text(payload: Any, indent: int | None) -> str:
+    """Strict JSON text (NaN must already be None), as ``json.dumps(payload,
+    ensure_ascii=False)`` writes it, and as fast as it can for long arrays of floats.
+
+    With ``indent``, every object, and every array that holds an object, is indented as
+    ``json.dumps(indent=...)`` would; any other array (numbers, text, arrays of them: a column
+    of groups) is written on one line. Floats are written by ``float.__repr__`` (the shortest
+    text that reads back as the same float), each distinct value formatted once.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    parts: list[str] = []
+    reprs: dict[float | None, str] = {None: "null"}
+
+    def floats(values: list[Any]) -> str:  # floats and None
+        distinct = set(values)
+        for v in distinct.difference(reprs):
+            if not math.isfinite(v):
+                raise ValueError(f"Out of range float values are not JSON compliant: {v!r}")
+            reprs[v] = float.__repr__(v)
+        if 0.0 not in distinct:
+            return "[" + ", ".join(map(reprs.__getitem__, values)) + "]"
+        out = list(map(reprs.__getitem__, values))
+        i = -1
+        for _ in range(values.count(0.0)):  # 0.0 and -0.0 are one key: each with its sign
+            i = values.index(0.0, i + 1)
+            out[i] = float.__repr__(values[i])
+        return "[" + ", ".join(out) + "]"
+
+    def write(value: Any, depth: int) -> None:
+        if isinstance(value, dict) and value:
+            items: Iterable[tuple[Any, Any]] = value.items()
+            opening, closing = "{", "}"
+        elif isinstance(value, list | tuple) and value:
+            types = set(map(type, value))
+            if dict not in types:
+                simple = types <= _FLOAT_OR_NONE and float in types
+                parts.append(floats(list(value)) if simple else encode(value))
+                return
+            items = ((None, v) for v in value)
+            opening, closing = "[", "]"
+        else:
+            parts.append(encode(value))
+            return
+        if indent is None:
+            first, separator, last = "", ", ", ""
+        else:
+            first = "\n" + " " * (indent * (depth + 1))
+            separator, last = "," + first, "\n" + " " * (indent * depth)
+        parts.append(opening + first)
+        for i, (key, item) in enumerate(items):
+            if i:
+                parts.append(separator)
+            if opening == "{":
+                if not isinstance(key, str):
+                    raise TypeError(f"JSON object keys must be text; got {type(key).__name__}")
+                parts.append(encode(key) + ": ")
+            write(item, depth + 1)
+        parts.append(last + closing)
+
+    write(payload, 0)
+    return "".join(parts)
+
+
+_FLOAT_OR_NONE = frozenset((float, type(None)))
+
+
 def dump_json(
     payload: Mapping[str, Any],
     path: str | Path | None,
@@ -275,8 +345,9 @@ def dump_json(
     overwrite: bool = False,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
 ) -> str:
-    """Strict JSON text (NaN must already be None); also written to ``path`` when given."""
-    text = json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+    """Strict JSON text (NaN must already be None; layout of :func:`json_text`); also written
+    to ``path`` when given."""
+    text = json_text(payload, indent)
     if path is not None and not isinstance(path, str | os.PathLike):
         raise ConfigError(f"path must be a file path or None; got {type(path).__name__}.")
     if path is not None:

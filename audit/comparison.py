@@ -6,14 +6,21 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from audit._serde import from_jsonable, read_json, to_jsonable
 from audit._suggest import keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, TestResult, independence_test, z_value
 from audit.metrics.rates import Proportion, difference
-from audit.result import AuditResult, DimensionResult, GroupResult, find_dimension
+from audit.result import (
+    SCHEMA_VERSION,
+    AuditResult,
+    DimensionResult,
+    GroupResult,
+    Layout,
+    find_dimension,
+)
 
 __all__ = ["Comparison", "DimensionChange", "GroupChange", "compare"]
 
@@ -46,6 +53,8 @@ class GroupChange:
 class DimensionChange:
     """One attribute or intersection before and after."""
 
+    _serde_columns: ClassVar[tuple[str, ...]] = ("groups",)
+
     attributes: tuple[str, ...]
     name: str
     groups: tuple[GroupChange, ...]
@@ -71,11 +80,18 @@ class Comparison:
     def dimension(self, *attributes: str) -> DimensionChange:
         return find_dimension(self.dimensions, attributes, "this comparison")
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": "comparison", **to_jsonable(self)}
-        out["before"] = self.before.to_dict()
-        out["after"] = self.after.to_dict()
-        return out
+    def to_dict(self, *, layout: Layout = "columns") -> dict[str, Any]:
+        """A JSON-ready dict; the groups of each audit and of each dimension as columns, or
+        with ``layout="rows"`` as lists of one dict per group."""
+        columns = layout == "columns"
+        return {
+            "kind": "comparison",
+            "schema_version": self.schema_version,
+            "before": self.before.to_dict(layout=layout),
+            "after": self.after.to_dict(layout=layout),
+            "dimensions": to_jsonable(self.dimensions, columns=columns),
+            "notes": list(self.notes),
+        }
 
     def to_json(
         self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
@@ -94,12 +110,19 @@ class Comparison:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
-        data = dict(data)
-        before = AuditResult.from_dict(data.pop("before"))
-        after = AuditResult.from_dict(data.pop("after"))
-        rest = {k: v for k, v in data.items() if k not in ("dimensions", "notes", "kind")}
-        dims = tuple(from_jsonable(DimensionChange, d) for d in data["dimensions"])
-        return cls(before=before, after=after, dimensions=dims, notes=tuple(data["notes"]), **rest)
+        """Rebuild a comparison from :meth:`to_dict` output (either layout) or the JSON of
+        any schema its audits are read from; it is then a comparison of this schema."""
+        before = AuditResult.from_dict(data["before"])
+        after = AuditResult.from_dict(data["after"])
+        try:
+            dims = tuple(from_jsonable(DimensionChange, d) for d in data["dimensions"])
+            notes = tuple(data["notes"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"Not a comparison ({type(exc).__name__}: {exc}). Hint: it must come from "
+                "Comparison.to_json() or 'biasaudit compare --json'."
+            ) from None
+        return cls(SCHEMA_VERSION, before, after, dims, notes)
 
     @classmethod
     def from_json(cls, source: str | Path) -> Comparison:

@@ -302,18 +302,22 @@ def compute_crosstab(
             f"Prediction column '{spec.prediction}' holds only missing values; its rates "
             "are undefined."
         )
+    label = np.array(outcomes.label, dtype=np.int8)
+    prediction = None if outcomes.prediction is None else np.array(outcomes.prediction, np.int8)
+    # The cells in one canonical order (engines return groups in any order, DuckDB's differs
+    # from run to run): every sum over cells, and so every number, is then the same each time.
+    sort_keys = [codes[:, j] for j in reversed(range(codes.shape[1]))]
+    order = np.lexsort([*([] if prediction is None else [prediction]), label, *sort_keys])
     return CrossTab(
         attributes=attributes,
         levels=tuple(levels),
         level_values=tuple(level_values),
-        codes=codes,
-        label=np.array(outcomes.label, dtype=np.int8),
-        prediction=None
-        if outcomes.prediction is None
-        else np.array(outcomes.prediction, dtype=np.int8),
-        n=n[keep],
-        w=w[keep],
-        w2=w2[keep],
+        codes=codes[order],
+        label=label[order],
+        prediction=None if prediction is None else prediction[order],
+        n=n[keep][order],
+        w=w[keep][order],
+        w2=w2[keep][order],
         weighted=spec.sample_weight is not None,
         n_rows=n_rows,
         n_dropped=n_dropped,

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
-from audit._serde import from_jsonable, read_json, to_jsonable
+from audit._serde import build, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
@@ -25,8 +25,14 @@ __all__ = [
     "PredictionSummary",
 ]
 
-SCHEMA_VERSION = "1.1"
-"""1.1: results say their ``kind``; mitigation plans name ``over`` and ``favorable``."""
+SCHEMA_VERSION = "2.0"
+"""1.1: results say their ``kind``; mitigation plans name ``over`` and ``favorable``.
+2.0: groups (and a plan's cells) are written as columns, one array per field."""
+
+READS = ("1", "2")
+"""The major schema versions this biasaudit reads (1.x: groups as a list of objects)."""
+
+Layout = Literal["columns", "rows"]
 
 
 D = TypeVar("D", bound="_HasAttributes")
@@ -90,6 +96,8 @@ class GroupResult:
 class DimensionResult:
     """One attribute, or one intersection of attributes, with all its groups."""
 
+    _serde_columns: ClassVar[tuple[str, ...]] = ("groups",)
+
     attributes: tuple[str, ...]
     name: str
     reference: tuple[str, ...] | None
@@ -120,8 +128,12 @@ class AuditResult:
     """The result of :func:`audit.audit`: every metric with its n and interval, frozen.
 
     ``to_json()`` / ``from_json()`` round-trip exactly (NaN is written as ``null``); the JSON
-    carries ``schema_version`` and is documented in ``docs/json-schema.md``.
+    carries ``schema_version`` and is documented in ``docs/json-schema.md``. A result read
+    from an older schema is a result of this one (its ``schema_version`` is the current one,
+    in which it is written again).
     """
+
+    _serde_custom: ClassVar[bool] = True  # nested results are read by from_dict
 
     schema_version: str
     spec: AuditSpec
@@ -164,9 +176,12 @@ class AuditResult:
         return find_dimension(self.dimensions, attributes, "this result")
 
     # -- serialisation -------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (NaN as ``None``)."""
-        out: dict[str, Any] = {"kind": "audit", **to_jsonable(self)}
+    def to_dict(self, *, layout: Layout = "columns") -> dict[str, Any]:
+        """A JSON-ready dict (NaN as ``None``); each dimension's groups as columns (one array
+        per field), or with ``layout="rows"`` as a list of one dict per group."""
+        if layout not in ("columns", "rows"):
+            raise ConfigError(f"layout must be 'columns' or 'rows'; got {layout!r}.")
+        out: dict[str, Any] = {"kind": "audit", **to_jsonable(self, columns=layout == "columns")}
         out["spec"] = to_jsonable(self.spec.to_dict())
         return out
 
@@ -174,7 +189,9 @@ class AuditResult:
         self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
     ) -> str:
         """Serialise to JSON text; also write it atomically to ``path`` when given (an
-        existing file only with ``overwrite``; never the audited data itself)."""
+        existing file only with ``overwrite``; never the audited data itself). With an
+        ``indent``, objects are indented and every array of numbers or text (a column of the
+        groups) is written on one line."""
         from audit._io import dump_json
 
         return dump_json(
@@ -183,26 +200,26 @@ class AuditResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
-        """Rebuild a result from :meth:`to_dict` output."""
+        """Rebuild a result from :meth:`to_dict` output (either layout), or from the JSON of
+        any schema 1.x or 2.x."""
         version = data.get("schema_version")
-        if (
-            not isinstance(version, str)
-            or version.split(".")[0] != SCHEMA_VERSION.split(".", maxsplit=1)[0]
-        ):
+        if not isinstance(version, str) or version.split(".")[0] not in READS:
             raise ConfigError(
                 f"Unsupported result schema_version {version!r}; this biasaudit reads "
-                f"{SCHEMA_VERSION}. Hint: re-run the audit with this version."
+                f"{', '.join(v + '.x' for v in READS)}. Hint: re-run the audit with this "
+                "version."
             )
         data = dict(data)
+        data["schema_version"] = SCHEMA_VERSION
         if isinstance(data.get("spec"), Mapping):
             # A newer minor version may add spec fields; a result is read, not configured.
             known = {f.name for f in fields(AuditSpec)}
             data["spec"] = {k: v for k, v in data["spec"].items() if k in known}
         try:
-            result: AuditResult = from_jsonable(cls, data)
+            result: AuditResult = build(cls, data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(
-                f"Result JSON does not match schema {SCHEMA_VERSION} ({type(exc).__name__}: "
+                f"Result JSON does not match schema {version} ({type(exc).__name__}: "
                 f"{exc}). Hint: it must come from AuditResult.to_json()."
             ) from None
         return result

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
+import math
+from typing import Any
+
 import pandas as pd
 
 # pytester's in-process runs drop the modules a run imported first; pandas' Arrow extension
@@ -31,6 +35,30 @@ def test_split() -> pd.DataFrame:
 
 
 FIXED_TIME = "2026-01-01T00:00:00+00:00"
+
+
+def same(a: Any, b: Any, where: str = "result", rel: float = 0.0) -> None:
+    """``a`` and ``b`` are equal field by field, of the same types; a NaN or an infinity
+    equals either (the JSON writes both as null, which reads back as NaN); finite floats
+    are equal, or within ``rel`` of each other when it is given."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}", rel)
+    elif isinstance(a, tuple | list):
+        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]", rel)
+    elif isinstance(a, dict) or hasattr(a, "keys"):
+        assert list(a) == list(b), f"{where}: keys differ"
+        for k in a:
+            same(a[k], b[k], f"{where}[{k!r}]", rel)
+    elif isinstance(a, float) and not math.isfinite(a):
+        assert not math.isfinite(b), f"{where}: {a!r} != {b!r}"
+    elif isinstance(a, float) and rel:
+        assert b == pytest.approx(a, rel=rel, abs=1e-300), f"{where}: {a!r} != {b!r}"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 @pytest.fixture(scope="session")

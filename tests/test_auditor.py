@@ -99,7 +99,7 @@ def close(a: dict | list | float, b: dict | list | float, tol: float = 1e-9) -> 
 
 
 def numbers(result: audit.AuditResult) -> dict:
-    out = result.to_dict()
+    out = result.to_dict(layout="rows")
     for volatile in ("source", "versions", "created_at", "spec"):
         out.pop(volatile)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import signal
 import subprocess
@@ -13,9 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import audit
-from audit._io import atomic_target, check_output, reap_stale, temporary_name
+from audit._io import atomic_target, check_output, json_text, reap_stale, temporary_name
 from audit.cli import cli
 
 SPEC = ["-s", "sex", "-l", "y"]
@@ -341,3 +345,57 @@ def test_the_api_refuses_paths_of_the_wrong_type(data, bad):
         result.to_json(bad)
     with pytest.raises(audit.ConfigError):
         audit.write_report(result, bad)
+
+
+# -- JSON text ---------------------------------------------------------------------------------
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5)
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def _identical(a, b) -> bool:
+    """Equal, and floats of the same sign (0.0 and -0.0 differ)."""
+    if isinstance(a, float):
+        return isinstance(b, float) and math.copysign(1.0, a) == math.copysign(1.0, b) and a == b
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_identical, a, b))
+    if isinstance(a, dict):
+        return (
+            isinstance(b, dict) and a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
+        )
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_json_text_is_json_dumps_text_and_reads_back(value):
+    assert json_text(value, None) == json.dumps(value, ensure_ascii=False, allow_nan=False)
+    for indent in (None, 2, 4):
+        assert _identical(json.loads(json_text(value, indent)), value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=3), _scalars | st.dictionaries(st.text(), _scalars)))
+def test_json_text_indents_objects_as_json_dumps_does(value):
+    assert json_text(value, 2) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_json_text_writes_signed_zeros_and_refuses_nan():
+    assert json_text({"x": [0.5, -0.0, 0.0, None, 0.5, -0.0]}, 2) == (
+        '{\n  "x": [0.5, -0.0, 0.0, null, 0.5, -0.0]\n}'
+    )
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            json_text({"x": [1.0, bad]}, 2)

@@ -202,7 +202,7 @@ def test_html_and_unicode_kept_verbatim():
     text = result.to_json()
     payload = json.loads(text)
     assert payload["spec"]["sensitive_features"] == [name]
-    names = {g["name"] for g in payload["dimensions"][0]["groups"]}
+    names = set(payload["dimensions"][0]["groups"]["name"])
     assert names == {"<b>Ä</b>", "女性", "\"quoted\" & 'x'"}
     assert audit.AuditResult.from_json(text).to_dict() == payload
 

@@ -176,6 +176,10 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
     an expected count below 5. Rows with no observations are left out. Counts may be
     effective (non-integer) sample sizes; Fisher's test rounds them.
     """
+    if len(table) == 2 and len(table[0]) == 2 and len(table[1]) == 2:
+        cells = (*map(float, table[0]), *map(float, table[1]))
+        if all(0.0 <= v < _EXACT_INT for v in cells):  # the one test per group: no numpy
+            return _independence_2x2(*cells)
     array = np.asarray(table, dtype=np.float64)
     total = round(array.sum())
     array = array[array.sum(axis=1) > 0]
@@ -202,6 +206,33 @@ def independence_test(table: Sequence[Sequence[float]]) -> TestResult:
     p_value = chi2_sf(statistic, dof)
     method = "chi_square" if expected.min() >= 5 else "chi_square (expected counts < 5)"
     return TestResult(method, statistic, dof, p_value, p_value, total)
+
+
+_EXACT_INT = 2.0**62  # counts below this round to int64 as numpy would round them
+
+
+@lru_cache(maxsize=16384)
+def _independence_2x2(a: float, b: float, c: float, d: float) -> TestResult:
+    """:func:`independence_test` of ``[[a, b], [c, d]]`` in plain floats, with numpy's order
+    of operations (sums left to right), so every number is the one numpy gives.
+
+    Cached: many groups of a large intersection have the same counts, so the same table (and
+    Fisher's test of it) against their reference; a result is frozen, so it can be shared.
+    (0.0 and -0.0 are one key; the sign of a zero count changes no number here.)"""
+    total = round(a + b + c + d)
+    rows, cols = (a + b, c + d), (a + c, b + d)
+    if rows[0] <= 0 or rows[1] <= 0:
+        return TestResult.undefined(total, "fewer than two non-empty groups")
+    if cols[0] <= 0 or cols[1] <= 0:
+        return TestResult.undefined(total, "every row has the same outcome")
+    n = a + b + c + d
+    if min(r * k / n for r in rows for k in cols) < 5:
+        odds, p_value = fisher_exact([[round(a), round(b)], [round(c), round(d)]])
+        note = None if math.isfinite(odds) else "the sample odds ratio is infinite (a zero cell)"
+        return TestResult("fisher_exact", odds, 0, p_value, p_value, total, note)
+    statistic = n * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    p_value = math.erfc(math.sqrt(statistic / 2.0))  # chi-square survival, 1 dof
+    return TestResult("chi_square", statistic, 1, p_value, p_value, total)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

@@ -25,6 +25,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,8 @@ class Subgroup:
 @dataclass(frozen=True)
 class SubgroupScan:
     """The worst-off subgroups and how they were searched."""
+
+    _serde_columns: ClassVar[tuple[str, ...]] = ("top",)  # JSON: one array per field
 
     depth: int
     combinations: int

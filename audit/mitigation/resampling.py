@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +50,8 @@ class ResamplingPlan:
     Rows without a cell (missing label, a group dropped by ``missing="drop"``) are kept once
     and counted in ``n_rows_unchanged``.
     """
+
+    _serde_columns: ClassVar[tuple[str, ...]] = ("cells",)
 
     method: str
     over: tuple[str, ...]  # the sensitive attributes whose intersection is balanced

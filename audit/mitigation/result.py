@@ -91,12 +91,14 @@ class MitigationResult:
 
 
 def _plan_1_1(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """A plan as schema 1.1 names it (1.0 said ``attributes`` and ``favourable``)."""
+    """A plan as schemas 1.1 and later name it (1.0 said ``attributes`` and ``favourable``;
+    its cells are a list of objects)."""
     out = dict(plan)
     if "attributes" in out and "over" not in out:
         out["over"] = out.pop("attributes")
-    out["cells"] = [
-        {("favorable" if k == "favourable" else k): v for k, v in cell.items()}
-        for cell in out.get("cells", [])
-    ]
+    if isinstance(out.get("cells"), list):
+        out["cells"] = [
+            {("favorable" if k == "favourable" else k): v for k, v in cell.items()}
+            for cell in out["cells"]
+        ]
     return out

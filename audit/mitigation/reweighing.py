@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -40,6 +41,8 @@ class ReweighingPlan:
     rows without a cell (missing label, or a group dropped by ``missing="drop"``) keep their
     weight, and ``n_rows_unchanged`` counts them.
     """
+
+    _serde_columns: ClassVar[tuple[str, ...]] = ("cells",)
 
     over: tuple[str, ...]  # the sensitive attributes whose intersection is balanced
     weight_column: str

@@ -50,9 +50,9 @@ def test_audit_prints_tables_and_writes_json(csv_path, tmp_path):
     assert "0.358" in result.output
     payload = json.loads(out.read_text())
     assert payload["spec"]["reference"] == {"sex": "Male"}
-    female = payload["dimensions"][0]["groups"][0]
-    assert female["name"] == "Female"
-    assert female["disparate_impact_ratio"]["value"] == pytest.approx(0.35802, abs=5e-6)
+    groups = payload["dimensions"][0]["groups"]  # columns: one array per field
+    assert groups["name"][0] == "Female"
+    assert groups["disparate_impact_ratio"]["value"][0] == pytest.approx(0.35802, abs=5e-6)
 
 
 def test_json_to_stdout(csv_path):
@@ -86,8 +86,7 @@ def test_prediction_and_bins(tmp_path):
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    names = [g["name"] for g in payload["dimensions"][0]["groups"]]
-    assert names == ["<25", "[25, 45)", ">=45"]
+    assert payload["dimensions"][0]["groups"]["name"] == ["<25", "[25, 45)", ">=45"]
     assert payload["dimensions"][0]["classification"] is not None
 
 

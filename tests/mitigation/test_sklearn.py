@@ -129,8 +129,9 @@ def test_cli_mitigate_and_compare(tmp_path, adult):
     )
     assert compared.exit_code == 0, compared.output
     payload = json.loads(compared.stdout)
-    female = payload["dimensions"][0]["groups"][0]
-    assert female["after"]["base_rate"]["value"] == pytest.approx(0.2408, abs=5e-5)
+    groups = payload["dimensions"][0]["groups"]  # columns: one array per field
+    assert groups["name"][0] == "Female"
+    assert groups["after"]["base_rate"]["value"][0] == pytest.approx(0.2408, abs=5e-5)
     resampled = tmp_path / "uniform.parquet"
     result = CliRunner().invoke(
         cli,

@@ -17,7 +17,7 @@ from audit.spec import MISSING_LABEL
 def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
     """A published audit's JSON: hidden groups left out, small counts of dropped or missing
     values withheld."""
-    data = scrub_dict(r.to_dict(), sup)
+    data = scrub_dict(r.to_dict(layout="rows"), sup)
     small_drop = 0 < r.n_dropped_missing < k
     if small_drop:
         data["n_dropped_missing"] = None
@@ -56,7 +56,7 @@ def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
 def _plan_json(plan: Any, before: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
     from audit._serde import to_jsonable
 
-    out: dict[str, Any] = to_jsonable(plan)
+    out: dict[str, Any] = to_jsonable(plan, columns=False)
     attrs = list(out["over"])
     if 0 < before.n_dropped_missing < k or 0 < out.get("n_rows_unchanged", 0) < k:
         out["n_rows_unchanged"] = None  # rows left as they were: a small count
@@ -82,7 +82,7 @@ def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
     before = _audit_json(p.before, sups.before, k)
     if p.comparison is None or p.after is None or sups.after is None:
         return before
-    comparison = p.comparison.to_dict()
+    comparison = p.comparison.to_dict(layout="rows")
     comparison["before"] = before
     comparison["after"] = _audit_json(p.after, sups.after, k)
     dims = []
@@ -106,7 +106,7 @@ def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
     if p.model_check is not None and sups.model is not None:
         from audit._serde import to_jsonable
 
-        check = to_jsonable(p.model_check)
+        check = to_jsonable(p.model_check, columns=False)
         for side in ("before", "after"):
             check[side]["audit"] = _audit_json(getattr(p.model_check, side).audit, sups.model, k)
         out["model_check"] = check
