@@ -28,6 +28,8 @@ __all__ = ["attach_weights", "check_new_column", "factor_values", "resample"]
 
 _CELL = "__biasaudit_cell"
 _SCORE = "__biasaudit_score"
+_SPARK = ("pyspark", "pyspark[connect]")  # resampled and reweighed by audit.mitigation.spark
+_IN_MEMORY_RESAMPLING = ("duckdb", "polars")  # lazy engines whose rows are resampled in memory
 
 
 def check_new_column(dataset: Dataset, name: str, setting: str) -> None:
@@ -140,6 +142,11 @@ def attach_weights(
             (base * nw.col(weight_column)).alias(weight_column)
         )
         return frame.lazy(), plan, (ids, factors)
+    if dataset.info.engine in _SPARK:
+        from audit.mitigation.spark import weights_spark
+
+        lazy = weights_spark(dataset, spec, ct, dims, ids, factors, weight_column)
+        return lazy, plan, (ids, factors)
     factor = _factor_expr(dataset, spec, ct, dims, ids, factors)
     return dataset.frame.with_columns((base * factor).alias(weight_column)), plan, (ids, factors)
 
@@ -194,6 +201,18 @@ def resample(
             "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat' (CLI: "
             "--score COL; a ranker needs the rows in memory)."
         )
+    if not dataset.eager and not dataset.is_file:
+        if dataset.info.engine in _SPARK:
+            from audit.mitigation.spark import resample_spark
+
+            return resample_spark(dataset, spec, ct, dims, plan, flat_ids, score)
+        if dataset.info.engine not in _IN_MEMORY_RESAMPLING:
+            raise ConfigError(
+                f"Resampling cannot run lazily on the {dataset.info.engine} engine (a "
+                f"{dataset.info.kind}), and biasaudit does not collect its rows. Hint: use "
+                "method='reweighing', which stays lazy there, or collect the data to pandas "
+                "first (Dask: .compute(), Ibis: .to_pandas()) and resample that."
+            )
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
     # Multiplicities are computed from one read and applied to a second one, so both must see
     # the rows in the same order. That holds for the plain file scans on the connections

@@ -180,10 +180,10 @@ def mitigate(
         )
         scores = None
         if method == "preferential" and ranker is not None:
-            if dataset.is_file or dataset.info.engine == "duckdb":
+            if dataset.is_file or (not dataset.eager and dataset.info.engine != "polars"):
                 raise ConfigError(
-                    "A ranker needs the rows in memory; for a file or DuckDB relation give a "
-                    "score column (spec.score) instead."
+                    "A ranker needs the rows in memory; for a file, a DuckDB relation or a "
+                    f"lazy {dataset.info.engine} frame give a score column (spec.score) instead."
                 )
             scores = _ranker_scores(dataset, spec, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)

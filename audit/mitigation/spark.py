@@ -1,0 +1,211 @@
+"""Mitigations on a PySpark DataFrame (classic or Spark Connect) with Spark's own operations.
+
+Imported only when the data is on Spark. Reweighing is one projection: the row's cell id (the
+narwhals expression every engine uses, evaluated once) looked up in a literal map of the few
+hundred (cell -> factor) pairs. Resampling ranks the rows of each cell by a seeded hash of
+the row's values with a window function and repeats each row by its multiplicity with
+``explode``; no row reaches the driver, only the plan's small tables are sent to Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+from typing import Any
+
+import narwhals as nw
+
+from audit.data import Dataset
+from audit.exceptions import DataError
+from audit.exprs import cell_expr
+from audit.mitigation.resampling import ResamplingPlan, key_parameters, preferential_direction
+from audit.spec import AuditSpec
+from audit.table import CrossTab
+
+__all__ = ["SPARK_ENGINES", "is_spark", "resample_spark", "weights_spark"]
+
+SPARK_ENGINES = ("pyspark", "pyspark[connect]")
+"""narwhals' names of the classic PySpark and Spark Connect backends."""
+
+_CELL = "__biasaudit_cell"
+_SCORE = "__biasaudit_score"
+_KEY = "__biasaudit_key"
+_RANK = "__biasaudit_rank"
+_COPIES = "__biasaudit_m"
+
+
+def is_spark(dataset: Dataset) -> bool:
+    """True when the data is a PySpark DataFrame (classic or Spark Connect)."""
+    return dataset.info.engine in SPARK_ENGINES and not dataset.eager
+
+
+def _modules(dataset: Dataset) -> tuple[Any, Any]:
+    """``pyspark.sql.functions`` and ``Window`` of the frame's flavour: a Spark Connect frame
+    needs Connect's own column builders (the classic ones build JVM columns)."""
+    if dataset.info.engine == "pyspark[connect]":
+        from pyspark.sql.connect import functions as connect_functions
+        from pyspark.sql.connect.window import Window as ConnectWindow
+
+        return connect_functions, ConnectWindow
+    from pyspark.sql import Window, functions
+
+    return functions, Window
+
+
+def _literal_map(functions: Any, keys: Sequence[int], values: Sequence[Any], kind: str) -> Any:
+    """A Spark map literal ``{key: value}`` (bigint keys, values cast to ``kind``)."""
+    pairs = chain.from_iterable(
+        (functions.lit(int(k)).cast("bigint"), functions.lit(v).cast(kind))
+        for k, v in zip(keys, values, strict=True)
+    )
+    return functions.create_map(*pairs)
+
+
+def _with_cell(
+    dataset: Dataset, spec: AuditSpec, ct: CrossTab, dims: Sequence[int], *extra: nw.Expr
+) -> Any:
+    """The native Spark DataFrame with the cell id as one column (computed once per row)."""
+    cell = cell_expr(dataset, spec, ct, dims).cast(nw.Int64).alias(_CELL)
+    return nw.to_native(dataset.frame.with_columns(cell, *extra))
+
+
+def weights_spark(
+    dataset: Dataset,
+    spec: AuditSpec,
+    ct: CrossTab,
+    dims: Sequence[int],
+    ids: Sequence[int],
+    factors: Sequence[float],
+    weight_column: str,
+) -> nw.LazyFrame[Any]:
+    """The data with ``weight_column`` = old weight (or 1) times the cell's factor, lazily.
+
+    The factor is ``map[cell]`` of a literal map, 1 for rows without a cell (missing label,
+    dropped group): one projection, so materialising the column costs about one scan. (A
+    CASE chain over the cell expression repeats that expression once per cell, which Spark
+    neither shares nor compiles well: ten times slower.)
+    """
+    functions, _ = _modules(dataset)
+    native = _with_cell(dataset, spec, ct, dims)
+    factor = functions.lit(1.0)
+    if ids:
+        lookup = functions.element_at(
+            _literal_map(functions, ids, [float(f) for f in factors], "double"),
+            functions.col(_CELL),
+        )
+        factor = functions.coalesce(lookup, functions.lit(1.0))
+    base = (
+        functions.col(spec.sample_weight).cast("double")
+        if spec.sample_weight is not None
+        else functions.lit(1.0)
+    )
+    out: nw.LazyFrame[Any] = nw.from_native(
+        native.withColumn(weight_column, base * factor).drop(_CELL)
+    )
+    return out
+
+
+def _row_key(functions: Any, columns: Sequence[str], random_state: int) -> Any:
+    """A seeded 64-bit hash of the row's values (the same for equal rows, whatever their
+    order or partition), so a lazy result picks the same rows every time it is computed."""
+    a, b, _, _ = key_parameters(random_state)
+    return functions.xxhash64(
+        functions.lit(a), functions.lit(b), *(_column(functions, c) for c in columns)
+    )
+
+
+def _column(functions: Any, name: str) -> Any:
+    """The column ``name`` as written (a dot or a backtick in a name is not a path)."""
+    return functions.col("`" + name.replace("`", "``") + "`")
+
+
+def _check_scores(native: Any, functions: Any, score: str) -> None:
+    missing = native.filter(
+        functions.col(_CELL).isNotNull()
+        & (functions.col(_SCORE).isNull() | functions.isnan(functions.col(_SCORE)))
+    )
+    if missing.limit(1).count() > 0:
+        raise DataError(
+            f"The score column '{score}' has missing values in rows to resample. "
+            "Hint: fill them first."
+        )
+
+
+def resample_spark(
+    dataset: Dataset,
+    spec: AuditSpec,
+    ct: CrossTab,
+    dims: Sequence[int],
+    plan: ResamplingPlan,
+    flat_ids: Sequence[int],
+    score: str | None,
+) -> nw.LazyFrame[Any]:
+    """The resampled data as a lazy Spark DataFrame: every cell exactly at its target.
+
+    Within a cell of ``n`` rows and target ``t`` every row gets ``t // n`` copies and the
+    ``t % n`` first-ranked rows one more (the rule of
+    :func:`~audit.mitigation.resampling.multiplicities`). Rows are ranked by ``row_number``
+    over a window per cell, ordered by the signed score (preferential sampling), then by a
+    seeded hash of all the row's values; copies come from ``explode`` of an array of the
+    row's multiplicity. Rows without a cell are kept once.
+
+    Spark has no row order, so the key hashes the row's values instead of its position: the
+    per-cell counts equal those of every other engine, but the rows chosen may differ from
+    those pandas or DuckDB choose for the same ``random_state`` (they rank positions). Equal
+    rows get the same key, so which of them is kept does not change the data.
+    """
+    functions, window = _modules(dataset)
+    columns = list(dataset.columns)
+    extra = [nw.col(score).cast(nw.Float64).alias(_SCORE)] if score is not None else []
+    try:
+        native = _with_cell(dataset, spec, ct, dims, *extra)
+    except Exception as exc:  # the engine's own error: its message may quote rows
+        raise DataError(
+            f"The {dataset.info.engine} engine could not read the rows' cells"
+            f"{f' and the score column {score!r}' if score else ''} ({type(exc).__name__}). "
+            "Hint: the score must be numbers that fit a float64."
+        ) from None
+    if score is not None:
+        _check_scores(native, functions, score)
+    ids = [int(f) * 2 + int(c.favorable) for c, f in zip(plan.cells, flat_ids, strict=True)]
+    copies = [c.target // c.n for c in plan.cells]
+    extras = [c.target % c.n for c in plan.cells]
+    cell = functions.col(_CELL)
+    hashable = [c for c in columns if not _is_map(native.schema[c].dataType)]
+    native = native.withColumn(_KEY, _row_key(functions, hashable, plan.random_state))
+    order = [functions.col(_KEY)]
+    if plan.method == "preferential":
+        direction = preferential_direction(plan, flat_ids)
+        sign = functions.element_at(
+            _literal_map(functions, list(direction), list(direction.values()), "double"), cell
+        )
+        order = [functions.col(_SCORE) * sign, *order]
+    ranked = native
+    if any(extras):
+        rank = functions.row_number().over(window.partitionBy(_CELL).orderBy(*order))
+        ranked = native.withColumn(_RANK, rank)
+        bonus = functions.when(
+            functions.col(_RANK)
+            <= functions.element_at(_literal_map(functions, ids, extras, "bigint"), cell),
+            1,
+        ).otherwise(0)
+    else:
+        bonus = functions.lit(0)
+    multiplicity = functions.coalesce(
+        functions.element_at(_literal_map(functions, ids, copies, "bigint"), cell) + bonus,
+        functions.lit(1),
+    )
+    ranked = ranked.withColumn(_COPIES, multiplicity.cast("int"))
+    most = max((c + (e > 0) for c, e in zip(copies, extras, strict=True)), default=1)
+    if most > 1:
+        repeat = functions.array_repeat(functions.lit(True), functions.col(_COPIES))
+        out = ranked.withColumn(_COPIES, functions.explode(repeat))
+    else:
+        out = ranked.filter(functions.col(_COPIES) == 1)
+    result: nw.LazyFrame[Any] = nw.from_native(out.drop(_CELL, _SCORE, _KEY, _RANK, _COPIES))
+    return result
+
+
+def _is_map(dtype: Any) -> bool:
+    """Spark cannot hash map columns; they are left out of the row key."""
+    return type(dtype).__name__ == "MapType"
