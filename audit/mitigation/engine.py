@@ -24,7 +24,13 @@ from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec
 from audit.table import CrossTab
 
-__all__ = ["attach_weights", "check_new_column", "factor_values", "resample"]
+__all__ = [
+    "attach_weights",
+    "check_new_column",
+    "check_resampling_engine",
+    "factor_values",
+    "resample",
+]
 
 _CELL = "__biasaudit_cell"
 _SCORE = "__biasaudit_score"
@@ -41,6 +47,20 @@ def check_new_column(dataset: Dataset, name: str, setting: str) -> None:
             f"Column '{name}' already exists in the data; a mitigation never overwrites a "
             f"column. Hint: pass another {setting} (CLI: --weight-column)."
         )
+
+
+def check_resampling_engine(dataset: Dataset) -> None:
+    """Refuse to resample a lazy frame of an engine whose rows would have to be collected
+    (Dask, Ibis, SQLFrame): Spark resamples on Spark, DuckDB and polars in memory."""
+    engine = dataset.info.engine
+    if dataset.eager or dataset.is_file or engine in (*_SPARK, *_IN_MEMORY_RESAMPLING):
+        return
+    raise ConfigError(
+        f"Resampling cannot run lazily on the {engine} engine (a {dataset.info.kind}), and "
+        "biasaudit does not collect its rows. Hint: use method='reweighing', which stays "
+        "lazy there, or collect the data to pandas first (Dask: .compute(), Ibis: "
+        ".to_pandas()) and resample that."
+    )
 
 
 def _factor_expr(
@@ -206,13 +226,7 @@ def resample(
             from audit.mitigation.spark import resample_spark
 
             return resample_spark(dataset, spec, ct, dims, plan, flat_ids, score)
-        if dataset.info.engine not in _IN_MEMORY_RESAMPLING:
-            raise ConfigError(
-                f"Resampling cannot run lazily on the {dataset.info.engine} engine (a "
-                f"{dataset.info.kind}), and biasaudit does not collect its rows. Hint: use "
-                "method='reweighing', which stays lazy there, or collect the data to pandas "
-                "first (Dask: .compute(), Ibis: .to_pandas()) and resample that."
-            )
+        check_resampling_engine(dataset)
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
     # Multiplicities are computed from one read and applied to a second one, so both must see
     # the rows in the same order. That holds for the plain file scans on the connections

@@ -17,7 +17,7 @@ from audit.auditor import Auditor
 from audit.comparison import compare
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
-from audit.mitigation.engine import attach_weights, resample
+from audit.mitigation.engine import attach_weights, check_resampling_engine, resample
 from audit.mitigation.methods import check_method, check_size
 from audit.mitigation.model_check import fixed_model_check
 from audit.mitigation.resampling import ResamplingPlan, resampling_plan, resolve_seed
@@ -154,6 +154,8 @@ def mitigate(
     dims = _dims(spec, over)
     dataset = open_data(data, spec)
     dataset.check_output(output, overwrite=overwrite)  # before any work
+    if method != "reweighing":
+        check_resampling_engine(dataset)
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan
