@@ -223,7 +223,6 @@ def _cell_counts(frame: pd.DataFrame) -> dict[tuple, int]:
     [
         ("classic", "uniform", "keep"),  # cells above and below their targets: ranks, explode
         ("classic", "uniform", "undersample"),  # no row repeated: ranks and a filter
-        ("classic", "preferential", "oversample"),  # copies only, ordered by the score
         ("connect", "uniform", "keep"),
     ],
 )
@@ -254,35 +253,41 @@ def test_resampling_stays_on_spark_with_pandas_cell_counts(flavour, method, size
     )
 
 
-def test_preferential_sampling_drops_the_most_borderline_rows(frames, data):
+def test_preferential_sampling_moves_the_most_borderline_rows_first(frames, data):
+    """Cells above their target lose their most borderline rows (favourable rows with low
+    scores, unfavourable rows with high ones); cells below it duplicate them first."""
     kw = {
-        "sensitive_features": ["sex"],
+        "sensitive_features": ["sex", "race"],
         "label": "income",
         "favorable": ">50K",
         "min_group_size": 1,
         "method": "preferential",
-        "size": "undersample",
+        "size": "keep",
         "score": "score",
         "random_state": 1,
     }
     result = audit.mitigate(frames["classic"], **kw)
-    kept = set(_collect(result.data.select("row_id"))["row_id"])
-    assert len(kept) == result.plan.n_rows_after  # undersampling never repeats a row
-    checked = 0
+    got = _collect(result.data.select("row_id", *CELL))
+    assert _cell_counts(got) == _cell_counts(audit.mitigate(data, **kw).data)
+    copies = got["row_id"].value_counts()
+    directions = set()
     for cell in result.plan.cells:
-        if cell.target >= cell.n:
-            continue
         label = ">50K" if cell.favorable else "<=50K"
-        rows = data[(data["sex"] == cell.key[0]) & (data["income"] == label)]
-        inside = rows["row_id"].isin(kept)
-        assert int(inside.sum()) == cell.target
-        # Borderline: favourable rows with low scores, unfavourable rows with high ones.
-        if cell.favorable:
-            assert rows.loc[inside, "score"].min() >= rows.loc[~inside, "score"].max()
-        else:
-            assert rows.loc[inside, "score"].max() <= rows.loc[~inside, "score"].min()
-        checked += 1
-    assert checked >= 2
+        rows = data[
+            (data["sex"] == cell.key[0]) & (data["race"] == cell.key[1]) & (data["income"] == label)
+        ]
+        m = rows["row_id"].map(copies).fillna(0).to_numpy()
+        assert m.sum() == cell.target
+        if cell.target % cell.n == 0:
+            continue
+        more = m > cell.target // cell.n  # the rows that got the extra copy
+        score = rows["score"].to_numpy()
+        # Kept (under target) or duplicated (over target): the borderline rows go first.
+        borderline_first = cell.favorable == (cell.target > cell.n)
+        low, high = (score[more], score[~more]) if borderline_first else (score[~more], score[more])
+        assert low.max() <= high.min()
+        directions.add(cell.target > cell.n)
+    assert directions == {True, False}
 
 
 def test_spark_resampling_errors_are_typed(frames, sessions):
@@ -321,3 +326,41 @@ def test_resampling_a_shuffled_frame_picks_the_same_rows_each_time(frames):
     assert first == again
     assert len(first) == result.plan.n_rows_after
     assert len(set(first)) < len(first)  # some rows are repeated
+
+
+def test_resampled_frame_is_a_projection_of_the_input(frames, capsys):
+    """The cuts are found once, in mitigate(); the lazy result has no window and no shuffle,
+    so materialising it costs about one scan."""
+    kw = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
+    result = audit.mitigate(frames["classic"], method="uniform", random_state=5, **kw)
+    capsys.readouterr()
+    result.data.explain()
+    plan = capsys.readouterr().out
+    assert "Generate explode" in plan  # cells above their targets get copies
+    assert "Window" not in plan
+    assert "Exchange" not in plan
+
+
+def test_equal_rows_at_a_cut_are_ranked_one_by_one(sessions, capsys):
+    """Rows of a cell that are all equal share one key, so no cut can split them: every row
+    is ranked instead, and the counts are still exact."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], 3000, p=[0.3, 0.7]),
+            "income": rng.choice([">50K", "<=50K"], 3000, p=[0.25, 0.75]),
+        }
+    )
+    df.loc[df["sex"] == "M", "income"] = np.where(
+        rng.random(int((df["sex"] == "M").sum())) < 0.4, ">50K", "<=50K"
+    )
+    kw = {"sensitive_features": ["sex"], "label": "income", "favorable": ">50K"}
+    sdf = sessions["classic"].createDataFrame(df)
+    result = audit.mitigate(sdf, method="uniform", random_state=2, **kw)
+    got = _collect(result.data).value_counts().to_dict()
+    want = audit.mitigate(df, method="uniform", random_state=2, **kw).data.value_counts()
+    assert got == want.to_dict()
+    assert any(c.target % c.n for c in result.plan.cells)  # a cut was needed
+    capsys.readouterr()
+    result.data.explain()
+    assert "Window" in capsys.readouterr().out

@@ -156,6 +156,12 @@ def mitigate(
     dataset.check_output(output, overwrite=overwrite)  # before any work
     if method != "reweighing":
         check_resampling_engine(dataset)
+    lazy_rows = dataset.is_file or (not dataset.eager and dataset.info.engine != "polars")
+    if method == "preferential" and ranker is not None and lazy_rows:
+        raise ConfigError(
+            "A ranker needs the rows in memory; for a file, a DuckDB relation or a lazy "
+            f"{dataset.info.engine} frame give a score column (spec.score) instead."
+        )
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan
@@ -182,11 +188,6 @@ def mitigate(
         )
         scores = None
         if method == "preferential" and ranker is not None:
-            if dataset.is_file or (not dataset.eager and dataset.info.engine != "polars"):
-                raise ConfigError(
-                    "A ranker needs the rows in memory; for a file, a DuckDB relation or a "
-                    f"lazy {dataset.info.engine} frame give a score column (spec.score) instead."
-                )
             scores = _ranker_scores(dataset, spec, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
         if dataset.eager and output is None:

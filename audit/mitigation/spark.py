@@ -3,8 +3,9 @@
 Imported only when the data is on Spark. Reweighing is one projection: the row's cell id (the
 narwhals expression every engine uses, evaluated once) looked up in a literal map of the few
 hundred (cell -> factor) pairs. Resampling ranks the rows of each cell by a seeded hash of
-the row's values with a window function and repeats each row by its multiplicity with
-``explode``; no row reaches the driver, only the plan's small tables are sent to Spark.
+the row's values (a window over a few narrow columns finds each cell's cut) and repeats each
+row by its multiplicity with ``explode``; no row reaches the driver, only the plan's small
+tables and one cut per cell travel between Spark and Python.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _CELL = "__biasaudit_cell"
 _SCORE = "__biasaudit_score"
 _KEY = "__biasaudit_key"
 _RANK = "__biasaudit_rank"
+_ORDER = "__biasaudit_order"
 _COPIES = "__biasaudit_m"
 
 
@@ -144,15 +146,20 @@ def resample_spark(
 
     Within a cell of ``n`` rows and target ``t`` every row gets ``t // n`` copies and the
     ``t % n`` first-ranked rows one more (the rule of
-    :func:`~audit.mitigation.resampling.multiplicities`). Rows are ranked by ``row_number``
-    over a window per cell, ordered by the signed score (preferential sampling), then by a
-    seeded hash of all the row's values; copies come from ``explode`` of an array of the
-    row's multiplicity. Rows without a cell are kept once.
+    :func:`~audit.mitigation.resampling.multiplicities`); rows without a cell are kept once.
+    Rows are ranked by the signed score (preferential sampling), then by a seeded hash of
+    all the row's values. A window over the narrow (cell, score, hash) columns finds each
+    cell's cut, the sort key of its ``t % n``-th row, once; the result is then a projection
+    (rows at or before their cell's cut get the extra copy) and ``explode`` of an array of
+    the row's multiplicity, so materialising it costs about one scan and keeps Spark's row
+    order. Should equal rows straddle a cut (equal rows have equal keys), every row is ranked
+    with ``row_number`` over a window per cell instead.
 
     Spark has no row order, so the key hashes the row's values instead of its position: the
     per-cell counts equal those of every other engine, but the rows chosen may differ from
-    those pandas or DuckDB choose for the same ``random_state`` (they rank positions). Equal
-    rows get the same key, so which of them is kept does not change the data.
+    those pandas or DuckDB choose for the same ``random_state`` (they rank positions). The
+    same rows are chosen each time the lazy result is computed, and equal rows get the same
+    key, so which of them is kept does not change the data.
     """
     functions, window = _modules(dataset)
     columns = list(dataset.columns)
@@ -173,24 +180,42 @@ def resample_spark(
     cell = functions.col(_CELL)
     hashable = [c for c in columns if not _is_map(native.schema[c].dataType)]
     native = native.withColumn(_KEY, _row_key(functions, hashable, plan.random_state))
-    order = [functions.col(_KEY)]
+    order = [_KEY]
     if plan.method == "preferential":
         direction = preferential_direction(plan, flat_ids)
         sign = functions.element_at(
             _literal_map(functions, list(direction), list(direction.values()), "double"), cell
         )
-        order = [functions.col(_SCORE) * sign, *order]
+        # + 0.0 turns -0.0 into 0.0, so the order and the comparisons below agree.
+        native = native.withColumn(_ORDER, functions.col(_SCORE) * sign + 0.0)
+        order = [_ORDER, _KEY]
     ranked = native
-    if any(extras):
-        rank = functions.row_number().over(window.partitionBy(_CELL).orderBy(*order))
+    bonus = functions.lit(0)
+    wanted = [(i, e) for i, e in zip(ids, extras, strict=True) if e > 0]
+    cuts = _cuts(native, functions, window, wanted, order) if wanted else {}
+    if cuts is not None and wanted:
+        key = functions.col(_KEY)
+        key_cut = functions.element_at(
+            _literal_map(functions, list(cuts), [c[-1] for c in cuts.values()], "bigint"), cell
+        )
+        chosen = key <= key_cut
+        if len(order) == 2:
+            score_cut = functions.element_at(
+                _literal_map(functions, list(cuts), [c[0] for c in cuts.values()], "double"),
+                cell,
+            )
+            ordered = functions.col(_ORDER)
+            chosen = (ordered < score_cut) | ((ordered == score_cut) & chosen)
+        bonus = functions.when(chosen, 1).otherwise(0)
+    elif cuts is None:  # equal rows straddle a cut: rank every row of every cell instead
+        rank = functions.row_number().over(
+            window.partitionBy(_CELL).orderBy(*map(functions.col, order))
+        )
         ranked = native.withColumn(_RANK, rank)
+        extra_map = _literal_map(functions, ids, extras, "bigint")
         bonus = functions.when(
-            functions.col(_RANK)
-            <= functions.element_at(_literal_map(functions, ids, extras, "bigint"), cell),
-            1,
+            functions.col(_RANK) <= functions.element_at(extra_map, cell), 1
         ).otherwise(0)
-    else:
-        bonus = functions.lit(0)
     multiplicity = functions.coalesce(
         functions.element_at(_literal_map(functions, ids, copies, "bigint"), cell) + bonus,
         functions.lit(1),
@@ -202,8 +227,36 @@ def resample_spark(
         out = ranked.withColumn(_COPIES, functions.explode(repeat))
     else:
         out = ranked.filter(functions.col(_COPIES) == 1)
-    result: nw.LazyFrame[Any] = nw.from_native(out.drop(_CELL, _SCORE, _KEY, _RANK, _COPIES))
+    result: nw.LazyFrame[Any] = nw.from_native(
+        out.drop(_CELL, _SCORE, _ORDER, _KEY, _RANK, _COPIES)
+    )
     return result
+
+
+def _cuts(
+    native: Any, functions: Any, window: Any, wanted: Sequence[tuple[int, int]], order: list[str]
+) -> dict[int, tuple[Any, ...]] | None:
+    """Per cell id, the sort key (``order`` columns) of its ``extra``-th ranked row, from a
+    window over the narrow (cell, order...) columns of the cells that need one; rows at or
+    below it get the extra copy. None when the row after a cut has the same sort key (equal
+    rows, whose keys are equal), since a cut cannot then split them exactly."""
+    cell = functions.col(_CELL)
+    narrow = native.select(_CELL, *order).filter(cell.isin([i for i, _ in wanted]))
+    by_cell = window.partitionBy(_CELL).orderBy(*map(functions.col, order))
+    extra = _literal_map(functions, [i for i, _ in wanted], [e for _, e in wanted], "bigint")
+    nexts = [functions.lead(c).over(by_cell).alias(f"{c}_next") for c in order]
+    ranked = narrow.select(
+        _CELL, *order, *nexts, functions.row_number().over(by_cell).alias(_RANK)
+    ).filter(functions.col(_RANK) == functions.element_at(extra, cell))
+    cuts: dict[int, tuple[Any, ...]] = {}
+    for row in ranked.collect():
+        here = tuple(row[c] for c in order)
+        if here == tuple(row[f"{c}_next"] for c in order):
+            return None
+        cuts[int(row[_CELL])] = here
+    if len(cuts) != len(wanted):
+        raise DataError("The data changed between the grouped count and the resampling.")
+    return cuts
 
 
 def _is_map(dtype: Any) -> bool:
