@@ -306,8 +306,9 @@ def compute_crosstab(
     prediction = None if outcomes.prediction is None else np.array(outcomes.prediction, np.int8)
     # The cells in one canonical order (engines return groups in any order, DuckDB's differs
     # from run to run): every sum over cells, and so every number, is then the same each time.
-    sort_keys = [codes[:, j] for j in reversed(range(codes.shape[1]))]
-    order = np.lexsort([*([] if prediction is None else [prediction]), label, *sort_keys])
+    sort_keys: list[npt.NDArray[Any]] = [] if prediction is None else [prediction]
+    sort_keys += [label, *(codes[:, j] for j in reversed(range(codes.shape[1])))]
+    order = np.lexsort(sort_keys)
     return CrossTab(
         attributes=attributes,
         levels=tuple(levels),

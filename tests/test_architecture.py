@@ -55,6 +55,7 @@ LAYERS = (
     "audit.mitigation.methods",
     "audit.mitigation.reweighing",
     "audit.mitigation.resampling",
+    "audit.mitigation.spark",  # Spark-only mitigations, imported lazily by engine.py
     "audit.mitigation.engine",
     "audit.mitigation.ranker",
     "audit.mitigation.sklearn",

@@ -25,11 +25,19 @@ from audit.mitigation.reweighing import ReweighingPlan, reweighing_plan
 from audit.spec import AuditSpec
 from audit.table import CrossTab
 
-__all__ = ["attach_weights", "check_new_column", "factor_values", "resample"]
+__all__ = [
+    "attach_weights",
+    "check_new_column",
+    "check_resampling_engine",
+    "factor_values",
+    "resample",
+]
 
 _CELL = "__biasaudit_cell"
 _SCORE = "__biasaudit_score"
 _FACTOR = "__biasaudit_factor"
+_SPARK = ("pyspark", "pyspark[connect]")  # resampled and reweighed by audit.mitigation.spark
+_IN_MEMORY_RESAMPLING = ("duckdb", "polars")  # lazy engines whose rows are resampled in memory
 
 
 def check_new_column(dataset: Dataset, name: str, setting: str) -> None:
@@ -41,6 +49,20 @@ def check_new_column(dataset: Dataset, name: str, setting: str) -> None:
             f"Column '{name}' already exists in the data; a mitigation never overwrites a "
             f"column. Hint: pass another {setting} (CLI: --weight-column)."
         )
+
+
+def check_resampling_engine(dataset: Dataset) -> None:
+    """Refuse to resample a lazy frame of an engine whose rows would have to be collected
+    (Dask, Ibis, SQLFrame): Spark resamples on Spark, DuckDB and polars in memory."""
+    engine = dataset.info.engine
+    if dataset.eager or dataset.is_file or engine in (*_SPARK, *_IN_MEMORY_RESAMPLING):
+        return
+    raise ConfigError(
+        f"Resampling cannot run lazily on the {engine} engine (a {dataset.info.kind}), and "
+        "biasaudit does not collect its rows. Hint: use method='reweighing', which stays "
+        "lazy there, or collect the data to pandas first (Dask: .compute(), Ibis: "
+        ".to_pandas()) and resample that."
+    )
 
 
 def _with_factor(
@@ -119,6 +141,11 @@ def attach_weights(
             (base * nw.col(weight_column)).alias(weight_column)
         )
         return frame.lazy(), plan, (ids, factors)
+    if dataset.info.engine in _SPARK:
+        from audit.mitigation.spark import weights_spark
+
+        lazy = weights_spark(dataset, spec, ct, dims, ids, factors, weight_column)
+        return lazy, plan, (ids, factors)
     lazy = _with_factor(dataset.frame, spec, ct, dims, ids, factors, _FACTOR)
     weighted = lazy.with_columns((base * nw.col(_FACTOR)).alias(weight_column)).drop(_FACTOR)
     return weighted, plan, (ids, factors)
@@ -174,6 +201,12 @@ def resample(
             "(spec.score). Hint: pass ranker=LogisticRegression() or score='p_hat' (CLI: "
             "--score COL; a ranker needs the rows in memory)."
         )
+    if not dataset.eager and not dataset.is_file:
+        if dataset.info.engine in _SPARK:
+            from audit.mitigation.spark import resample_spark
+
+            return resample_spark(dataset, spec, ct, dims, plan, flat_ids, score)
+        check_resampling_engine(dataset)
     direction = preferential_direction(plan, flat_ids) if plan.method == "preferential" else {}
     # Multiplicities are computed from one read and applied to a second one, so both must see
     # the rows in the same order. That holds for the plain file scans on the connections

@@ -17,7 +17,7 @@ from audit.auditor import Auditor
 from audit.comparison import compare
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
-from audit.mitigation.engine import attach_weights, resample
+from audit.mitigation.engine import attach_weights, check_resampling_engine, resample
 from audit.mitigation.methods import check_method, check_size
 from audit.mitigation.model_check import fixed_model_check
 from audit.mitigation.resampling import ResamplingPlan, resampling_plan, resolve_seed
@@ -154,6 +154,14 @@ def mitigate(
     dims = _dims(spec, over)
     dataset = open_data(data, spec)
     dataset.check_output(output, overwrite=overwrite)  # before any work
+    if method != "reweighing":
+        check_resampling_engine(dataset)
+    lazy_rows = dataset.is_file or (not dataset.eager and dataset.info.engine != "polars")
+    if method == "preferential" and ranker is not None and lazy_rows:
+        raise ConfigError(
+            "A ranker needs the rows in memory; for a file, a DuckDB relation or a lazy "
+            f"{dataset.info.engine} frame give a score column (spec.score) instead."
+        )
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan
@@ -180,11 +188,6 @@ def mitigate(
         )
         scores = None
         if method == "preferential" and ranker is not None:
-            if dataset.is_file or dataset.info.engine == "duckdb":
-                raise ConfigError(
-                    "A ranker needs the rows in memory; for a file or DuckDB relation give a "
-                    "score column (spec.score) instead."
-                )
             scores = _ranker_scores(dataset, spec, ranker, ct.favorable_raw)
         resampled = resample(dataset, spec, ct, dims, plan, flat_ids, spec.score, scores)
         if dataset.eager and output is None:
