@@ -328,10 +328,18 @@ def test_resampling_a_shuffled_frame_picks_the_same_rows_each_time(frames):
     assert len(set(first)) < len(first)  # some rows are repeated
 
 
-def test_resampled_frame_is_a_projection_of_the_input(frames, capsys):
-    """The cuts are found once, in mitigate(); the lazy result has no window and no shuffle,
-    so materialising it costs about one scan."""
+@pytest.mark.parametrize("keys_in_python", [200_000, 0])
+def test_resampled_frame_is_a_projection_of_the_input(
+    keys_in_python, frames, data, capsys, monkeypatch
+):
+    """The cuts are found once, in mitigate() (from aggregations of the row hashes, or, when
+    too many hashes would reach Python, from a window over narrow columns); the lazy result
+    has no window and no shuffle, so materialising it costs about one scan."""
+    from audit.mitigation import spark
+
+    monkeypatch.setattr(spark, "_MOST_KEYS", keys_in_python)
     kw = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
+    kw["min_group_size"] = 1
     result = audit.mitigate(frames["classic"], method="uniform", random_state=5, **kw)
     capsys.readouterr()
     result.data.explain()
@@ -339,6 +347,9 @@ def test_resampled_frame_is_a_projection_of_the_input(frames, capsys):
     assert "Generate explode" in plan  # cells above their targets get copies
     assert "Window" not in plan
     assert "Exchange" not in plan
+    got = _collect(result.data.select(*CELL))
+    want = audit.mitigate(data, method="uniform", random_state=5, **kw).data
+    assert _cell_counts(got) == _cell_counts(want)
 
 
 def test_equal_rows_at_a_cut_are_ranked_one_by_one(sessions, capsys):

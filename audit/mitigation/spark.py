@@ -3,9 +3,9 @@
 Imported only when the data is on Spark. Reweighing is one projection: the row's cell id (the
 narwhals expression every engine uses, evaluated once) looked up in a literal map of the few
 hundred (cell -> factor) pairs. Resampling ranks the rows of each cell by a seeded hash of
-the row's values (a window over a few narrow columns finds each cell's cut) and repeats each
-row by its multiplicity with ``explode``; no row reaches the driver, only the plan's small
-tables and one cut per cell travel between Spark and Python.
+the row's values (aggregations, or a window over a few narrow columns, find each cell's cut)
+and repeats each row by its multiplicity with ``explode``. No row reaches the driver: only
+the plan's small tables, row counts per hash range and the hashes next to each cut do.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ _SCORE = "__biasaudit_score"
 _KEY = "__biasaudit_key"
 _RANK = "__biasaudit_rank"
 _ORDER = "__biasaudit_order"
+_RANGE_SHIFT = 52  # the key's top 12 bits: 4,096 ranges
+_MOST_KEYS = 200_000  # keys brought to Python to place the cuts of uniform sampling
+_CHANGED = "The data changed between the grouped count and the resampling."
 _COPIES = "__biasaudit_m"
 
 
@@ -148,8 +151,10 @@ def resample_spark(
     ``t % n`` first-ranked rows one more (the rule of
     :func:`~audit.mitigation.resampling.multiplicities`); rows without a cell are kept once.
     Rows are ranked by the signed score (preferential sampling), then by a seeded hash of
-    all the row's values. A window over the narrow (cell, score, hash) columns finds each
-    cell's cut, the sort key of its ``t % n``-th row, once; the result is then a projection
+    all the row's values. Each cell's cut, the sort key of its ``t % n``-th row, is found
+    once: for uniform sampling from two aggregations (row counts per range of the hash, then
+    the hashes of the range holding the cut), for preferential sampling from a window over
+    the narrow (cell, score, hash) columns. The result is then a projection
     (rows at or before their cell's cut get the extra copy) and ``explode`` of an array of
     the row's multiplicity, so materialising it costs about one scan and keeps Spark's row
     order. Should equal rows straddle a cut (equal rows have equal keys), every row is ranked
@@ -192,7 +197,12 @@ def resample_spark(
     ranked = native
     bonus = functions.lit(0)
     wanted = [(i, e) for i, e in zip(ids, extras, strict=True) if e > 0]
-    cuts = _cuts(native, functions, window, wanted, order) if wanted else {}
+    try:
+        cuts = _hash_cuts(native, functions, wanted) if wanted and len(order) == 1 else None
+        if cuts is None:
+            cuts = _cuts(native, functions, window, wanted, order) if wanted else {}
+    except _TiesError:
+        cuts = None
     if cuts is not None and wanted:
         key = functions.col(_KEY)
         key_cut = functions.element_at(
@@ -238,8 +248,8 @@ def _cuts(
 ) -> dict[int, tuple[Any, ...]] | None:
     """Per cell id, the sort key (``order`` columns) of its ``extra``-th ranked row, from a
     window over the narrow (cell, order...) columns of the cells that need one; rows at or
-    below it get the extra copy. None when the row after a cut has the same sort key (equal
-    rows, whose keys are equal), since a cut cannot then split them exactly."""
+    below it get the extra copy. Raises :class:`_TiesError` when the row after a cut has the same
+    sort key (equal rows, whose keys are equal), since a cut cannot then split them."""
     cell = functions.col(_CELL)
     narrow = native.select(_CELL, *order).filter(cell.isin([i for i, _ in wanted]))
     by_cell = window.partitionBy(_CELL).orderBy(*map(functions.col, order))
@@ -252,11 +262,58 @@ def _cuts(
     for row in ranked.collect():
         here = tuple(row[c] for c in order)
         if here == tuple(row[f"{c}_next"] for c in order):
-            return None
+            raise _TiesError
         cuts[int(row[_CELL])] = here
     if len(cuts) != len(wanted):
-        raise DataError("The data changed between the grouped count and the resampling.")
+        raise DataError(_CHANGED)
     return cuts
+
+
+def _hash_cuts(
+    native: Any, functions: Any, wanted: Sequence[tuple[int, int]]
+) -> dict[int, tuple[Any, ...]] | None:
+    """The cuts of uniform sampling (rows ranked by their key alone) from two aggregations
+    instead of a sort: per cell, the rows in each of 4,096 ranges of the 64-bit key; then
+    the keys of the one range holding each cell's cut, ranked in Python. None when those
+    ranges hold too many keys (many equal rows), for :func:`_cuts` to decide."""
+    cell = functions.col(_CELL)
+    key_range = functions.shiftright(functions.col(_KEY), _RANGE_SHIFT)
+    inside = native.filter(cell.isin([i for i, _ in wanted]))
+    counts: dict[int, list[tuple[int, int]]] = {}
+    for row in inside.groupBy(cell, key_range.alias("r")).count().collect():
+        counts.setdefault(int(row[_CELL]), []).append((int(row["r"]), int(row["count"])))
+    chosen: dict[int, tuple[int, int]] = {}  # cell id -> (key range, rank within it)
+    size = 0
+    for cell_id, extra in wanted:
+        seen = 0
+        for number, count in sorted(counts.get(cell_id, [])):
+            if seen + count >= extra:
+                chosen[cell_id] = (number, extra - seen)
+                size += count
+                break
+            seen += count
+        else:
+            raise DataError(_CHANGED)
+    if size > _MOST_KEYS:
+        return None
+    ranges = _literal_map(functions, list(chosen), [r for r, _ in chosen.values()], "bigint")
+    keys: dict[int, list[int]] = {}
+    near = inside.filter(key_range == functions.element_at(ranges, cell)).select(_CELL, _KEY)
+    for row in near.collect():
+        keys.setdefault(int(row[_CELL]), []).append(int(row[_KEY]))
+    cuts: dict[int, tuple[Any, ...]] = {}
+    for cell_id, (_, rank) in chosen.items():
+        ordered = sorted(keys.get(cell_id, []))
+        if len(ordered) < rank:
+            raise DataError(_CHANGED)
+        if rank < len(ordered) and ordered[rank] == ordered[rank - 1]:
+            raise _TiesError
+        cuts[cell_id] = (ordered[rank - 1],)
+    return cuts
+
+
+class _TiesError(Exception):
+    """Equal rows straddle a cut: no cut splits them exactly."""
 
 
 def _is_map(dtype: Any) -> bool:
