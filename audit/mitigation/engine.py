@@ -136,10 +136,19 @@ def attach_weights(
     if dataset.eager:
         eager = dataset.frame.collect()
         values = factor_values(dataset, spec, ct, dims, ids, factors)
+        if spec.sample_weight is not None:
+            # in numpy: pyarrow refuses to cast an int64 beyond 2^53 to float64, which the
+            # count (and numpy) round as float64 does
+            try:
+                old = np.asarray(eager[spec.sample_weight].to_numpy(), dtype=np.float64)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"Sample weight column '{spec.sample_weight}' cannot be read as numbers. "
+                    "Hint: cast it to float first."
+                ) from None
+            values = old * values
         series = nw.new_series(weight_column, values, backend=eager.implementation)
-        frame = eager.with_columns(series).with_columns(
-            (base * nw.col(weight_column)).alias(weight_column)
-        )
+        frame = eager.with_columns(series)
         return frame.lazy(), plan, (ids, factors)
     if dataset.info.engine in _SPARK:
         from audit.mitigation.spark import weights_spark
