@@ -47,19 +47,6 @@ MARK = "BENCH-RESULT "
 SMALL_ARGS = ["-s", "sex", "-s", "race", "-l", "income", "-f", ">50K"]
 
 
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak() -> None:
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-        handle.write("5")
-
-
 # -- children ----------------------------------------------------------------------------------
 def child(case: str, path: str) -> dict[str, Any]:
     if case == "small-audit":
@@ -89,8 +76,10 @@ def child(case: str, path: str) -> dict[str, Any]:
 
         frame = pl.from_arrow(table)
     del table
-    base = _rss_kb("VmRSS")
-    _reset_peak()
+    from bench_audit import _reset_peak_rss, _status_kb
+
+    base = _status_kb("VmRSS")
+    _reset_peak_rss()
     start = time.perf_counter()  # the first call includes the tool's imports, for every tool
     if tool == "audit":
         import audit
@@ -125,7 +114,7 @@ def child(case: str, path: str) -> dict[str, Any]:
     return {
         "first": first,
         "warm": statistics.median(warm),
-        "extra_mb": (_rss_kb("VmHWM") - base) / 1024,
+        "extra_mb": (_status_kb("VmHWM") - base) / 1024,
         "frame_mb": base / 1024,
     }
 

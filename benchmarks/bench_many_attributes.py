@@ -29,17 +29,10 @@ MARK = "BENCH-RESULT "
 COLUMNS = [f"s{i}" for i in range(10)]
 
 
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def child(case: str, rows: int) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
+    from bench_audit import _reset_peak_rss, _status_kb  # the peak-RSS readers
 
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 3, size=(rows, len(COLUMNS)))
@@ -47,9 +40,8 @@ def child(case: str, rows: int) -> dict[str, Any]:
     logit = -0.5 + 0.6 * (codes[:, 0] == 1) - 0.8 * ((codes[:, 1] == 2) & (codes[:, 2] == 0))
     df["y"] = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     del codes
-    base = _rss_kb("VmRSS")
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-        handle.write("5")
+    base = _status_kb("VmRSS")
+    _reset_peak_rss()
     start = time.perf_counter()
     if case == "duckdb":
         import duckdb
@@ -71,7 +63,7 @@ def child(case: str, rows: int) -> dict[str, Any]:
             "worst_off_tested": result.worst_off.tested if result.worst_off else 0,
         }
     out["seconds"] = time.perf_counter() - start
-    out["extra_mb"] = (_rss_kb("VmHWM") - base) / 1024
+    out["extra_mb"] = (_status_kb("VmHWM") - base) / 1024
     return out
 
 

@@ -46,15 +46,9 @@ MARK = "BENCH-RESULT "
 SPEC: dict[str, Any] = {"sensitive_features": ["sex", "race"], "label": "label", "favorable": 1}
 
 
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def child(case: str, path: str, out: str) -> dict[str, Any]:
+    from bench_audit import _reset_peak_rss, _status_kb  # the peak-RSS readers
+
     base = 0
     if case in ("audit", "reweigh", "aif360"):
         import pandas as pd
@@ -76,9 +70,8 @@ def child(case: str, path: str, out: str) -> dict[str, Any]:
             dataset = BinaryLabelDataset(df=encoded, label_names=["label"],
                                          protected_attribute_names=["sex", "race"])  # fmt: skip
             del df, encoded
-        base = _rss_kb("VmRSS")
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
+        base = _status_kb("VmRSS")
+        _reset_peak_rss()
     times = []
     for _ in range(1 if case in ("aif360",) or case.startswith("file") else 2):
         start = time.perf_counter()
@@ -123,7 +116,7 @@ def child(case: str, path: str, out: str) -> dict[str, Any]:
     return {
         "first": times[0],
         "warm": times[-1] if len(times) > 1 else None,
-        "peak_mb": (_rss_kb("VmHWM") - base) / 1024,
+        "peak_mb": (_status_kb("VmHWM") - base) / 1024,
     }
 
 
