@@ -10,7 +10,6 @@ import narwhals as nw
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
@@ -96,16 +95,18 @@ def factor_values(
     """
     import duckdb
 
+    def cells_of(frame: nw.LazyFrame[Any]) -> Any:
+        cell = nw.col(_CELL).fill_null(-1).cast(nw.Int32)  # as resample() reads them
+        return with_cell(frame, spec, ct, dims, _CELL).select(cell).collect().to_arrow()
+
     table = None
     view = duckdb_view(dataset, spec.columns)
     if view is not None:
         with contextlib.suppress(duckdb.Error):  # a column DuckDB cannot read: use the frame
-            table = with_cell(view.frame, spec, ct, dims, _CELL).select(_CELL).collect().to_arrow()
+            table = cells_of(view.frame)
     if table is None:
-        table = with_cell(dataset.frame, spec, ct, dims, _CELL).select(_CELL).collect().to_arrow()
-    cells = np.asarray(
-        pc.fill_null(table.column(_CELL), -1).cast(pa.int64()).to_numpy(), dtype=np.int64
-    )
+        table = cells_of(dataset.frame)
+    cells = np.asarray(table.column(_CELL).to_numpy(), dtype=np.int64)
     by_cell = np.ones(max([*ids, int(cells.max(initial=-1))]) + 2, dtype=np.float64)
     by_cell[np.asarray(ids, dtype=np.int64)] = factors  # the last slot (-1: no cell) stays 1
     return by_cell[cells]
