@@ -64,6 +64,7 @@ LAYERS = (
     "audit.mitigation.run",
     "audit.mitigation",
     "audit.loading",  # load_result(): knows every kind of result, so above them all
+    "audit.privacy.cells",
     "audit.privacy.suppression",
     "audit.privacy.publish",
     "audit.privacy",
