@@ -223,31 +223,41 @@ class Lattice:
             for c in cells:
                 self.of.setdefault(c, []).append(i)
 
-    def component(self, cell: Cell, hidden: set[Cell]) -> tuple[set[Cell], set[int]]:
-        """The hidden cells near ``cell`` (linked to it through at most ``_RADIUS`` published
-        sums, at most ``_LOCAL`` of them) and the sums that hold them.
+    def component(
+        self, cell: Cell, hidden: set[Cell], radius: int | None = 1
+    ) -> tuple[set[Cell], set[int]]:
+        """The hidden cells near ``cell`` (linked to it through at most ``radius`` published
+        sums; None: all) and every published sum that holds one of them.
 
         The programme treats the hidden cells further away as known: a reader knows less,
         so an interval found this way is never wider than the reader's, and a count found
-        undetermined is undetermined (a count found fixed may be hidden more than needed)."""
+        undetermined is undetermined (a count found fixed may be hidden more than needed).
+        That holds because every sum a varied cell is in is a constraint of the programme."""
         if not hasattr(self, "members"):
             self._relations()
-        cells, sums, frontier = {cell}, set(), [cell]
-        for _ in range(_RADIUS):
+        cells, seen, frontier = {cell}, set(), [cell]
+        steps = itertools.count() if radius is None else range(radius)
+        for _ in steps:
+            if not frontier:
+                break
             nearer: list[Cell] = []
             for c in frontier:
                 for i in self.of.get(c, ()):
-                    if i in sums:
+                    if i in seen:
                         continue
-                    sums.add(i)
+                    seen.add(i)
                     for member in self.members[i]:
-                        if member in hidden and member not in cells and len(cells) < _LOCAL:
+                        if member in hidden and member not in cells:
                             cells.add(member)
                             nearer.append(member)
             frontier = nearer
+        # every sum that holds a varied cell, or the programme would let it move freely
+        sums = {i for c in cells for i in self.of.get(c, ())}
         return cells, sums
 
-    def interval(self, cell: Cell, hidden: set[Cell]) -> tuple[float, float] | None:
+    def interval(
+        self, cell: Cell, hidden: set[Cell], radius: int | None = 1
+    ) -> tuple[float, float] | None:
         """The least and greatest count of ``cell`` consistent with the published sums and the
         bounds a reader knows: a linear programme over the hidden cells near it (see
         :meth:`component`), on a sparse matrix (``None`` when it cannot be solved)."""
@@ -255,7 +265,7 @@ class Lattice:
         from scipy.optimize import linprog
         from scipy.sparse import coo_array
 
-        unknown, sums = self.component(cell, hidden)
+        unknown, sums = self.component(cell, hidden, radius)
         order = sorted(unknown)
         index = {c: i for i, c in enumerate(order)}
         entries: list[tuple[int, int, float]] = []  # (row, column, coefficient)
@@ -283,16 +293,23 @@ class Lattice:
         return None
 
     def fixed(self, cell: Cell, hidden: set[Cell]) -> bool:
-        """True when one whole number of rows fits (or the programme failed: no proof)."""
-        interval = self.interval(cell, hidden)
-        if interval is None:
-            return True
-        return math.floor(interval[1] + 1e-6) <= math.ceil(interval[0] - 1e-6)
+        """True when one whole number of rows fits (or a programme failed: no proof). The
+        programme grows from the cells next to ``cell`` to all the hidden cells linked to
+        it, and stops at the first that leaves the count open."""
+        if not self._fixed_near(cell, hidden):
+            return False
+        for radius in _RADII:
+            interval = self.interval(cell, hidden, radius)
+            if interval is not None and math.floor(interval[1] + 1e-6) > math.ceil(
+                interval[0] - 1e-6
+            ):
+                return False
+        return True
 
     def protect(self, cell: Cell, hidden: set[Cell]) -> None:
         """Hide the smallest linked cell whose hiding leaves ``cell`` undetermined (or, when no
         single one does, the smallest linked cell, and look again)."""
-        _, sums = self.component(cell, hidden)
+        _, sums = self.component(cell, hidden, 2)
         direct = set(self.of.get(cell, ()))
         candidates = sorted(
             {
@@ -303,6 +320,15 @@ class Lattice:
             }
         )
         ordered = list(dict.fromkeys(c for _, _, c in candidates))
+        if not ordered:  # everything near is hidden: look further
+            _, sums = self.component(cell, hidden, None)
+            further = {
+                (self.counts[c], c)
+                for i in sums
+                for c in self.members[i]
+                if c not in hidden and c != TOTAL and self.counts[c]
+            }
+            ordered = [c for _, c in sorted(further)]
         low, high = self.bounds(cell)
         if low == high and cell in self.primary and self.k <= 2:
             raise ConfigError(
@@ -322,15 +348,22 @@ class Lattice:
                 "k or audit more rows."
             )
         for candidate in ordered[:_TRIALS]:
-            if not self.fixed(cell, hidden | {candidate}):
+            if not self._fixed_near(cell, hidden | {candidate}):
                 hidden.add(candidate)
                 return
-        hidden.add(ordered[0])
+        # No single cell will do: hide them in that order until the count is open nearby.
+        for candidate in ordered:
+            hidden.add(candidate)
+            if not self._fixed_near(cell, hidden):
+                return
+
+    def _fixed_near(self, cell: Cell, hidden: set[Cell]) -> bool:
+        interval = self.interval(cell, hidden, 1)
+        return interval is None or math.floor(interval[1] + 1e-6) <= math.ceil(interval[0] - 1e-6)
 
 
-_TRIALS = 25  # single cells tried by the linear programme before hiding the smallest
-_RADIUS = 1  # published sums between a cell and the hidden cells its programme varies
-_LOCAL = 2_000  # hidden cells a programme varies at most
+_TRIALS = 5  # single cells tried by the linear programme before hiding several
+_RADII = (2, None)  # published sums between a cell and the hidden cells a programme varies
 
 _PARTNERS = 3  # partner values tried per attribute of a cube
 _DEEPER = 2  # values tried per deeper attribute a cube is carried into
