@@ -343,9 +343,10 @@ class Lattice:
             )
         if not ordered:
             raise ConfigError(
-                "A suppressed group's count follows from the totals whatever else is hidden "
-                "(every group of an attribute is small). Hint: lower the suppression threshold "
-                "k or audit more rows."
+                "A suppressed group's count follows from the published totals whatever else is "
+                "hidden (every other group of an attribute is small, or the cells beside it are "
+                "empty, which are shown as 0). Hint: lower the suppression threshold k, audit "
+                "fewer intersections (max_depth) or more rows."
             )
         for candidate in ordered[:_TRIALS]:
             if not self._fixed_near(cell, hidden | {candidate}):
