@@ -6,9 +6,11 @@ import math
 
 from audit._format import count, fmt_p, fmt_pp, fmt_rate, fmt_ratio
 from audit.comparison import EFFECTIVE_N_NOTE, Comparison
+from audit.metrics.inference import Estimate
 from audit.report import figures as fg
 from audit.report.model import Block, Cell, Figure, Heading, Paragraph, Row, Table
 from audit.report.sections.common import Ids, View, arrow, count_cell, suppressed_row
+from audit.result import GroupResult
 
 
 def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
@@ -45,9 +47,9 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
                     (
                         Cell(gc.name),
                         Cell(arrow(count(b.n), count(a.n)), "num"),
-                        Cell(arrow(f"{b.share.value:.1%}", f"{a.share.value:.1%}"), "num"),
+                        Cell(arrow(_share(b.share.value), _share(a.share.value)), "num"),
                         Cell(arrow(fmt_rate(b.base_rate), fmt_rate(a.base_rate)), "num"),
-                        Cell(fmt_pp(gc.base_rate_difference), "num"),
+                        Cell(_change(gc.base_rate_difference, b, a), "num"),
                         Cell(
                             arrow(
                                 fmt_ratio(b.disparate_impact_ratio),
@@ -119,6 +121,18 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
         ]
         out.append(_effective_table(c, vb, va, ids("tab")))
     return out
+
+
+def _share(value: float) -> str:
+    return "withheld" if math.isnan(value) else f"{value:.1%}"
+
+
+def _change(difference: Estimate, b: GroupResult, a: GroupResult) -> str:
+    """The change in rate, only when both published rates are shown: beside one shown rate
+    it would give the withheld one away (before + change = after)."""
+    if not (b.base_rate.defined and a.base_rate.defined):
+        return "withheld with the rate it would give away"
+    return fmt_pp(difference)
 
 
 def _effective_table(c: Comparison, vb: View, va: View, table_id: str) -> Table:
