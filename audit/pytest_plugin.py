@@ -323,7 +323,7 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
 
         from audit.auditor import audit
         from audit.exceptions import AuditWarning, ConfigError
-        from audit.gate.run import CheckedAudit
+        from audit.gate.run import CheckedAudit, withheld_values
         from audit.policy import Policy, evaluate
 
         cfg = state.config()
@@ -348,6 +348,8 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AuditWarning)  # kept in result.warnings
             result = audit(data, **spec)
-        return CheckedAudit(result, evaluate(result, chosen), cfg.suppress_below)
+        outcome = evaluate(result, chosen)
+        k = cfg.suppress_below
+        return CheckedAudit(result, outcome, k, withheld_values(result, chosen, outcome, k))
 
     return run

@@ -57,9 +57,11 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
             lines += ["", f"**Not assessable:** {UNASSESSED}"]
         lines += ["", "| | check | detail |", "|---|---|---|"]
         for g in c.groups:
-            detail = "<br>".join(describe(r, g.k) for r in g.failures) if g.failures else ""
+            detail = (
+                "<br>".join(describe(r, g.k, g.withheld) for r in g.failures) if g.failures else ""
+            )
             if not detail and g.status != "passed":
-                detail = "<br>".join(describe(r, g.k) for r in g.results) or g.message()
+                detail = "<br>".join(describe(r, g.k, g.withheld) for r in g.results) or g.message()
             detail = detail.replace("|", "\\|").replace("\n", "<br>")
             lines.append(f"| {_ICON[g.status]} | `{g.id}` | {detail} |")
         lines.append("")

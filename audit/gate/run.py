@@ -30,16 +30,23 @@ __all__ = [
     "judged",
     "planned_checks",
     "run_checks",
+    "withheld_values",
 ]
 
 
-def describe(c: CheckResult, k: int = 10) -> str:
+Withheld = frozenset[str]  # ids of checks whose values a published output does not show
+
+
+def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> str:
     """``"sex = Female: disparate_impact_ratio 0.358 (0.338–0.379); threshold at least 0.8
-    (not met)"``. The value of a group with fewer than ``k`` rows is not shown."""
+    (not met)"``. The value of a group with fewer than ``k`` rows is not shown, nor one the
+    HTML report withholds (``withheld``, from :func:`withheld_values`)."""
     where = printable(c.attribute if c.group is None else f"{c.attribute} = {c.group}")
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
     if c.rows is not None and 0 < c.rows < k:
         value = f"suppressed (a group of fewer than {k} rows)"
+    elif c.id in withheld:
+        value = "withheld (it would give a suppressed group's count away)"
     elif c.status == "not assessable":
         value = f"not assessable ({c.reason})"
     else:
@@ -62,6 +69,7 @@ class CheckGroup:
     results: tuple[CheckResult, ...]
     k: int = 10  # values of groups with fewer rows are not shown
     fail_unassessed: bool = False  # the dataset has no assessed check: "not assessable" fails
+    withheld: Withheld = frozenset()  # checks whose values are not shown (see describe)
 
     @property
     def id(self) -> str:
@@ -83,7 +91,7 @@ class CheckGroup:
         return "passed"
 
     def message(self) -> str:
-        lines = [describe(c, self.k) for c in (self.failures or self.results)]
+        lines = [describe(c, self.k, self.withheld) for c in (self.failures or self.results)]
         text = "\n".join(lines) if lines else "no group of this attribute could be judged"
         if self.fail_unassessed and not self.failures:
             text = f"{UNASSESSED}\n{text}"
@@ -105,7 +113,11 @@ def planned_checks(dataset: DatasetConfig, policy: Policy) -> list[tuple[Rule, s
 
 
 def groups_of(
-    dataset: str, outcome: PolicyOutcome, plan: Iterable[tuple[Rule, str]], k: int = 10
+    dataset: str,
+    outcome: PolicyOutcome,
+    plan: Iterable[tuple[Rule, str]],
+    k: int = 10,
+    withheld: Withheld = frozenset(),
 ) -> list[CheckGroup]:
     return [
         CheckGroup(
@@ -115,9 +127,33 @@ def groups_of(
             tuple(c for c in outcome.checks if c.rule == rule and c.attribute == attribute),
             k,
             outcome.unassessed,
+            withheld,
         )
         for rule, attribute in plan
     ]
+
+
+def withheld_values(
+    result: AuditResult, policy: Policy, outcome: PolicyOutcome, k: int
+) -> Withheld:
+    """The checks whose values a published output must not show: those the HTML report
+    withholds under the same suppression (a group hidden beside a small one, a comparison
+    with a hidden reference group, a summary whose extreme group is hidden, ...). The
+    verdicts stay those of the full data. When no suppression can protect the small
+    groups, every value is withheld."""
+    from audit.privacy.publish import publish
+    from audit.privacy.suppression import suppress
+
+    try:
+        published = evaluate(publish(result, suppress(result, k)), policy)
+    except AuditError:
+        return frozenset(c.id for c in outcome.checks)
+    shown = {c.id: c for c in published.checks}
+    return frozenset(
+        c.id
+        for c in outcome.checks
+        if c.estimate.defined and not (c.id in shown and shown[c.id].estimate.defined)
+    )
 
 
 @dataclass(frozen=True)
@@ -217,7 +253,8 @@ def check_dataset(
 def judged(dataset: DatasetConfig, result: AuditResult, policy: Policy, k: int) -> DatasetCheck:
     """The audit of a declared dataset judged by the policy."""
     outcome = evaluate(result, policy)
-    groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k)
+    withheld = withheld_values(result, policy, outcome, k)
+    groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k, withheld)
     return DatasetCheck(dataset.name, result, outcome, tuple(groups))
 
 
@@ -247,6 +284,7 @@ class CheckedAudit:
     result: AuditResult
     outcome: PolicyOutcome
     k: int = 10
+    withheld: Withheld = frozenset()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.result, name)
@@ -255,13 +293,15 @@ class CheckedAudit:
         __tracebackhide__ = True  # pytest shows the message, not this frame
         failures = self.outcome.failures
         if failures:
-            lines = "\n".join(f"  - {describe(c, self.k)}" for c in failures)
+            lines = "\n".join(f"  - {describe(c, self.k, self.withheld)}" for c in failures)
             raise AssertionError(
                 f"biasaudit: {len(failures)} check(s) not met (policy: {self.outcome.source}):"
                 f"\n{lines}"
             )
         if self.outcome.unassessed:
-            lines = "\n".join(f"  - {describe(c, self.k)}" for c in self.outcome.checks)
+            lines = "\n".join(
+                f"  - {describe(c, self.k, self.withheld)}" for c in self.outcome.checks
+            )
             raise AssertionError(
                 f"biasaudit: no check could be assessed (policy: {self.outcome.source}), so the "
                 f"data cannot pass. Set allow_unassessed = true to accept this.\n{lines}"
