@@ -124,12 +124,19 @@ def publish(
     result: AuditResult,
     sup: Suppression,
     derived_from: list[dict[str, str]] | None = None,
+    balanced: tuple[tuple[str, ...], float] | None = None,
 ) -> AuditResult:
     """``result`` with every number that involves a suppressed group withheld.
 
     ``derived_from``: when the result's weights were computed from counts (reweighing), the
     hidden cells those weights came from, as {attribute: value}; every group that overlaps
     one has its weighted numbers withheld, since its weights carry the hidden counts.
+
+    ``balanced``: the attributes reweighing balanced and the overall favourable rate before
+    it. A group of those attributes then has that rate after reweighing and its old share,
+    whatever the hidden counts (equal by construction): those values are shown, without
+    intervals (which depend on the weights), when they hold exactly; they do not hold when
+    a cell around the group had no rows of one outcome (its rows kept weight 1).
     """
     size = result.spec.min_group_size
     dims = tuple(publish_dimension(d, sup, size) for d in result.dimensions)
@@ -139,7 +146,10 @@ def publish(
             out,
             total_weight=math.nan,
             n_effective=math.nan,
-            dimensions=tuple(_withhold_weighted(d, derived_from) for d in out.dimensions),
+            dimensions=tuple(
+                _withhold_weighted(d, derived_from, balanced, result.n_rows_audited)
+                for d in out.dimensions
+            ),
             worst_off=_publish_scan(out.worst_off, sup, derived_from),
         )
     return out
@@ -173,23 +183,55 @@ def _overlaps(d: DimensionResult, g: GroupResult, cells: list[dict[str, str]]) -
     return any(all(mine.get(a, v) == v for a, v in cell.items()) for cell in cells)
 
 
-def _withhold_weighted(d: DimensionResult, cells: list[dict[str, str]]) -> DimensionResult:
+def _by_construction(value: float, expected: float) -> Estimate | None:
+    """``expected`` as a bare value (no interval) when ``value`` equals it."""
+    if math.isnan(value) or abs(value - expected) > 1e-9:
+        return None
+    return Estimate(expected, math.nan, math.nan, 0, BY_CONSTRUCTION)
+
+
+BY_CONSTRUCTION = "equal by construction of the reweighing; interval withheld (weights)"
+
+
+def _withhold_weighted(
+    d: DimensionResult,
+    cells: list[dict[str, str]],
+    balanced: tuple[tuple[str, ...], float] | None = None,
+    total: int = 0,
+) -> DimensionResult:
     touched = [g for g in d.groups if _overlaps(d, g, cells)]
     if not touched:
         return d
-    groups = tuple(
-        replace(
+    if balanced is not None and set(d.attributes) <= set(balanced[0]) and total > 0:
+        rates = {g.key: _by_construction(g.base_rate.value, balanced[1]) for g in d.groups}
+        shares = {g.key: _by_construction(g.share.value, g.n / total) for g in d.groups}
+    else:
+        rates, shares = {}, {}
+    reference = next((g for g in d.groups if g.is_reference), None)
+    parity = reference is not None and rates.get(reference.key) is not None
+
+    def kept(g: GroupResult) -> GroupResult:
+        rate, share = rates.get(g.key), shares.get(g.key)
+        equal = parity and rate is not None
+        one = Estimate(1.0, math.nan, math.nan, 0, BY_CONSTRUCTION)
+        zero = Estimate(0.0, math.nan, math.nan, 0, BY_CONSTRUCTION)
+        return replace(
             _blank_group(g),
             key=g.key,
             name=g.name,
             n=g.n,
             n_labeled=g.n_labeled,
-            share=_gone(g.share, WEIGHTS),
-            base_rate=_gone(g.base_rate, WEIGHTS),
-            disparate_impact_ratio=_gone(g.disparate_impact_ratio, WEIGHTS),
-            statistical_parity_difference=_gone(g.statistical_parity_difference, WEIGHTS),
+            share=share or _gone(g.share, WEIGHTS),
+            base_rate=rate or _gone(g.base_rate, WEIGHTS),
+            disparate_impact_ratio=one if equal else _gone(g.disparate_impact_ratio, WEIGHTS),
+            statistical_parity_difference=zero
+            if equal
+            else _gone(g.statistical_parity_difference, WEIGHTS),
             test_vs_reference=_no_test(WEIGHTS),
         )
+
+    groups = tuple(
+        kept(g)
         if g in touched
         else replace(
             g,

@@ -76,7 +76,7 @@ def publish_subject(s: Subject, k: int) -> tuple[Subject, Sups]:
         published = Subject(before, None, None, s.method, s.plan, model)
         return published, Sups(sup_b, None, sup_m, after_withheld=True)
     derived = _hidden_plan_cells(s, sup_a, k) if s.method == "reweighing" else None
-    after = publish(s.after, sup_a, derived)
+    after = publish(s.after, sup_a, derived, _balanced(s) if derived else None)
     comparison = None
     if s.comparison is not None:
         comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
@@ -103,6 +103,21 @@ def _hidden_plan_cells(s: Subject, sup: Suppression, k: int) -> list[dict[str, s
     if not any(set(d.attributes) == set(attrs) for d in s.after.dimensions):
         return [{}]  # not audited: every group may overlap a hidden cell
     return [dict(zip(attrs, c.key, strict=True)) for c in hidden]
+
+
+def _balanced(s: Subject) -> tuple[tuple[str, ...], float] | None:
+    """The attributes reweighing balanced and the overall favourable rate before it (of an
+    unweighted audit: favourable rows over labelled rows)."""
+    if s.before.spec.sample_weight is not None or not s.before.dimensions:
+        return None
+    first = s.before.dimensions[0]
+    labelled = sum(g.n_labeled for g in first.groups)
+    favourable = sum(
+        round(g.base_rate.value * g.n_labeled) for g in first.groups if g.base_rate.defined
+    )
+    if labelled == 0:
+        return None
+    return tuple(s.plan.over), favourable / labelled
 
 
 def _size_from_hidden_cell(s: Subject, sup: Suppression, k: int) -> bool:

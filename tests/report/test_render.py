@@ -788,11 +788,10 @@ def test_settings_under_which_a_small_count_cannot_be_hidden(k, min_group_size, 
         render_html(result, k=k, generated_at=FIXED)
 
 
-def test_before_after_table_gives_no_withheld_rate_away():
-    # 5,000 rows, race C (100 rows) with 5 women: the cell race C & sex F is suppressed,
-    # and every group whose reweighed numbers carry it has its after-values withheld. A
-    # change in rate shown beside one shown rate would give the other away (before +
-    # change = after), and a share must not read 'nan%'.
+def small_cell_frame(empty_outcome: bool) -> pd.DataFrame:
+    """5,000 rows; race B 3 %, C 2 % (100 rows, of them 5 women): the cell race C & sex F is
+    suppressed. With ``empty_outcome`` none of those 5 has the favourable outcome, so the
+    reweighing cannot move them (their weight stays 1)."""
     rng = np.random.default_rng(3)
     n = 5000
     race = np.array(["A"] * 4750 + ["B"] * 150 + ["C"] * 100)
@@ -800,20 +799,55 @@ def test_before_after_table_gives_no_withheld_rate_away():
     sex[-100:] = "M"
     sex[-5:] = "F"
     y = (rng.random(n) < np.where(sex == "F", 0.3, 0.45)).astype(int)
-    frame = pd.DataFrame({"sex": sex, "race": race, "y": y})
+    if empty_outcome:
+        y[-5:] = 0
+    return pd.DataFrame({"sex": sex, "race": race, "y": y})
+
+
+def before_after_rows(html: str) -> list[list[str]]:
+    return [
+        [text for text, _ in r]
+        for t in tables(html)
+        if t["caption"].startswith("Before → after")
+        for r in t["rows"][1:]
+    ]
+
+
+def test_before_after_table_gives_no_withheld_rate_away():
+    # Every group touching C & F has its after-rate withheld when C & F's rows kept their
+    # weight. A change in rate shown beside one shown rate would give the other away
+    # (before + change = after), and a share must not read 'nan%'.
+    frame = small_cell_frame(empty_outcome=True)
     result = mitigate(frame, sensitive_features=["sex", "race"], label="y", method="reweighing")
     html = render_html(result, generated_at=FIXED)
     checked = 0
-    for t in tables(html):
-        if not t["caption"].startswith("Before → after"):
-            continue
-        for r in t["rows"][1:]:
-            cells = [text for text, _ in r]
-            if len(cells) < 6:
-                continue  # a suppressed group's row
-            assert "nan" not in " ".join(cells)
-            before, _, after = cells[3].partition(" → ")
-            if before.startswith("withheld") or after.startswith("withheld"):
-                checked += 1
-                assert not re.search(r"\d", cells[4]), cells
+    for cells in before_after_rows(html):
+        if len(cells) < 6:
+            continue  # a suppressed group's row
+        assert "nan" not in " ".join(cells)
+        before, _, after = cells[3].partition(" → ")
+        if before.startswith("withheld") or after.startswith("withheld"):
+            checked += 1
+            assert not re.search(r"\d", cells[4]), cells
     assert checked >= 2  # the case this test is about did occur
+
+
+def test_after_values_equal_by_construction_are_shown():
+    # Reweighing over sex & race gives every group of sex, of race and of sex & race the
+    # overall favourable rate and its old share, whatever the hidden cell's counts: those
+    # after-values are shown (without intervals), so at most 10 % of the cells are withheld.
+    frame = small_cell_frame(empty_outcome=False)
+    overall = frame["y"].mean()  # by hand: favourable rows / rows
+    result = mitigate(frame, sensitive_features=["sex", "race"], label="y", method="reweighing")
+    html = render_html(result, generated_at=FIXED)
+    rows = [r for r in before_after_rows(html) if len(r) == 6]
+    cells = [c for r in rows for c in r[1:]]
+    withheld = [c for c in cells if "withheld" in c]
+    assert len(rows) == 5
+    assert len(withheld) <= 0.1 * len(cells)
+    for r in rows:
+        after_rate = r[3].split(" → ")[1].split(" (")[0]
+        assert after_rate == f"{overall:.1%}"
+        assert r[5].split(" → ")[1].startswith("1.000")
+        share_before, share_after = r[2].split(" → ")
+        assert share_before == share_after

@@ -132,6 +132,11 @@ def _change(difference: Estimate, b: GroupResult, a: GroupResult) -> str:
     it would give the withheld one away (before + change = after)."""
     if not (b.base_rate.defined and a.base_rate.defined):
         return "withheld with the rate it would give away"
+    if math.isnan(a.base_rate.ci_low) or math.isnan(b.base_rate.ci_low):
+        # a rate equal by construction is shown without its interval (it depends on the
+        # weights), and so is the change
+        change = a.base_rate.value - b.base_rate.value
+        return fmt_pp(Estimate(change, math.nan, math.nan, 0))
     return fmt_pp(difference)
 
 
