@@ -244,10 +244,15 @@ def _withhold_weighted(
         for g in d.groups
     )
     out = replace(d, groups=groups, independence=_no_test(WEIGHTS))
+    level = rates and all(rates.get(g.key) is not None for g in d.groups if g.n_labeled)
     out = replace(
         out,
-        demographic_parity_difference=_gone(d.demographic_parity_difference, WEIGHTS),
-        demographic_parity_ratio=_gone(d.demographic_parity_ratio, WEIGHTS),
+        demographic_parity_difference=Estimate(0.0, math.nan, math.nan, 0, BY_CONSTRUCTION)
+        if level
+        else _gone(d.demographic_parity_difference, WEIGHTS),
+        demographic_parity_ratio=Estimate(1.0, math.nan, math.nan, 0, BY_CONSTRUCTION)
+        if level
+        else _gone(d.demographic_parity_ratio, WEIGHTS),
         highest_group=None,
         lowest_group=None,
         goodness_of_fit=None if d.goodness_of_fit is None else _no_test(WEIGHTS),

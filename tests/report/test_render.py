@@ -851,3 +851,8 @@ def test_after_values_equal_by_construction_are_shown():
         assert r[5].split(" → ")[1].startswith("1.000")
         share_before, share_after = r[2].split(" → ")
         assert share_before == share_after
+    # "What changed": each attribute's parity ratio is 1 after, by construction
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    changed = re.findall(r"(sex|race): demographic parity ratio [^→]*→ (\S+)", text)
+    assert {a for a, _ in changed} == {"sex", "race"}
+    assert all(v.startswith("1.000") for _, v in changed), changed

@@ -82,9 +82,11 @@ def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | Non
                 f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, charts and "
                 "the embedded data); empty groups show 0. Further groups are hidden "
                 "(complementary suppression) until no suppressed count can be worked out from "
-                "the totals and intersections shown, even all of them taken together (checked "
-                "by linear programming); tests over a whole attribute are withheld where a "
-                "group is hidden.",
+                "the totals and intersections shown, even all of them taken together: for each "
+                "small group another table of counts that agrees with everything shown gives "
+                "it a different count (a cube of hidden cells, or a linear programme over the "
+                "sums around it); tests over a whole attribute are withheld where a group is "
+                "hidden.",
                 f"Policy: {policy.source}.",
             )
         ),
