@@ -80,6 +80,8 @@ def count(n: float) -> str:
 
 def _num(x: float, digits: int, percent: bool = False) -> str:
     text = f"{x * 100:.{digits}f}" if percent else f"{x:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]  # -0.0001 rounds to 0.000, not −0.000
     return text.replace("-", MINUS)
 
 
@@ -97,8 +99,8 @@ def fmt_estimate(e: Interval | None, digits: int = 3, *, percent: bool = False) 
         return value
     if math.isinf(e.ci_high):
         return f"{value} ({_num(e.ci_low, digits, percent)} to ∞)"
-    sep = " to " if (e.ci_low < 0 or e.ci_high < 0) else DASH
     low, high = _num(e.ci_low, digits, percent), _num(e.ci_high, digits, percent)
+    sep = " to " if MINUS in low + high else DASH  # a dash beside a minus sign misreads
     return f"{value} ({low}{sep}{high}{unit})"
 
 

@@ -516,6 +516,8 @@ def test_demo_writes_the_html_report(demo_reports):
     assert "UCI Adult (training split): before and after reweighing" in html
     assert "Fixed-model check" in html
     assert "biasaudit demo" in html
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S))
+    assert "−0.000" not in text  # a value that rounds to zero has no sign
 
 
 def test_write_html_refuses_what_is_not_a_result(tmp_path):
