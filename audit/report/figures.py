@@ -184,8 +184,9 @@ def forest(
             showlegend=False,
         )
     )
+    span = _span(points, band, ideal, log)
     if band is not None:
-        high = band[1] if math.isfinite(band[1]) else max([p.value for p in points] + [ideal]) * 2
+        high = band[1] if math.isfinite(band[1]) else span[1]
         fig.add_vrect(
             x0=band[0],
             x1=high,
@@ -198,8 +199,37 @@ def forest(
     fig.add_vline(x=ideal, line_color=GREY, line_dash="dot")
     fig.update_layout(_layout(title, 120 + 30 * len(points)))
     fig.update_xaxes(title_text=esc(axis), type="log" if log else "linear")
+    if log:
+        # the axis spans the data, not the shaded band; ticks are plain numbers, one set
+        ticks = [t for t in _LOG_TICKS if span[0] <= t <= span[1]]
+        fig.update_xaxes(
+            range=[math.log10(span[0]), math.log10(span[1])],
+            tickvals=ticks,
+            ticktext=[f"{t:g}" for t in ticks],
+        )
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
+
+
+_LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.25, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _span(
+    points: Sequence[Point], band: tuple[float, float] | None, ideal: float, log: bool
+) -> tuple[float, float]:
+    """The least and greatest x worth showing: values, finite interval ends, the ideal and
+    the band's finite edges, padded by a tenth (of the log range on a log axis)."""
+    xs = [ideal] + [x for p in points for x in (p.value, p.low, p.high) if math.isfinite(x)]
+    if band is not None:
+        xs += [b for b in band if math.isfinite(b)]
+    if log:
+        xs = [x for x in xs if x > 0] or [ideal]
+        low, high = math.log10(min(xs)), math.log10(max(xs))
+        pad = max(0.1 * (high - low), 0.05)
+        return 10 ** (low - pad), 10 ** (high + pad)
+    low, high = min(xs), max(xs)
+    pad = max(0.1 * (high - low), 0.01)
+    return low - pad, high + pad
 
 
 def dumbbell(
