@@ -233,9 +233,16 @@ def _span(
 
 
 def dumbbell(
-    title: str, labels: Sequence[str], before: Sequence[float], after: Sequence[float], *, axis: str
+    title: str,
+    labels: Sequence[str],
+    before: Sequence[float],
+    after: Sequence[float],
+    *,
+    axis: str,
+    percent: bool = False,
 ) -> Any:
-    """Each group's value before and after, joined by a line."""
+    """Each group's value before and after, joined by a line; ``percent``: rates and shares,
+    shown as percentages like every other chart and table of them."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -266,11 +273,15 @@ def dumbbell(
                 mode="markers",
                 name=name,
                 marker={"color": colour, "size": 11, "symbol": symbol},
-                hovertemplate="%{y}: %{x:.3f}<extra>" + name + "</extra>",
+                hovertemplate="%{y}: %{x:"
+                + (".1%" if percent else ".3f")
+                + "}<extra>"
+                + name
+                + "</extra>",
             )
         )
     fig.update_layout(_layout(title, 130 + 30 * len(labels)))
-    fig.update_xaxes(title_text=esc(axis))
+    fig.update_xaxes(title_text=esc(axis), tickformat=".0%" if percent else None)
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 

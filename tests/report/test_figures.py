@@ -33,3 +33,12 @@ def test_forest_ignores_a_zero_on_the_log_axis():
     low, high = fig.layout.xaxis.range
     assert math.isfinite(low)
     assert math.isfinite(high)
+
+
+def test_before_after_rates_and_shares_are_percentages_like_the_bar_charts():
+    rates = fg.dumbbell("r", ["a"], [0.109], [0.241], axis="favourable rate", percent=True)
+    assert rates.layout.xaxis.tickformat == ".0%"
+    assert all("%{x:.1%}" in t.hovertemplate for t in rates.data if t.hovertemplate)
+    ratios = fg.dumbbell("d", ["a"], [0.36], [1.0], axis="disparate impact ratio")
+    assert ratios.layout.xaxis.tickformat is None
+    assert all("%{x:.3f}" in t.hovertemplate for t in ratios.data if t.hovertemplate)

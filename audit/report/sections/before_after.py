@@ -82,12 +82,12 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
             )
         )
     charts = (
-        ("Favourable-outcome rate, before → after", rate_b, rate_a, "favourable rate"),
-        ("Group share, before → after", share_b, share_a, "share of rows (weighted)"),
-        ("Disparate impact ratio, before → after", di_b, di_a, "disparate impact ratio"),
+        ("Favourable-outcome rate, before → after", rate_b, rate_a, "favourable rate", True),
+        ("Group share, before → after", share_b, share_a, "share of rows (weighted)", True),
+        ("Disparate impact ratio, before → after", di_b, di_a, "disparate impact ratio", False),
     )
     figs: list[Block] = []
-    for title, b_vals, a_vals, axis in charts:
+    for title, b_vals, a_vals, axis, percent in charts:
         if not labels:
             break
         fig_id = ids("fig")
@@ -108,6 +108,7 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
                         [p[1] for p in pairs],
                         [p[2] for p in pairs],
                         axis=axis,
+                        percent=percent,
                     ),
                     fig_id,
                 ),
