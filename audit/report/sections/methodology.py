@@ -35,7 +35,9 @@ def _reference_rules(r: AuditResult) -> tuple[str, ...]:
 FORMULAS = (
     "Share of group g: W_g / W, where W_g is the sum of the weights of g's rows (its row count "
     "when unweighted).",
-    "Favourable rate (base rate) of g: W_{g,fav} / W_g over rows with a label.",
+    "Favourable rate (base rate) of g: the weight of g's labelled rows with the favourable "
+    "outcome divided by the weight of all g's labelled rows (favourable rows / labelled rows "
+    "when unweighted).",
     "Disparate impact ratio: rate_g / rate_ref (1 = parity; AIF360's disparate_impact).",
     "Statistical parity difference: rate_g − rate_ref (0 = parity; AIF360's "
     "statistical_parity_difference).",
