@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from audit.exceptions import ConfigError
@@ -204,10 +205,11 @@ class Lattice:
 
     # -- the exact check, for the cells no cube protects ---------------------------------
 
-    def _relations(self) -> None:
-        """Every published sum: a parent cell = the sum of its children in one dimension
-        (a group of race is the sum of its cells in race & sex, and separately of its cells
-        in race & age)."""
+    @cached_property
+    def members(self) -> list[tuple[Cell, ...]]:
+        """Every published sum as (parent, *children): a parent cell is the sum of its
+        children in one dimension (a group of race is the sum of its cells in race & sex,
+        and separately of its cells in race & age). Built when a programme first needs it."""
         children: dict[tuple[Cell, tuple[str, ...]], list[Cell]] = {}
         for cell in self.counts:
             if cell == TOTAL:
@@ -217,11 +219,16 @@ class Lattice:
                 parent = (attributes[:i] + attributes[i + 1 :], key[:i] + key[i + 1 :])
                 if parent in self.counts:
                     children.setdefault((parent, attributes), []).append(cell)
-        self.members = [(parent, *kids) for (parent, _), kids in children.items()]
-        self.of: dict[Cell, list[int]] = {}
+        return [(parent, *kids) for (parent, _), kids in children.items()]
+
+    @cached_property
+    def of(self) -> dict[Cell, list[int]]:
+        """The sums (indices into :attr:`members`) each cell is in."""
+        out: dict[Cell, list[int]] = {}
         for i, cells in enumerate(self.members):
             for c in cells:
-                self.of.setdefault(c, []).append(i)
+                out.setdefault(c, []).append(i)
+        return out
 
     def component(
         self, cell: Cell, hidden: set[Cell], radius: int | None = 1
@@ -233,8 +240,6 @@ class Lattice:
         so an interval found this way is never wider than the reader's, and a count found
         undetermined is undetermined (a count found fixed may be hidden more than needed).
         That holds because every sum a varied cell is in is a constraint of the programme."""
-        if not hasattr(self, "members"):
-            self._relations()
         cells, seen, frontier = {cell}, set(), [cell]
         steps = itertools.count() if radius is None else range(radius)
         for _ in steps:

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from scipy.optimize import linprog
+from scipy.sparse import coo_array
 
 from audit import (
     AuditResult,
@@ -299,9 +301,11 @@ def three_way_frame(seed: int = 7, n: int = 900) -> pd.DataFrame:
     )
 
 
-def true_cells(frame: pd.DataFrame, attrs: list[str]) -> dict[frozenset, int]:
+def true_cells(
+    frame: pd.DataFrame, attrs: list[str], depth: int | None = None
+) -> dict[frozenset, int]:
     out = {}
-    for r in range(1, len(attrs) + 1):
+    for r in range(1, (depth or len(attrs)) + 1):
         for combo in itertools.combinations(attrs, r):
             for raw, n in frame.groupby(list(combo)).size().items():
                 key = raw if isinstance(raw, tuple) else (raw,)
@@ -309,52 +313,59 @@ def true_cells(frame: pd.DataFrame, attrs: list[str]) -> dict[frozenset, int]:
     return out
 
 
-def attack(html: str, cells: dict[frozenset, int], total: int, k: int) -> dict:
+def attack(html: str, cells: dict[frozenset, int], attrs: list[str], total: int, k: int) -> dict:
     """Work out every hidden count from what the file shows: the published counts (embedded
     JSON) and, from the tables, which groups are marked 'n<k'. The attacker also knows every
-    cell that exists. Returns each hidden 'n<k' cell's [least, greatest] possible count."""
-    from scipy.optimize import linprog
-
-    published: dict[frozenset, int] = {}
-    for d in embedded(html)["dimensions"]:
+    cell that exists and which groups reach min_group_size. Returns each hidden 'n<k' cell's
+    [least, greatest] possible count, over all hidden cells at once (values must be distinct
+    across attributes, so that a name is a cell)."""
+    data = embedded(html)
+    published = {}
+    for d in data["dimensions"]:
         for g in d["groups"]:
             published[frozenset(zip(d["attributes"], g["key"], strict=True))] = g["n"]
-    marked = set()
-    for t in tables(html):
-        for r in t["rows"]:
-            if len(r) > 1 and r[1][0] == f"suppressed (n<{k})":
-                marked.add(r[0][0])
-    hidden = sorted((c for c in cells if c not in published), key=sorted)
+    order = {a: i for i, a in enumerate(attrs)}
 
-    def name(cell):  # the appendix names a group by its values in attribute order
-        order = {"a": 0, "b": 1, "c": 2}
+    def name(cell):  # the tables name a group by its values in attribute order
         return " & ".join(v for _, v in sorted(cell, key=lambda p: order[p[0]]))
 
+    marked = {
+        r[0][0]
+        for t in tables(html)
+        for r in t["rows"]
+        if len(r) > 1 and r[1][0] == f"suppressed (n<{k})"
+    }
+    hidden = sorted((c for c in cells if c not in published), key=sorted)
     index = {c: i for i, c in enumerate(hidden)}
-    rows, rhs = [], []
-    for parent in [frozenset(), *cells]:
-        for extra in "abc":
+    by_size: dict[int, list[frozenset]] = {}
+    for c in cells:
+        by_size.setdefault(len(c), []).append(c)
+    entries, rhs = [], []
+    parents = [frozenset(), *cells]
+    for parent in parents:
+        for extra in attrs:
             if extra in {a for a, _ in parent}:
                 continue
-            kids = [c for c in cells if len(c) == len(parent) + 1 and parent < c]
+            kids = [c for c in by_size.get(len(parent) + 1, []) if parent < c]
             kids = [c for c in kids if extra in {a for a, _ in c}]
-            vec = np.zeros(len(hidden))
+            if not kids:
+                continue
+            row = len(rhs)
             known = 0.0
+            used = False
             for c in kids:
                 if c in index:
-                    vec[index[c]] += 1
+                    entries.append((row, index[c], 1.0))
+                    used = True
                 else:
                     known += published[c]
-            p_value = total if not parent else published.get(parent)
+            value = total if not parent else published.get(parent)
             if parent in index:
-                vec[index[parent]] -= 1
-                p_value = 0.0
-            if vec.any():
-                rows.append(vec)
-                rhs.append(p_value - known)
-    # The reader also knows which groups reach min_group_size: those left out of the
-    # summaries are listed by name (the labels are complete here).
-    data = embedded(html)
+                entries.append((row, index[parent], -1.0))
+                value = 0.0
+                used = True
+            if used:
+                rhs.append(value - known)
     m = data["spec"]["min_group_size"]
     excluded = {n for d in data["dimensions"] for n in d["excluded_from_summary"]}
 
@@ -362,6 +373,8 @@ def attack(html: str, cells: dict[frozenset, int], total: int, k: int) -> dict:
         low, high = (1, k - 1) if name(c) in marked else (k, total)
         return (low, min(high, m - 1)) if name(c) in excluded else (max(low, m), high)
 
+    rows, cols, vals = zip(*entries, strict=True)
+    a_eq = coo_array((vals, (rows, cols)), shape=(len(rhs), len(hidden))).tocsr()
     bounds = [bound(c) for c in hidden]
     out = {}
     for c in hidden:
@@ -369,8 +382,10 @@ def attack(html: str, cells: dict[frozenset, int], total: int, k: int) -> dict:
             continue
         obj = np.zeros(len(hidden))
         obj[index[c]] = 1
-        low = linprog(obj, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
-        high = linprog(-obj, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+        low = linprog(obj, A_eq=a_eq, b_eq=rhs, bounds=bounds, method="highs")
+        high = linprog(-obj, A_eq=a_eq, b_eq=rhs, bounds=bounds, method="highs")
+        assert low.status == 0, "the attacker's constraints hold for the true counts"
+        assert high.status == 0
         out[c] = (low.fun, -high.fun)
     return out
 
@@ -383,7 +398,7 @@ def test_no_suppressed_count_can_be_worked_out_from_the_file(k):
     cells = true_cells(frame, ["a", "b", "c"])
     small = {c for c, n in cells.items() if n < k}
     assert small, "the data must have small cells for this test to mean anything"
-    intervals = attack(html, cells, len(frame), k)
+    intervals = attack(html, cells, ["a", "b", "c"], len(frame), k)
     assert set(intervals) == small  # every small group is hidden and marked n<k
     for cell, (low, high) in intervals.items():
         assert math.floor(high + 1e-6) > math.ceil(low - 1e-6), (sorted(cell), low, high)
