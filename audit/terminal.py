@@ -1,4 +1,4 @@
-"""A readable terminal summary of an AuditResult (rich tables); knows results, not data."""
+"""A readable terminal summary of results (rich tables, stacked when narrow); knows no data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text as _RichText
 
@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from audit.comparison import Comparison
     from audit.mitigation.model_check import ModelCheck
 
-__all__ = ["fmt_holm", "render", "render_comparison", "render_model_check"]
+__all__ = ["STACK_BELOW", "fmt_holm", "render", "render_comparison", "render_model_check"]
+
+STACK_BELOW = 100
+"""Consoles narrower than this many columns (a CI log has 80) get every table stacked: one
+block of "label: value" lines per row, so that no value is wrapped inside a narrow column."""
 
 
 class Text(_RichText):
@@ -39,6 +43,47 @@ class Text(_RichText):
             for p in parts
         ]
         return _RichText.assemble(*safe, **kwargs)
+
+
+def _cell(console: Console, cell: RenderableType) -> _RichText:
+    # a str cell is rendered by the table as console markup (and highlighted); so is it here
+    if isinstance(cell, _RichText):
+        return cell.copy()
+    return console.render_str(cell) if isinstance(cell, str) else Text(str(cell))
+
+
+def _stacked(table: Table, console: Console) -> Group:
+    """The table's rows as blocks: the first cell on a line of its own, then "label: value"
+    for each other column that has a value; columns without a header (flags such as "ref")
+    follow the first cell in parentheses. Title and caption stay, left-aligned."""
+    labels = [f"{printable(str(c.header))}:" if str(c.header) else "" for c in table.columns]
+    width = max(map(len, labels[1:]), default=0)
+    rows = zip(*(list(c.cells) for c in table.columns), strict=True)
+    lines: list[RenderableType] = [] if table.title is None else [_cell(console, table.title), ""]
+    for heading, *cells in rows:
+        values = [(label, _cell(console, c)) for label, c in zip(labels[1:], cells, strict=True)]
+        flags = [v for label, v in values if not label and v.plain]
+        line = _cell(console, heading)
+        line.stylize("bold")
+        if flags:
+            line.append_text(_RichText.assemble(" (", _RichText(", ").join(flags), ")"))
+        lines.append(_RichText.assemble("  ", line))
+        lines += [
+            _RichText.assemble("    ", label.ljust(width), " ", v)
+            for label, v in values
+            if label and v.plain
+        ]
+    if table.caption is not None:
+        lines += ["", _cell(console, table.caption)]
+    return Group(*lines)
+
+
+def _print(console: Console, table: Table | _RichText) -> None:
+    """A table as it is on a wide console, stacked on a narrow one (see STACK_BELOW)."""
+    if isinstance(table, Table) and console.width < STACK_BELOW:
+        console.print(_stacked(table, console))
+    else:
+        console.print(table)
 
 
 def _num(value: float, digits: int) -> str:
@@ -243,21 +288,21 @@ def render(result: AuditResult, console: Console) -> None:
     for d in result.dimensions:
         if len(d.attributes) == 1:
             console.print()
-            console.print(_attribute_table(d, result))
+            _print(console, _attribute_table(d, result))
     inter = _intersections(result)
     if inter is not None:
         console.print()
-        console.print(inter)
+        _print(console, inter)
     worst = _worst_off(result)
     if worst is not None:
         console.print()
-        console.print(worst)
+        _print(console, worst)
     for d in result.dimensions:
         if len(d.attributes) == 1:
             table = _prediction_table(d)
             if table is not None:
                 console.print()
-                console.print(table)
+                _print(console, table)
     for message in result.warnings:
         console.print(Text(f"warning: {message}", style="yellow"))
 
@@ -321,7 +366,7 @@ def render_comparison(
             ]
             table.add_row(*row)
         console.print()
-        console.print(table)
+        _print(console, table)
         if d.by_construction:
             console.print(Text(f"note: {d.by_construction}", style="italic"))
     for note in comparison.notes:
@@ -365,4 +410,4 @@ def render_model_check(check: ModelCheck, console: Console) -> None:
                 fmt_bracketed(getattr(sa, name)),
             )
     console.print()
-    console.print(table)
+    _print(console, table)
