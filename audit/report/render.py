@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
+from collections import Counter
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -15,7 +19,7 @@ from audit.exceptions import ConfigError
 from audit.policy import Policy
 from audit.report.build import build_sections
 from audit.report.meta import PLOTLY_JS_VERSION, now, package_version
-from audit.report.model import Report
+from audit.report.model import Figure, Report
 from audit.report.subject import Subject
 
 __all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_report"]
@@ -37,6 +41,47 @@ def _environment() -> Any:
 @lru_cache(maxsize=1)
 def _asset(name: str) -> str:
     return files("audit.report").joinpath(name).read_text(encoding="utf-8")
+
+
+# The template renders this where the CSP's script-src goes; it is replaced by the hashes of
+# the report's inline scripts once the page is rendered. The meta tag precedes every piece of
+# data in the page, so the first occurrence is the placeholder.
+_SCRIPT_SRC = "biasaudit-script-hashes"
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script", re.IGNORECASE | re.DOTALL)
+
+
+def script_hash(text: str) -> str:
+    """The CSP source (``'sha256-<base64>'``) that allows an inline script whose text is
+    ``text``. Hashed as the browser does: the UTF-8 bytes of the element's text, after the HTML
+    parser's newline normalisation."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def _with_script_hashes(text: str, report: Report) -> str:
+    """``text`` with the CSP placeholder replaced by one hash per inline script, in document
+    order. Only scripts the report made are hashed: plotly.js and plotly's script for each
+    figure. Any other script in the page (which escaping should make impossible) is an error,
+    not something to allow."""
+    found = _SCRIPT.findall(text)
+    ours = [str(report.plotly_js)] + [
+        script
+        for section in report.sections
+        for block in section.blocks
+        if isinstance(block, Figure)
+        for script in _SCRIPT.findall(str(block.html))
+    ]
+    if Counter(s.strip() for s in found) != Counter(s.strip() for s in ours):
+        raise RuntimeError(
+            f"The rendered report holds {len(found)} inline scripts, not the {len(ours)} it "
+            "made (plotly.js and one per figure); it is not written."
+        )
+    head, placeholder, rest = text.partition(_SCRIPT_SRC)
+    if not placeholder:
+        raise RuntimeError("The report template has no Content-Security-Policy placeholder.")
+    hashes = " ".join(dict.fromkeys(script_hash(s) for s in found))
+    return head + hashes + rest
 
 
 def _title(subject: Subject) -> str:
@@ -97,8 +142,10 @@ def render_html(
         css=Markup(_asset("templates/report.css")),
         plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
     )
-    text: str = _environment().get_template("report.html.j2").render(report=report)
-    return text
+    text: str = (
+        _environment().get_template("report.html.j2").render(report=report, script_src=_SCRIPT_SRC)
+    )
+    return _with_script_hashes(text, report)
 
 
 def write_report(

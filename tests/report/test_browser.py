@@ -3,6 +3,8 @@ data, nothing loaded from the network, printable."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,9 +18,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FIXED = "2026-01-01T00:00:00+00:00"
 
 
+# Records every Content-Security-Policy violation, from before the page's first script.
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(
+    [e.effectiveDirective, e.blockedURI, e.disposition, e.lineNumber].join(" ")));
+"""
+
+
 def _open(chromium, path):
-    """Load a report; return the page and what it did (console, errors, requests, dialogs)."""
+    """Load a report; return the page and what it did (console, errors, requests, dialogs).
+    ``window.__violations`` lists the CSP violations."""
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.add_init_script(RECORD_VIOLATIONS)
     seen: dict[str, list[str]] = {"console": [], "errors": [], "requests": [], "dialogs": []}
     page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
@@ -71,6 +83,65 @@ def test_demo_report_draws_every_chart_without_errors(chromium, demo_reports, ar
         "Methodology",
         "Appendix: full tables and data",
     ]
+    page.close()
+
+
+def test_csp_allows_the_report_s_scripts_and_blocks_an_injected_one(
+    chromium, demo_reports, artifacts, tmp_path
+):
+    """script-src lists a hash per inline script, without 'unsafe-inline' or 'unsafe-eval':
+    plotly.js and every chart run (and hover and zoom, which would reach any eval in plotly.js)
+    with no violation, while a script added to the file after rendering is blocked."""
+    folder, _ = demo_reports
+    report = folder / "adult-demo.html"
+    text = report.read_text(encoding="utf-8")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+    assert csp is not None
+    script_src = next(d for d in csp.group(1).split(";") if d.split()[0] == "script-src")
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-eval'" not in script_src
+    assert script_src.count("'sha256-") == 15  # plotly.js and 14 charts
+
+    page, seen = _open(chromium, report)
+    figures = page.evaluate(FIGURES)
+    assert len(figures) == 14
+    for div_id, svgs, traces in figures:
+        assert svgs >= 1, f"{div_id} holds no SVG"
+        assert traces >= 1, f"{div_id} drew no trace"
+    shot = artifacts / "csp-report.png"
+    page.screenshot(path=str(shot))  # the first screen
+    assert shot.stat().st_size > 20_000
+    for div_id, _, _ in figures:  # hover across each chart, then drag a zoom box and reset
+        drag = page.locator(f"#{div_id} .nsewdrag").first
+        drag.scroll_into_view_if_needed()
+        box = drag.bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] / 2
+        for fx in (0.2, 0.5, 0.8):
+            page.mouse.move(box["x"] + box["width"] * fx, y)
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=4)
+        page.mouse.up()
+        page.mouse.dblclick(box["x"] + box["width"] / 2, y)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__violations") == []
+    assert not [m for m in seen["console"] if m.startswith(("error", "warning"))], seen
+    assert seen["errors"] == []
+    page.close()
+
+    # The policy itself, not the escaping: a script inserted into the rendered file is refused.
+    tampered = tmp_path / "tampered.html"
+    injected = "<script>window.__pwned=1</script>"
+    tampered.write_text(text.replace("<body>", "<body>\n" + injected, 1), encoding="utf-8")
+    assert injected in tampered.read_text(encoding="utf-8")
+    page, seen = _open(chromium, tampered)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    violations = page.evaluate("window.__violations")
+    assert len(violations) == 1, violations
+    assert violations[0].startswith("script-src-elem inline enforce"), violations
+    assert any("Content Security Policy" in m for m in seen["console"]), seen
+    assert len(page.evaluate(FIGURES)) == 14  # the report's own scripts still ran
     page.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import math
@@ -212,6 +213,7 @@ def scrub(html: str) -> str:
         html,
         flags=re.S,
     )
+    html = re.sub(r"'sha256-[A-Za-z0-9+/]+=*'", "'sha256-HASH'", html)  # hashes of the scripts
     html = re.sub(r"biasaudit \d[\w.+-]*", "biasaudit VERSION", html)
     html = re.sub(r'(href="data:application/json;base64,)[^"]+', r"\1DATA", html)
     html = re.sub(r"\(\d[\d,]* KB;", "(SIZE KB;", html)
@@ -238,6 +240,81 @@ def test_figures_have_fixed_ids_and_plotly_js_is_inlined_once():
     assert len(ids) == len(set(ids))
     assert re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"https?:", html) is None
     assert "Content-Security-Policy" in html
+
+
+class Scripts(HTMLParser):
+    """The CSP meta's directives, the text of every inline script, event-handler attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.csp: dict[str, list[str]] = {}
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self._open: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.handlers += [f"{tag} {name}" for name in a if name.startswith("on")]
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
+            parts = [d.split() for d in (a["content"] or "").split(";") if d.strip()]
+            self.csp = {d[0]: d[1:] for d in parts}
+        elif tag == "script":
+            assert "src" not in a
+            self._open = []
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._open is not None:
+            self.scripts.append("".join(self._open))
+            self._open = None
+
+
+def sha256_source(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+@pytest.mark.parametrize("kind", ["audit", "mitigation"])
+def test_csp_allows_the_report_s_own_scripts_by_hash_and_nothing_else(kind):
+    if kind == "audit":
+        obj = small_result()
+    else:
+        obj = mitigate(small_frame(), sensitive_features=["sex", "race"], label="y",
+                       method="reweighing", min_group_size=5, created_at=FIXED)  # fmt: skip
+    html = render_html(obj, generated_at=FIXED)
+    parsed = Scripts()
+    parsed.feed(html)
+    parsed.close()
+    script_src = parsed.csp["script-src"]
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-eval'" not in script_src
+    assert parsed.csp["default-src"] == ["'none'"]
+    # plotly.js, then one script per figure, each allowed by the hash of its exact text
+    figures = html.count('class="plotly-graph-div"')
+    assert figures >= 3
+    assert len(parsed.scripts) == 1 + figures
+    assert "* plotly.js (cartesian - minified)" in parsed.scripts[0]
+    assert script_src == [sha256_source(text) for text in parsed.scripts]
+    assert len(set(script_src)) == len(script_src)
+    assert parsed.handlers == []  # a hash-only policy would block onclick= and the like
+
+
+def test_a_script_the_report_did_not_make_is_not_hashed():
+    from markupsafe import Markup
+
+    from audit.report import render
+    from audit.report.model import Report
+
+    report = Report("t", "s", FIXED, "0", (), Markup(""), Markup("plotly();"))
+    page = f'<meta content="script-src {render._SCRIPT_SRC}">\n<script>\nplotly();\n</script>'
+    assert render._with_script_hashes(page, report) == page.replace(
+        render._SCRIPT_SRC, sha256_source("\nplotly();\n")
+    )
+    with pytest.raises(RuntimeError, match="2 inline scripts, not the 1"):
+        render._with_script_hashes(page + "<script>window.__pwned=1</script>", report)
 
 
 # -- structure for accessibility -------------------------------------------------------------
