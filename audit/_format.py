@@ -18,7 +18,9 @@ __all__ = [
     "fmt_pp",
     "fmt_rate",
     "fmt_ratio",
+    "fmt_sig",
     "printable",
+    "sig_digits",
 ]
 
 DASH = "–"  # en dash between interval ends
@@ -143,3 +145,37 @@ def fmt_bracketed(e: Interval | None, digits: int = 3, *, signed: bool = False) 
     if math.isnan(e.ci_low) or (e.ci_low == e.value == e.ci_high):
         return value
     return f"{value} [{e.ci_low:{sign}.{digits}f}, {e.ci_high:{sign}.{digits}f}]"
+
+
+def sig_digits(x: float, significant: int = 3) -> int:
+    """Decimals that show ``x`` to ``significant`` figures: 0.358 → 3, 1.25 → 2, 12.3 → 1.
+
+    >>> sig_digits(0.358), sig_digits(1.25), sig_digits(12.3), sig_digits(0.99996)
+    (3, 2, 1, 2)
+    """
+    if x == 0 or not math.isfinite(x):
+        return significant - 1
+    magnitude = math.floor(math.log10(abs(x)))
+    if round(abs(x), significant - 1 - magnitude) >= 10 ** (magnitude + 1):
+        magnitude += 1  # 0.99996 reads 1.00, not 1.000
+    return max(0, significant - 1 - magnitude)
+
+
+def fmt_sig(e: Interval, significant: int = 3) -> str:
+    """An estimate for reading: 3 significant figures, its interval at the same decimals,
+    ``"0.358 (95% CI 0.338 to 0.379)"``; exact values stay in the tables.
+
+    Examples
+    --------
+    >>> from audit.metrics.inference import Estimate
+    >>> fmt_sig(Estimate(0.35812, 0.33791, 0.37944, 100))
+    '0.358 (95% CI 0.338 to 0.379)'
+    >>> fmt_sig(Estimate(1.2466, 1.0, 1.5539, 100))
+    '1.25 (95% CI 1.00 to 1.55)'
+    """
+    digits = sig_digits(e.value, significant)
+    value = _num(e.value, digits)
+    if math.isnan(e.ci_low) or math.isnan(e.ci_high):
+        return value
+    high = "∞" if math.isinf(e.ci_high) else _num(e.ci_high, digits)
+    return f"{value} (95% CI {_num(e.ci_low, digits)} to {high})"

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 
 from audit.exceptions import ConfigError
 from audit.policy import DEFAULT_POLICY, Policy
-from audit.report.model import Block, Paragraph, Section
+from audit.report.glossary import GLOSSARY
+from audit.report.model import Block, Facts, Paragraph, Section
 from audit.report.sections.appendix import download, embedded_json
 from audit.report.sections.before_after import before_after
 from audit.report.sections.common import Ids, View, outcome_table
+from audit.report.sections.headline import headline
 from audit.report.sections.methodology import methodology
 from audit.report.sections.model_check import model_check_blocks
 from audit.report.sections.outcomes import outcomes
@@ -60,6 +62,7 @@ def build_sections(
             )
         )
     sections = [
+        Section("answer", "In short", tuple(headline(s, vb, va))),
         Section("summary", "Summary", tuple(summary_blocks)),
         Section("representation", "Representation", tuple(representation(vb, ids))),
         Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band, band_label))),
@@ -74,6 +77,7 @@ def build_sections(
     sections.append(
         Section("methodology", "Methodology", tuple(methodology(s, ids, k, policy, command)))
     )
+    sections.append(Section("glossary", "Glossary", (Facts(tuple(GLOSSARY.items())),)))
     appendix: list[Block] = []
     for label, view in (("before", vb), ("after", va)):
         if view is None:

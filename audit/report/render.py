@@ -18,6 +18,7 @@ from audit._suggest import keywords
 from audit.exceptions import ConfigError
 from audit.policy import Policy
 from audit.report.build import build_sections
+from audit.report.glossary import explain
 from audit.report.meta import PLOTLY_JS_VERSION, now, package_version
 from audit.report.model import Figure, Report
 from audit.report.subject import Subject
@@ -29,13 +30,16 @@ __all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_report"]
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("audit.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
     )
+    env.globals["explain"] = explain  # a table heading's tooltip, from the glossary
+    env.filters["nobreak"] = nobreak
+    return env
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +52,19 @@ def _asset(name: str) -> str:
 # data in the page, so the first occurrence is the placeholder.
 _SCRIPT_SRC = "biasaudit-script-hashes"
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script", re.IGNORECASE | re.DOTALL)
+
+
+_BIN = re.compile(r"([\[(][^\[\]()]*?), ([^\[\]()]*?[\])])")
+
+
+def nobreak(text: str) -> str:
+    """A bin label such as ``[25, 45)`` kept on one line (a no-break space after its comma),
+    so a table cell never wraps it as ``[25,`` / ``45)``.
+
+    >>> nobreak("Female & [25, 45)")
+    'Female & [25,\xa045)'
+    """
+    return _BIN.sub(lambda m: f"{m.group(1)},\u00a0{m.group(2)}", text)
 
 
 def script_hash(text: str) -> str:

@@ -162,11 +162,13 @@ def test_sections_follow_the_order_of_the_issue():
     html = render_html(compare(result, after), generated_at=FIXED)
     ids = re.findall(r'<section id="([a-z-]+)"', html)
     assert ids == [
+        "answer",
         "summary",
         "representation",
         "outcomes",
         "before-after",
         "methodology",
+        "glossary",
         "appendix",
     ]
     assert "effective sample sizes (Kish)" in html

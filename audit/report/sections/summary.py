@@ -60,6 +60,7 @@ def verdict_table(
     vb: View,
     after: tuple[PolicyOutcome, View] | None,
     construction: str | None = None,
+    equal: tuple[str, ...] = (),
 ) -> Table:
     """The policy checks, unmet first; with an 'after' audit, its verdict beside each."""
     order = {"not met": 0, "not assessable": 1, "met": 2}
@@ -82,7 +83,10 @@ def verdict_table(
         ]
         if after:
             other = after_by_id.get(c.id)
-            cells += [_verdict(other), Cell(_value(other, after[1]) if other else "—", "num")]
+            verdict = _verdict(other)
+            if other is not None and other.attribute in equal and other.status == "met":
+                verdict = Cell("met by construction", "construction")
+            cells += [verdict, Cell(_value(other, after[1]) if other else "—", "num")]
         rows.append(Row(tuple(cells)))
     note = f"Thresholds from: {before.source}."
     if construction:
@@ -271,6 +275,7 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
     )
     after = (evaluate(va.judged, va.policy), va) if va is not None else None
     construction = None
+    equal: list[str] = []
     if s.method is not None and s.comparison is not None:
         equal = [d.name for d in s.comparison.dimensions if d.by_construction]
         if equal:
@@ -278,6 +283,6 @@ def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Blo
                 f"After {s.method}, parity for {', '.join(equal)} holds by construction of the "
                 "mitigation: those 'after' verdicts measure the mitigation, not the data."
             )
-    out.append(verdict_table(ids("tab"), outcome_b, vb, after, construction))
+    out.append(verdict_table(ids("tab"), outcome_b, vb, after, construction, tuple(equal)))
     out += _mitigation_summary(s)
     return out

@@ -1,0 +1,58 @@
+"""The terms a report uses, each in one sentence: the glossary section, and the tooltip of
+every table heading that starts with one of them."""
+
+from __future__ import annotations
+
+__all__ = ["GLOSSARY", "explain"]
+
+GLOSSARY: dict[str, str] = {
+    "Favourable rate": "The share of a group's labelled rows with the favourable outcome "
+    "(weighted by the sample weights, when there are any).",
+    "Reference group": "The group every other group of an attribute is compared with: the "
+    "one with the highest favourable rate unless the audit names another.",
+    "Disparate impact ratio": "A group's favourable rate divided by the reference group's; "
+    "1 means equal, 0.5 means half as often.",
+    "Four-fifths rule": "The US EEOC's rule of thumb that a ratio below 0.8 is evidence of "
+    "adverse impact; biasaudit's default policy accepts 0.8 to 1.25.",
+    "Statistical parity difference": "A group's favourable rate minus the reference group's, "
+    "as a fraction (-0.1 is ten percentage points lower).",
+    "Demographic parity ratio": "The lowest favourable rate of an attribute's groups divided "
+    "by the highest (fairlearn's demographic_parity_ratio).",
+    "Demographic parity difference": "The highest favourable rate of an attribute's groups "
+    "minus the lowest (fairlearn's demographic_parity_difference).",
+    "95% CI": "A 95 % confidence interval: the range of values consistent with the data at "
+    "that level; a group of few rows has a wide one.",
+    "p (Holm)": "The p-value of a test that a group's rate equals the reference's, raised by "
+    "Holm's correction for the number of tests in the report; below 0.05 is significant.",
+    "Share": "A group's fraction of the audited rows.",
+    "Representation ratio": "A group's share divided by the share it was expected to have "
+    "(from a reference population); below 1 means under-represented.",
+    "Intersection": "Groups defined by several attributes at once, such as sex & race.",
+    "Suppressed": "A number left out because the group has fewer rows than the suppression "
+    "threshold (n<k), or because it would reveal such a group (complementary).",
+    "By construction": "A value a mitigation sets by how it works (reweighing makes the "
+    "weighted rates of the balanced attributes equal), so it says nothing about the data.",
+    "Worst-off subgroup": "A group, of any combination of attributes, whose favourable rate "
+    "is significantly below everyone else's.",
+    "Equalized odds difference": "For a model's predictions: the larger of the gaps between "
+    "groups in true-positive and in false-positive rate (fairlearn's definition).",
+    "Policy": "The thresholds a check applies (from pyproject.toml, a file, or the defaults), "
+    "each with a severity: error fails the gate, warn is reported.",
+}
+
+# Table headings use these words for the same terms.
+_ALIASES = {
+    "Favourable rate": ("Favourable rate", "Base rate", "Rate"),
+    "Share": ("Share",),
+    "p (Holm)": ("p (Holm)", "Independence test p (Holm)"),
+}
+
+
+def explain(heading: str) -> str | None:
+    """The one-sentence explanation of a table heading that starts with a glossary term."""
+    text = heading.strip()
+    for term, sentence in GLOSSARY.items():
+        names = _ALIASES.get(term, (term,))
+        if any(text.lower().startswith(n.lower()) for n in names):
+            return f"{term}: {sentence}"
+    return None
