@@ -260,17 +260,12 @@ class Lattice:
         sums = {i for c in cells for i in self.of.get(c, ())}
         return cells, sums
 
-    def interval(
-        self, cell: Cell, hidden: set[Cell], radius: int | None = 1
-    ) -> tuple[float, float] | None:
-        """The least and greatest count of ``cell`` consistent with the published sums and the
-        bounds a reader knows: a linear programme over the hidden cells near it (see
-        :meth:`component`), on a sparse matrix (``None`` when it cannot be solved)."""
+    def _programme(self, unknown: set[Cell], sums: set[int]) -> tuple[list[Cell], Any, Any, Any]:
+        """The published sums over ``unknown`` as ``A x = b`` (sparse), with the bounds a reader
+        knows of each unknown cell."""
         import numpy as np
-        from scipy.optimize import linprog
         from scipy.sparse import coo_array
 
-        unknown, sums = self.component(cell, hidden, radius)
         order = sorted(unknown)
         index = {c: i for i, c in enumerate(order)}
         entries: list[tuple[int, int, float]] = []  # (row, column, coefficient)
@@ -288,14 +283,61 @@ class Lattice:
             b_eq[row] = total
         rows, cols, vals = zip(*entries, strict=True) if entries else ((), (), ())
         a_eq: Any = coo_array((vals, (rows, cols)), shape=(len(sums), len(order))).tocsr()
-        bounds = [self.bounds(c) for c in order]
+        return order, a_eq, b_eq, [self.bounds(c) for c in order]
+
+    def interval(
+        self, cell: Cell, hidden: set[Cell], radius: int | None = 1
+    ) -> tuple[float, float] | None:
+        """The least and greatest count of ``cell`` consistent with the published sums and the
+        bounds a reader knows: a linear programme over the hidden cells near it (see
+        :meth:`component`), on a sparse matrix (``None`` when it cannot be solved)."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        order, a_eq, b_eq, bounds = self._programme(*self.component(cell, hidden, radius))
         objective = np.zeros(len(order))
-        objective[index[cell]] = 1.0
+        objective[order.index(cell)] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         if low.status == 0 and high.status == 0 and low.fun is not None and high.fun is not None:
             return (float(low.fun), -float(high.fun))
         return None
+
+    def open_cells(self, cells: list[Cell], hidden: set[Cell], rounds: int = 8) -> set[Cell]:
+        """The cells of ``cells`` shown to be undetermined, all at once: any table that fits
+        everything published gives a proof for each of its cells that differs from the true
+        count by a row or more. Two programmes over every hidden cell, pushing each of
+        ``cells`` up in one and down in the other (one way or the other chosen at random),
+        find such tables; a cell neither moves is not shown open (nor fixed)."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        if not cells:
+            return set()
+        sums = {i for c in hidden for i in self.of.get(c, ())}
+        order, a_eq, b_eq, bounds = self._programme(set(hidden), sums)
+        index = {c: i for i, c in enumerate(order)}
+        true = np.array([self.counts[c] for c in order], dtype=float)
+        rng = np.random.default_rng(0)
+        found: set[Cell] = set()
+        left = list(cells)
+        for _ in range(rounds):  # new directions for the cells not yet shown open
+            signs = rng.choice((-1.0, 1.0), len(left))
+            before = len(found)
+            for flip in (1.0, -1.0):
+                objective = np.zeros(len(order))
+                for c, sign in zip(left, signs, strict=True):
+                    objective[index[c]] = -sign * flip  # linprog minimises
+                solved = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+                if solved.status != 0 or solved.x is None:
+                    continue
+                for c in left:
+                    if abs(solved.x[index[c]] - true[index[c]]) >= 1 - 1e-6:
+                        found.add(c)
+            left = [c for c in left if c not in found]
+            if not left or len(found) == before:
+                break
+        return found
 
     def fixed(self, cell: Cell, hidden: set[Cell]) -> bool:
         """True when one whole number of rows fits (or a programme failed: no proof). The
@@ -311,9 +353,20 @@ class Lattice:
                 return False
         return True
 
-    def protect(self, cell: Cell, hidden: set[Cell]) -> None:
+    def settle(self, cell: Cell, hidden: set[Cell]) -> bool:
+        """Hide cells beside ``cell`` until its count is open (True), or give up after
+        :data:`_ROUNDS` rounds (False: no report is written)."""
+        for _ in range(_ROUNDS):
+            if not self.fixed(cell, hidden):
+                return True
+            if not self.protect(cell, hidden):
+                return False
+        return not self.fixed(cell, hidden)
+
+    def protect(self, cell: Cell, hidden: set[Cell]) -> bool:
         """Hide the smallest linked cell whose hiding leaves ``cell`` undetermined (or, when no
-        single one does, the smallest linked cell, and look again)."""
+        single one does, the smallest linked cells, and look again); False when there is
+        nothing left to hide near it."""
         _, sums = self.component(cell, hidden, 2)
         direct = set(self.of.get(cell, ()))
         candidates = sorted(
@@ -347,21 +400,17 @@ class Lattice:
                 "audit with a min_group_size of at least 3 (the default is 30)."
             )
         if not ordered:
-            raise ConfigError(
-                "A suppressed group's count follows from the published totals whatever else is "
-                "hidden (every other group of an attribute is small, or the cells beside it are "
-                "empty, which are shown as 0). Hint: lower the suppression threshold k, audit "
-                "fewer intersections (max_depth) or more rows."
-            )
+            return False
         for candidate in ordered[:_TRIALS]:
             if not self._fixed_near(cell, hidden | {candidate}):
                 hidden.add(candidate)
-                return
+                return True
         # No single cell will do: hide them in that order until the count is open nearby.
-        for candidate in ordered:
+        for candidate in ordered[:_MANY]:
             hidden.add(candidate)
             if not self._fixed_near(cell, hidden):
-                return
+                break
+        return True
 
     def _fixed_near(self, cell: Cell, hidden: set[Cell]) -> bool:
         interval = self.interval(cell, hidden, 1)
@@ -370,6 +419,8 @@ class Lattice:
 
 _TRIALS = 5  # single cells tried by the linear programme before hiding several
 _RADII = (2, None)  # published sums between a cell and the hidden cells a programme varies
+_MANY = 200  # cells hidden together, at most, in one round of protect
+_ROUNDS = 25  # rounds of protect before suppression gives up
 
 _PARTNERS = 3  # partner values tried per attribute of a cube
 _DEEPER = 2  # values tried per deeper attribute a cube is carried into

@@ -165,21 +165,30 @@ def _suppress(
     outcomes: tuple[tuple[Cell, tuple[int, int, int]], ...] = (),
 ) -> Suppression:
     lattice = Lattice(dict(items), dict(outcomes), k, sizes)
-    primary = lattice.primary
-    hidden = set(primary) | set(forced)
+    hidden = set(lattice.primary) | set(forced)
+    if _protect_all(lattice, hidden):
+        raise ConfigError(
+            "A suppressed group's count follows from the published totals whatever else is "
+            "hidden (every other group of an attribute is small, or the cells beside it are "
+            "empty, which are shown as 0). Hint: lower the suppression threshold k, audit "
+            "fewer intersections (max_depth) or more rows."
+        )
+    return Suppression(k, frozenset(lattice.primary), frozenset(hidden - lattice.primary))
+
+
+def _protect_all(lattice: Lattice, hidden: set[Cell]) -> list[Cell]:
+    """Hide cells until every small group of ``lattice`` is protected; the groups that
+    could not be."""
     # First a cube for each small group (a proof checked in time linear in the cube)...
     pending = []
-    for cell in sorted(primary):
+    for cell in sorted(lattice.primary):
         new = lattice.witness(cell, hidden)
         if new is None:
             pending.append(cell)
         else:
             hidden.update(new)
-    # ...then, for the few no cube protects, a linear programme over the sums around them.
-    # Hiding more only widens every interval, so a cell found free stays free.
-    while pending:
-        if lattice.fixed(pending[0], hidden):
-            lattice.protect(pending[0], hidden)
-        else:
-            pending.pop(0)
-    return Suppression(k, frozenset(primary), frozenset(hidden - primary))
+    # ...then, for those no cube protects, linear programmes: first a few over every hidden
+    # cell at once, which leave most of them open; the rest one by one, hiding more around
+    # each. Hiding more only widens every interval, so a cell found open stays open.
+    shown_open = lattice.open_cells(pending, hidden)
+    return [c for c in pending if c not in shown_open and not lattice.settle(c, hidden)]
