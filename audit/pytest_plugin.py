@@ -259,7 +259,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if c.result is not None:
             path = targets[f"{c.name}.html"]
             write_report(
-                c.result, path, policy=cfg.policy, k=cfg.suppress_below, overwrite=path.exists()
+                c.result,
+                path,
+                policy=cfg.policy,
+                k=cfg.suppress_below,
+                overwrite=path.exists(),
+                epsilon=cfg.epsilon,
             )
     summary = targets["summary.md"]
     text = to_markdown(checks, cfg.policy.source) + "\n"

@@ -64,9 +64,11 @@ LAYERS = (
     "audit.mitigation.run",
     "audit.mitigation",
     "audit.loading",  # load_result(): knows every kind of result, so above them all
+    "audit.privacy.sums",
     "audit.privacy.cells",
     "audit.privacy.suppression",
     "audit.privacy.publish",
+    "audit.privacy.dp",
     "audit.privacy",
     "audit.report.meta",
     "audit.report.model",

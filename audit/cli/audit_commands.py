@@ -13,6 +13,7 @@ from audit.cli.base import (
     check_outputs,
     command_line,
     emit,
+    epsilon_option,
     html_options,
     json_option,
     option,
@@ -38,6 +39,7 @@ def audit_command(
     json_out: str | None,
     html_out: str | None,
     k: int,
+    epsilon: float | None,
     overwrite: bool,
     quiet: bool,
     **kw: Any,
@@ -53,7 +55,14 @@ def audit_command(
 
     check_outputs(overwrite, input_files(data, **kw), json=json_out, html=html_out)
     result = audit(data, spec=build_spec(**kw))
-    emit(result, json_out, quiet, lambda c: render(result, c), (html_out, k), overwrite=overwrite)
+    emit(
+        result,
+        json_out,
+        quiet,
+        lambda c: render(result, c),
+        (html_out, k, epsilon),
+        overwrite=overwrite,
+    )
 
 
 @click.command("compare", cls=Command)
@@ -77,6 +86,7 @@ def compare_command(
     json_out: str | None,
     html_out: str | None,
     k: int,
+    epsilon: float | None,
     overwrite: bool,
     quiet: bool,
     **kw: Any,
@@ -103,7 +113,7 @@ def compare_command(
         json_out,
         quiet,
         lambda c: render_comparison(comparison, c, title=title),
-        (html_out, k),
+        (html_out, k, epsilon),
         overwrite=overwrite,
     )
 
@@ -127,6 +137,7 @@ def compare_command(
     help="HTML file to write  [default: reports/<name>.html]",
 )
 @suppress_option
+@epsilon_option
 @option("--title", section="Report", default=None, help="Title of the report.")
 @overwrite_option
 @quiet_option
@@ -135,6 +146,7 @@ def report_command(
     after_json: str | None,
     output: str | None,
     k: int,
+    epsilon: float | None,
     title: str | None,
     overwrite: bool,
     quiet: bool,
@@ -167,7 +179,13 @@ def report_command(
         output = str(default_path(result))
         check_outputs(overwrite, inputs, output=output)
     path = write_report(
-        result, output, k=k, title=title, command=command_line(), overwrite=overwrite
+        result,
+        output,
+        k=k,
+        title=title,
+        command=command_line(),
+        overwrite=overwrite,
+        epsilon=epsilon,
     )
     if not quiet:
         click.echo(f"Wrote {printable(str(path))}")

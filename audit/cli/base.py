@@ -21,6 +21,7 @@ __all__ = [
     "check_outputs",
     "command_line",
     "emit",
+    "epsilon_option",
     "html_options",
     "json_option",
     "overwrite_option",
@@ -150,7 +151,7 @@ def emit(
     json_out: str | None,
     quiet: bool,
     show: Callable[[Any], None],
-    html: tuple[str | None, int] = (None, 10),
+    html: tuple[str | None, int] | tuple[str | None, int, float | None] = (None, 10),
     title: str | None = None,
     overwrite: bool = False,
 ) -> None:
@@ -158,7 +159,8 @@ def emit(
     report if asked for."""
     from rich.console import Console
 
-    html_out, k = html
+    html_out, k, *more = html
+    epsilon = more[0] if more else None
     if json_out == "-":
         click.echo(result.to_json())
     elif not quiet:
@@ -171,7 +173,13 @@ def emit(
         from audit.report.render import write_report
 
         path = write_report(
-            result, html_out, k=k, title=title, command=command_line(), overwrite=overwrite
+            result,
+            html_out,
+            k=k,
+            title=title,
+            command=command_line(),
+            overwrite=overwrite,
+            epsilon=epsilon,
         )
         if not quiet and json_out != "-":
             click.echo(f"Wrote {printable(str(path))}")
@@ -210,7 +218,19 @@ suppress_option = option(
 )
 
 
+epsilon_option = option(
+    "--epsilon",
+    "epsilon",
+    section="Report",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Publish the HTML report with differential privacy (this budget) instead of "
+    "suppression: every count gets OpenDP noise; none is exact.",
+)
+
+
 def html_options(func: F) -> F:
+    func = epsilon_option(func)
     func = suppress_option(func)
     return option(
         "--html",

@@ -162,6 +162,7 @@ def check_command(
                 k=config.suppress_below,
                 command=command_line(),
                 overwrite=overwrite,
+                epsilon=config.epsilon,
             )
     for c in checks:
         for notice in c.notices:

@@ -96,6 +96,7 @@ def mitigate_command(
     json_out: str | None,
     html_out: str | None,
     k: int,
+    epsilon: float | None,
     quiet: bool,
     **kw: Any,
 ) -> None:  # fmt: skip
@@ -127,7 +128,7 @@ def mitigate_command(
         json_out,
         quiet,
         lambda console: show_mitigation(result, console),
-        (html_out, k),
+        (html_out, k, epsilon),
         overwrite=overwrite,
     )
 

@@ -33,7 +33,7 @@ from audit.spec import AuditSpec
 __all__ = ["Config", "DatasetConfig", "find_config", "load_config"]
 
 TOP_KEYS = ("thresholds", "datasets", "report")
-REPORT_KEYS = ("suppress_below",)
+REPORT_KEYS = ("suppress_below", "epsilon")
 # dataset key -> AuditSpec argument (None: handled here)
 DATASET_KEYS: Mapping[str, str | None] = {
     "name": None,
@@ -203,6 +203,7 @@ class Config:
     datasets: tuple[DatasetConfig, ...]
     path: Path | None = None
     suppress_below: int = 10
+    epsilon: float | None = None  # reports with differential privacy instead of suppression
 
     def dataset(self, name: str) -> DatasetConfig:
         for d in self.datasets:
@@ -302,6 +303,14 @@ def parse_config(
     k = report.get("suppress_below", 10)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"{label}: 'report.suppress_below' must be a positive integer.")
+    epsilon = report.get("epsilon")
+    if epsilon is not None:
+        from audit.privacy.dp import validate_epsilon
+
+        try:
+            epsilon = validate_epsilon(epsilon)
+        except ConfigError as exc:
+            raise ConfigError(f"{label}: 'report.epsilon': {exc}") from None
     entries = table.get("datasets", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{label}: 'datasets' must be an array of tables ([[...datasets]]).")
@@ -314,7 +323,7 @@ def parse_config(
         raise ConfigError(f"{label}: dataset name(s) {', '.join(duplicated)} declared twice.")
     if datasets:
         policy.check_attributes((a for d in datasets for a in d.spec.sensitive_features), label)
-    return Config(policy, tuple(datasets), path, k)
+    return Config(policy, tuple(datasets), path, k, epsilon)
 
 
 def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:

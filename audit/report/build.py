@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from audit.exceptions import ConfigError
 from audit.policy import DEFAULT_POLICY, Policy
+from audit.privacy.dp import Privacy
 from audit.report.glossary import GLOSSARY
 from audit.report.model import Block, Facts, Paragraph, Section
 from audit.report.sections.appendix import download, embedded_json
@@ -28,6 +29,7 @@ def build_sections(
     policy: Policy | None,
     k: int,
     command: str | None,
+    privacy: Privacy | None = None,
 ) -> tuple[Section, ...]:
     if policy is None:
         policy = DEFAULT_POLICY
@@ -38,7 +40,7 @@ def build_sections(
             f"policy must be a Policy or a mapping of thresholds; got {type(policy).__name__}."
         )
     ids = Ids()
-    p, sups = publish_subject(s, k)
+    p, sups = publish_subject(s, k, privacy is not None)
     vb = View(p.before, sups.before, policy, s.before)
     va = None
     if p.after is not None and sups.after is not None:
@@ -52,7 +54,7 @@ def build_sections(
         band_label = "no band: the accepted range differs by attribute (see the policy checks)"
     else:
         band_label = "no threshold set"
-    summary_blocks = summary(p, vb, va, ids, k)
+    summary_blocks = summary(p, vb, va, ids, k, privacy)
     if sups.after_withheld:
         summary_blocks.append(
             Paragraph(
@@ -62,7 +64,7 @@ def build_sections(
             )
         )
     sections = [
-        Section("answer", "In short", tuple(headline(s, vb, va))),
+        Section("answer", "In short", tuple(headline(s, vb, va, privacy is not None))),
         Section("summary", "Summary", tuple(summary_blocks)),
         Section("representation", "Representation", tuple(representation(vb, ids))),
         Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band, band_label))),
@@ -75,7 +77,9 @@ def build_sections(
             blocks += model_check_blocks(p.model_check, sups.model, ids)
         sections.append(Section("before-after", "Before and after", tuple(blocks)))
     sections.append(
-        Section("methodology", "Methodology", tuple(methodology(s, ids, k, policy, command)))
+        Section(
+            "methodology", "Methodology", tuple(methodology(s, ids, k, policy, command, privacy))
+        )
     )
     sections.append(Section("glossary", "Glossary", (Facts(tuple(GLOSSARY.items())),)))
     appendix: list[Block] = []
@@ -85,6 +89,6 @@ def build_sections(
         for d in view.result.dimensions:
             suffix = f" ({label})" if va is not None else ""
             appendix.append(outcome_table(view, d, ids("tab"), f"{d.name}{suffix}"))
-    appendix.append(download(embedded_json(p, sups, k), "biasaudit-results.json"))
+    appendix.append(download(embedded_json(p, sups, k), "biasaudit-results.json", privacy))
     sections.append(Section("appendix", "Appendix: full tables and data", tuple(appendix)))
     return tuple(sections)

@@ -98,6 +98,7 @@ class Download:
     filename: str
     label: str
     size: str
+    note: str = "suppressed groups are left out"
     kind: str = field(default="download", init=False)
 
 

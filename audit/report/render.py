@@ -21,7 +21,7 @@ from audit.report.build import build_sections
 from audit.report.glossary import explain
 from audit.report.meta import PLOTLY_JS_VERSION, now, package_version
 from audit.report.model import Figure, Report
-from audit.report.subject import Subject
+from audit.report.subject import Subject, private_subject
 
 __all__ = ["PLOTLY_JS_VERSION", "default_path", "render_html", "write_report"]
 
@@ -112,7 +112,9 @@ def _title(subject: Subject) -> str:
     return f"Bias audit of {name}"
 
 
-def _rows(result: Any, k: int) -> str:
+def _rows(result: Any, k: int, private: bool = False) -> str:
+    if private:
+        return f"about {result.n_rows:,} rows (a noisy count: differential privacy)"
     if 0 < result.n_dropped_missing < k:  # the difference would give a small count
         return f"{result.n_rows_audited:,} rows audited"
     return f"{result.n_rows:,} rows"
@@ -127,6 +129,7 @@ def render_html(
     title: str | None = None,
     command: str | None = None,
     generated_at: str | None = None,
+    epsilon: float | None = None,
 ) -> str:
     """The report for an ``AuditResult``, a ``Comparison`` or a ``MitigationResult`` as HTML.
 
@@ -142,16 +145,24 @@ def render_html(
         spec).
     generated_at
         Timestamp printed in the header (default: now). Fix it for byte-identical output.
+    epsilon
+        Publish with differential privacy instead of suppression: every count is drawn with
+        OpenDP's discrete Laplace noise for this privacy budget (see
+        :mod:`audit.privacy.dp`), and everything else is computed from the noisy counts; no
+        exact count is in the file. Audit reports and comparisons of two unweighted audits.
     """
     subject = Subject.of(obj)
+    privacy = None
+    if epsilon is not None:
+        subject, privacy = private_subject(subject, epsilon)
     spec = subject.before.spec
-    sections = build_sections(subject, policy=policy, k=k, command=command)
+    sections = build_sections(subject, policy=policy, k=k, command=command, privacy=privacy)
     favorable = ", ".join(subject.before.favorable_values)
     report = Report(
         title=title or _title(subject),
         subtitle=(
             f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
-            f"(favourable: {favorable}); {_rows(subject.before, k)}."
+            f"(favourable: {favorable}); {_rows(subject.before, k, privacy is not None)}."
         ),
         generated_at=generated_at or now(),
         version=package_version(),

@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.comparison import Comparison
 from audit.exceptions import ConfigError
+from audit.privacy.dp import Privacy
 from audit.privacy.publish import publish, publish_comparison
 from audit.privacy.suppression import Suppression, suppress, suppress_pair
 from audit.result import AuditResult
@@ -38,6 +39,30 @@ class Subject:
         )
 
 
+def private_subject(s: Subject, epsilon: float) -> tuple[Subject, Privacy]:
+    """The subject with every audit recomputed from differentially private counts: one audit
+    with the whole budget, or two compared audits with half each (basic composition, as the
+    same people may be in both). Mitigations are not covered: their weights and resampled
+    counts are functions of the exact counts."""
+    from audit.privacy.dp import privatize, validate_epsilon
+
+    epsilon = validate_epsilon(epsilon)
+    if s.method is not None:
+        raise ConfigError(
+            "epsilon is not available for mitigation reports: the weights and resampled "
+            "counts are computed from the exact counts. Hint: write the report of the audit "
+            "before and after separately with epsilon, or use suppression (the default)."
+        )
+    if s.after is None:
+        before, privacy = privatize(s.before, epsilon)
+        return Subject(before), privacy
+    from audit.comparison import compare
+
+    before, privacy = privatize(s.before, epsilon / 2)
+    after, _ = privatize(s.after, epsilon / 2)
+    return Subject(before, after, compare(before, after)), replace(privacy, epsilon=epsilon)
+
+
 @dataclass(frozen=True)
 class Sups:
     """The suppression of each audit a report shows."""
@@ -61,8 +86,12 @@ def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
     return replace(m, before=scores(m.before), after=scores(m.after)), sup
 
 
-def publish_subject(s: Subject, k: int) -> tuple[Subject, Sups]:
-    """The subject as the report may show it, and the suppression behind it."""
+def publish_subject(s: Subject, k: int, private: bool = False) -> tuple[Subject, Sups]:
+    """The subject as the report may show it, and the suppression behind it (none for a
+    subject already drawn with differential privacy)."""
+    if private:
+        none = Suppression(k, frozenset(), frozenset())
+        return s, Sups(none, none if s.after is not None else None)
     if s.after is None:
         sup = suppress(s.before, k)
         return Subject(publish(s.before, sup)), Sups(sup)

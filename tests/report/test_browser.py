@@ -76,13 +76,90 @@ def test_demo_report_draws_every_chart_without_errors(chromium, demo_reports, ar
     # The section headings a stakeholder navigates by, in order.
     headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
     assert headings == [
+        "In short",
         "Summary",
         "Representation",
         "Outcomes",
         "Before and after",
         "Methodology",
+        "Glossary",
         "Appendix: full tables and data",
     ]
+    page.close()
+
+
+def test_headline_is_the_first_screen_and_terms_explain_themselves(
+    chromium, demo_reports, artifacts
+):
+    folder, _ = demo_reports
+    page, seen = _open(chromium, folder / "adult-demo.html")
+    first = page.locator("#answer")
+    assert first.bounding_box()["y"] < 900  # on the first screen
+    text = first.inner_text()
+    assert text.index("May this dataset be used as it is?") < text.index("sex: the Female group")
+    # the worked example of the issue: one plain line, rounded to 3 significant figures
+    assert (
+        "sex: the Female group receives the favourable outcome (income = >50K) 0.358 times as "
+        "often as the Male group (10.9% against 30.6%; 95% CI 0.338 to 0.379 of the ratio): "
+        "below the policy's minimum of 0.8 (the four-fifths rule)"
+    ) in text
+    assert "met by construction of the mitigation" in text
+    first.screenshot(path=str(artifacts / "headline.png"))
+    # a table heading explains its term on hover (title), the glossary defines it
+    tip = page.locator("th.term", has_text="Disparate impact ratio").first.get_attribute("title")
+    assert tip.startswith("Disparate impact ratio: A group's favourable rate divided by")
+    glossary = page.locator("#glossary")
+    assert glossary.locator("dt").count() >= 15
+    assert "Four-fifths rule" in glossary.inner_text()
+    glossary.screenshot(path=str(artifacts / "glossary.png"))
+    # after reweighing, a verdict that holds by construction is not a green tick
+    cells = page.locator("td.construction").all_inner_texts()
+    assert cells
+    assert set(cells) == {"met by construction"}
+    assert seen["errors"] == []
+    page.close()
+
+
+def test_report_of_four_attributes_and_thousands_of_groups_draws(chromium, tmp_path, artifacts):
+    rng = np.random.default_rng(0)
+    n = 50_000
+    columns = {
+        f"a{i}": rng.choice([f"v{j:02d}" for j in range(size)], n, p=rng.dirichlet([0.8] * size))
+        for i, size in enumerate([5, 8, 12, 16])
+    }
+    columns["y"] = (rng.random(n) < 0.4).astype(int)
+    result = audit(
+        pd.DataFrame(columns), sensitive_features=list(columns)[:4], label="y", created_at=FIXED
+    )
+    assert sum(len(d.groups) for d in result.dimensions) > 2000
+    path = write_report(result, tmp_path / "many.html", generated_at=FIXED)
+    assert path.stat().st_size < 10_000_000
+    page, seen = _open(chromium, path)
+    figures = page.evaluate(FIGURES)
+    assert figures
+    assert all(svgs >= 1 and traces >= 1 for _, svgs, traces in figures)
+    assert seen["errors"] == []
+    assert not [m for m in seen["console"] if m.startswith("error")]
+    page.locator("#answer").screenshot(path=str(artifacts / "scaled-report.png"))
+    page.close()
+
+
+def test_private_report_draws_and_says_it_is_private(chromium, adult, tmp_path, artifacts):
+    result = audit(
+        adult, sensitive_features=["sex", "race"], label="income", favorable=">50K",
+        created_at=FIXED,
+    )  # fmt: skip
+    path = write_report(result, tmp_path / "dp.html", epsilon=1.0, generated_at=FIXED)
+    page, seen = _open(chromium, path)
+    figures = page.evaluate(FIGURES)
+    assert figures
+    assert all(svgs >= 1 and traces >= 1 for _, svgs, traces in figures)
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "epsilon = 1" in facts
+    assert "no count in this report is exact" in facts
+    assert "suppressed" not in page.locator("#appendix").inner_text()
+    assert seen["errors"] == []
+    page.screenshot(path=str(artifacts / "dp-report.png"))
     page.close()
 
 

@@ -113,8 +113,11 @@ def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
     return out
 
 
-def download(payload: dict[str, Any], filename: str) -> Download:
+def download(payload: dict[str, Any], filename: str, privacy: Any = None) -> Download:
     text = json.dumps(payload, indent=None, ensure_ascii=False, allow_nan=False, sort_keys=False)
     raw = text.encode("utf-8")
     href = "data:application/json;base64," + base64.b64encode(raw).decode("ascii")
-    return Download(href, filename, "Download the results as JSON", f"{len(raw) / 1024:,.0f} KB")
+    note = "counts drawn with differential privacy" if privacy else "suppressed groups are left out"
+    return Download(
+        href, filename, "Download the results as JSON", f"{len(raw) / 1024:,.0f} KB", note
+    )

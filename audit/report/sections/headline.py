@@ -135,7 +135,7 @@ def attribute_lines(
     return [text for _, text in lines]
 
 
-def headline(s: Subject, vb: View, va: View | None) -> list[Block]:
+def headline(s: Subject, vb: View, va: View | None, private: bool = False) -> list[Block]:
     """The answer first, then one line per attribute, before and (with a mitigation or a
     second dataset) after."""
     before = evaluate(vb.judged, vb.policy)
@@ -156,10 +156,15 @@ def headline(s: Subject, vb: View, va: View | None) -> list[Block]:
             Paragraph(lead + text[0].lower() + text[1:], "headline"),
             Bullets(tuple(attribute_lines(va, after, equal))),
         ]
+    exact = (
+        "the tables give them in full, from the same noisy counts (differential privacy)"
+        if private
+        else "the tables give them exactly"
+    )
     out.append(
         Paragraph(
-            "Numbers here are rounded for reading (3 significant figures); the tables give "
-            "them exactly. Every term is explained in the Glossary at the end.",
+            f"Numbers here are rounded for reading (3 significant figures); {exact}. Every "
+            "term is explained in the Glossary at the end.",
             "note",
         )
     )

@@ -8,6 +8,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from audit.policy import Policy
+from audit.privacy.dp import Privacy
 from audit.report.meta import PLOTLY_JS_VERSION, dist_version, package_version
 from audit.report.model import Block, Bullets, Cell, Code, Heading, Paragraph, Row, Table
 from audit.report.sections.common import Ids
@@ -49,7 +50,31 @@ FORMULAS = (
 )
 
 
-def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | None) -> list[Block]:
+def _privacy_text(privacy: Privacy) -> str:
+    return (
+        f"Differential privacy instead of suppression: epsilon = {privacy.epsilon:g} in all. "
+        f"The budget is split evenly over the {privacy.margins} published margins of each "
+        "audit (the total, and each attribute's and intersection's table of groups by "
+        "outcome; a row changes one cell of each by one, so each has L1 sensitivity 1), and "
+        "each count is drawn with OpenDP's discrete Laplace mechanism of scale "
+        f"{privacy.scale:.3g} (standard deviation {privacy.variance**0.5:.3g} rows); two "
+        "audits compared share the budget equally. Every combination of the attributes' "
+        "values is published, empty or not; the values themselves are taken as public. "
+        "Negative draws are shown as 0. Rates, ratios and differences are computed from the "
+        "noisy counts, and their intervals add the noise's variance to the sampling variance "
+        "(delta method); tests and p-values treat the noisy counts as exact. No count in "
+        "this file is exact; the worst-off scan is not published."
+    )
+
+
+def methodology(
+    s: Subject,
+    ids: Ids,
+    k: int,
+    policy: Policy,
+    command: str | None,
+    privacy: Privacy | None = None,
+) -> list[Block]:
     r = s.before
     spec = r.spec
     level = f"{spec.confidence_level:.0%}"
@@ -81,8 +106,10 @@ def methodology(s: Subject, ids: Ids, k: int, policy: Policy, command: str | Non
                 f"Missing values: {missing}.",
                 f"Groups with fewer than {spec.min_group_size} labelled rows are shown but left "
                 "out of summary disparities and never chosen as a reference.",
-                f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, charts and "
-                "the embedded data); empty groups show 0. Further groups are hidden "
+                _privacy_text(privacy)
+                if privacy is not None
+                else f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, "
+                "charts and the embedded data); empty groups show 0. Further groups are hidden "
                 "(complementary suppression) until no suppressed count can be worked out from "
                 "the totals and intersections shown, even all of them taken together: for each "
                 "small group another table of counts that agrees with everything shown gives "

@@ -9,6 +9,7 @@ from typing import Any
 from audit._format import count, fmt_diff, fmt_estimate, fmt_p, fmt_rate, fmt_ratio
 from audit.metrics.inference import Estimate
 from audit.policy import CheckResult, PolicyOutcome, evaluate
+from audit.privacy.dp import Privacy
 from audit.report.model import Block, Bullets, Cell, Facts, Heading, Paragraph, Row, Table
 from audit.report.sections.common import Ids, View
 from audit.report.subject import Subject
@@ -115,7 +116,7 @@ def _disparities(view: View, top: int = 3) -> list[str]:
     ]
 
 
-def _facts(s: Subject, k: int) -> Facts:
+def _facts(s: Subject, k: int, privacy: Privacy | None = None) -> Facts:
     r = s.before
     spec = r.spec
     where = r.source.path
@@ -153,14 +154,25 @@ def _facts(s: Subject, k: int) -> Facts:
         pairs.append(("Mitigation", f"{s.method} over {' & '.join(attrs)}"))
     elif s.after is not None:
         pairs.append(("Compared with", s.after.source.path or s.after.source.kind))
-    pairs.append(
-        (
-            "Small groups",
-            f"groups with 1 to {k - 1} rows are suppressed in this report (and some beside them); "
-            f"groups with fewer than {spec.min_group_size} labelled rows are left out of "
-            "summaries",
+    if privacy is not None:
+        pairs[1] = ("Rows", f"about {count(r.n_rows)} (noisy)")
+        pairs.append(
+            (
+                "Privacy",
+                f"every count is drawn with differential privacy (epsilon = {privacy.epsilon:g}, "
+                f"noise of standard deviation {privacy.variance**0.5:.3g} rows on each count); "
+                "no count in this report is exact",
+            )
         )
-    )
+    else:
+        pairs.append(
+            (
+                "Small groups",
+                f"groups with 1 to {k - 1} rows are suppressed in this report (and some beside "
+                f"them); groups with fewer than {spec.min_group_size} labelled rows are left "
+                "out of summaries",
+            )
+        )
     return Facts(tuple(pairs))
 
 
@@ -254,8 +266,10 @@ def worst_off(view: View, ids: Ids, top: int = 5) -> list[Block]:
     return out
 
 
-def summary(s: Subject, vb: View, va: View | None, ids: Ids, k: int) -> list[Block]:
-    out: list[Block] = [_facts(s, k), Heading("Largest disparities", ids("h"))]
+def summary(
+    s: Subject, vb: View, va: View | None, ids: Ids, k: int, privacy: Privacy | None = None
+) -> list[Block]:
+    out: list[Block] = [_facts(s, k, privacy), Heading("Largest disparities", ids("h"))]
     found = _disparities(vb)
     out.append(
         Bullets(tuple(found))
