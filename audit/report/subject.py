@@ -104,8 +104,12 @@ def publish_subject(s: Subject, k: int, private: bool = False) -> tuple[Subject,
         # The resampled size N' follows from a hidden cell: every count after would tell it.
         published = Subject(before, None, None, s.method, s.plan, model)
         return published, Sups(sup_b, None, sup_m, after_withheld=True)
-    derived = _hidden_plan_cells(s, sup_a, k) if s.method == "reweighing" else None
-    after = publish(s.after, sup_a, derived, _balanced(s) if derived else None)
+    if s.method == "reweighing":
+        derived = _hidden_plan_cells(s, sup_a, k)
+        balanced = _balanced(s) if derived else None
+    else:
+        derived, balanced = _weights_of_unknown_origin(s, sup_b, sup_a), None
+    after = publish(s.after, sup_a, derived, balanced)
     comparison = None
     if s.comparison is not None:
         comparison = publish_comparison(s.comparison, before, after, (sup_b, sup_a))
@@ -132,6 +136,22 @@ def _hidden_plan_cells(s: Subject, sup: Suppression, k: int) -> list[dict[str, s
     if not any(set(d.attributes) == set(attrs) for d in s.after.dimensions):
         return [{}]  # not audited: every group may overlap a hidden cell
     return [dict(zip(attrs, c.key, strict=True)) for c in hidden]
+
+
+def _weights_of_unknown_origin(
+    s: Subject, sup_b: Suppression, sup_a: Suppression
+) -> list[dict[str, str]] | None:
+    """For two audits compared, the second weighted with weights the first does not have:
+    every hidden cell, as {attribute: value}. Such weights may have been computed from the
+    first's counts (a file written by ``biasaudit mitigate``), hidden ones included, so the
+    weighted numbers of every group that overlaps a hidden cell are withheld, as in the
+    mitigation's own report."""
+    assert s.after is not None
+    weight = s.after.spec.sample_weight
+    if weight is None or weight == s.before.spec.sample_weight:
+        return None
+    cells = sup_b.cells() | sup_a.cells()
+    return [dict(zip(*cell, strict=True)) for cell in sorted(cells)] or None
 
 
 def _balanced(s: Subject) -> tuple[tuple[str, ...], float] | None:

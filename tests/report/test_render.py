@@ -952,3 +952,31 @@ def test_after_values_equal_by_construction_are_shown():
     changed = re.findall(r"(sex|race): demographic parity ratio [^→]*→ (\S+)", text)
     assert {a for a, _ in changed} == {"sex", "race"}
     assert all(v.startswith("1.000") for _, v in changed), changed
+
+
+def test_compare_with_a_reweighed_file_withholds_what_the_mitigation_report_does(tmp_path):
+    # `biasaudit mitigate --output` writes the weights; comparing that file with the original
+    # must not show the weighted after-values the mitigation's own report withholds: the
+    # weights of the rows in the hidden cell C & F carry its count.
+    frame = small_cell_frame(empty_outcome=True)
+    out = tmp_path / "reweighed.parquet"
+    mitigated = mitigate(
+        frame, sensitive_features=["sex", "race"], label="y", method="reweighing", output=out
+    )
+    own = before_after_rows(render_html(mitigated, generated_at=FIXED))
+    before = audit(frame, sensitive_features=["sex", "race"], label="y", created_at=FIXED)
+    after = audit(
+        str(out),
+        sensitive_features=["sex", "race"],
+        label="y",
+        sample_weight="mitigation_weight",
+        created_at=FIXED,
+    )
+    rows = before_after_rows(render_html(compare(before, after), generated_at=FIXED))
+    withheld_own = {r[0] for r in own if len(r) == 6 and "withheld" in r[3].split(" → ")[1]}
+    assert withheld_own  # the case this test is about
+    shown = {r[0]: r for r in rows if len(r) == 6}
+    for name in withheld_own:
+        after_rate = shown[name][3].split(" → ")[1]
+        assert after_rate.startswith("withheld"), shown[name]
+        assert not re.search(r"\d", shown[name][4]), shown[name]
