@@ -12,7 +12,7 @@ from audit.report.glossary import GLOSSARY
 from audit.report.model import Block, Facts, Paragraph, Section
 from audit.report.sections.appendix import download, embedded_json
 from audit.report.sections.before_after import before_after
-from audit.report.sections.common import Ids, View, outcome_table
+from audit.report.sections.common import LISTED, Ids, View, outcome_table
 from audit.report.sections.headline import headline
 from audit.report.sections.methodology import methodology
 from audit.report.sections.model_check import model_check_blocks
@@ -88,7 +88,8 @@ def build_sections(
             continue
         for d in view.result.dimensions:
             suffix = f" ({label})" if va is not None else ""
-            appendix.append(outcome_table(view, d, ids("tab"), f"{d.name}{suffix}"))
+            table = outcome_table(view, d, ids("tab"), f"{d.name}{suffix}", LISTED)
+            appendix.append(table)
     appendix.append(download(embedded_json(p, sups, k), "biasaudit-results.json", privacy))
     sections.append(Section("appendix", "Appendix: full tables and data", tuple(appendix)))
     return tuple(sections)

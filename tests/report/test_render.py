@@ -980,3 +980,29 @@ def test_compare_with_a_reweighed_file_withholds_what_the_mitigation_report_does
         after_rate = shown[name][3].split(" → ")[1]
         assert after_rate.startswith("withheld"), shown[name]
         assert not re.search(r"\d", shown[name][4]), shown[name]
+
+
+def test_a_table_of_many_groups_lists_the_ones_that_matter_and_the_data_has_all():
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame(
+        {
+            "a": rng.choice([f"a{i:02d}" for i in range(15)], n),
+            "b": rng.choice([f"b{i:02d}" for i in range(12)], n),
+        }
+    )
+    frame["y"] = (rng.random(n) < 0.2 + 0.4 * rng.random(n)).astype(int)
+    result = audit(frame, sensitive_features=["a", "b"], label="y", created_at=FIXED)
+    html = render_html(result, generated_at=FIXED)
+    table = next(t for t in tables(html) if t["caption"] == "a & b")
+    names = [r[0][0] for r in table["rows"][1:]]
+    assert 100 <= len(names) <= 120
+    # by hand: the group with the lowest rate is furthest below the highest-rate reference
+    rates = frame.groupby(["a", "b"])["y"].mean()
+    lowest, highest = rates.idxmin(), rates.idxmax()
+    assert " & ".join(lowest) in names
+    assert " & ".join(highest) in names
+    assert f"of {len(rates):,} groups listed" in html
+    data = embedded(html)
+    both = next(d for d in data["dimensions"] if d["attributes"] == ["a", "b"])
+    assert len(both["groups"]) == len(rates) == 180

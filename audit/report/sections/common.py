@@ -3,12 +3,14 @@ of groups used in several sections."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from audit._format import count, fmt_diff, fmt_p, fmt_rate, fmt_ratio
 from audit.metrics.inference import TestResult
-from audit.policy import Policy
+from audit.policy import Policy, evaluate
 from audit.privacy.suppression import Suppression
 from audit.report.model import Cell, Row, Table
 from audit.result import AuditResult, DimensionResult, GroupResult
@@ -22,6 +24,15 @@ class View:
     sup: Suppression
     policy: Policy
     raw: AuditResult | None = None  # the full result, which the policy judges
+
+    @cached_property
+    def failed_groups(self) -> frozenset[tuple[str, str]]:
+        """(attribute, group) of every group a policy check fails on."""
+        return frozenset(
+            (c.attribute, c.group)
+            for c in evaluate(self.judged, self.policy).checks
+            if c.failed and c.group is not None
+        )
 
     @property
     def judged(self) -> AuditResult:
@@ -99,9 +110,38 @@ OUTCOME_HEAD = (
 )
 
 
-def outcome_table(v: View, d: DimensionResult, table_id: str, caption: str) -> Table:
+LISTED = 120  # groups of one table at most; the rest are in the downloadable data
+
+
+def groups_that_matter(v: View, d: DimensionResult, limit: int = LISTED) -> list[GroupResult]:
+    """All of ``d``'s groups when there are at most ``limit``; otherwise the ones a reader
+    needs: the reference, the largest disparities (either way), the smallest groups shown,
+    and the groups a policy check fails on, in the table's order."""
+    if len(d.groups) <= limit:
+        return list(d.groups)
+    shown = list(v.shown(d))
+    failed = {group for attribute, group in v.failed_groups if attribute == d.name}
+    gap = sorted(
+        (
+            g
+            for g in shown
+            if g.disparate_impact_ratio.defined and g.disparate_impact_ratio.value > 0
+        ),
+        key=lambda g: -abs(math.log(g.disparate_impact_ratio.value)),
+    )
+    smallest = sorted(shown, key=lambda g: g.n)
+    keep = {g.key for g in shown if g.is_reference or g.name in failed}
+    keep |= {g.key for g in gap[: limit * 2 // 3]}
+    keep |= {g.key for g in smallest[: max(0, limit - len(keep))]}
+    return [g for g in d.groups if g.key in keep]
+
+
+def outcome_table(
+    v: View, d: DimensionResult, table_id: str, caption: str, limit: int | None = None
+) -> Table:
+    listed = d.groups if limit is None else tuple(groups_that_matter(v, d, limit))
     rows = []
-    for g in d.groups:
+    for g in listed:
         label = v.hidden(d, g)
         rows.append(
             suppressed_row(label, g.name, len(OUTCOME_HEAD))
@@ -113,6 +153,12 @@ def outcome_table(v: View, d: DimensionResult, table_id: str, caption: str) -> T
     reference = next((g for g in d.groups if g.is_reference), None)
     if reference is not None and v.hidden(d, reference):
         note += " It is suppressed, so the comparisons with it are withheld."
+    if len(listed) < len(d.groups):
+        note += (
+            f" {len(listed)} of {len(d.groups):,} groups listed: the largest disparities, the "
+            "smallest groups and any a policy check fails on; every group is in the "
+            "downloadable data."
+        )
     return Table(table_id, caption, OUTCOME_HEAD, tuple(rows), note)
 
 
