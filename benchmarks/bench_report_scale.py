@@ -70,6 +70,39 @@ def child(attributes: int, out: str) -> dict[str, Any]:
     return timings
 
 
+HEAD = [
+    "`python benchmarks/bench_report_scale.py`; 200,000 rows, default depth 3, k=10; "
+    "one fresh process per case.",
+    "",
+    "| attributes | groups | small (n<10) | audit s | suppression s | report s "
+    "| peak MB | file MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|---|",
+]
+LIMIT = 900  # seconds a case may run before it is stopped and reported as such
+
+
+def case(attributes: int, out: Path) -> str:
+    """One case in a fresh process, as a row of the table."""
+    try:
+        text = subprocess.run(
+            [sys.executable, __file__, "--child", str(attributes), str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=LIMIT,
+        ).stdout
+    except subprocess.TimeoutExpired:
+        return f"| {attributes} | | | | stopped after {LIMIT} s | | | |"
+    r = json.loads(next(x for x in text.splitlines() if x.startswith(MARK))[len(MARK) :])
+    if "error" in r:
+        tail = f"| {r['error']} after {r['failed_after']:.0f} s | | {r['peak_mb']:.0f} | |"
+    else:
+        tail = (
+            f"| {r['suppress']:.1f} | {r['report']:.1f} | {r['peak_mb']:.0f} | {r['size_mb']:.1f} |"
+        )
+    return f"| {attributes} | {r['groups']:,} | {r['small']:,} | {r['audit']:.2f} " + tail
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--attributes", type=int, nargs="+", default=[3, 4, 5])
@@ -82,34 +115,9 @@ def main() -> int:
     from bench_audit import busy_processes
 
     out = Path(tempfile.mkdtemp(prefix="bench-report-scale-")) / "report.html"
-    lines = [
-        "# The report for thousands of groups",
-        "",
-        "`python benchmarks/bench_report_scale.py`; 200,000 rows, default depth 3, k=10; "
-        "one fresh process per case.",
-        "",
-        "| attributes | groups | small (n<10) | audit s | suppression s | report s "
-        "| peak MB | file MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+    lines = ["# The report for thousands of groups", "", *HEAD]
     for attributes in args.attributes:
-        text = subprocess.run(
-            [sys.executable, __file__, "--child", str(attributes), str(out)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        r = json.loads(next(x for x in text.splitlines() if x.startswith(MARK))[len(MARK) :])
-        if "error" in r:
-            tail = f"| {r['error']} after {r['failed_after']:.0f} s | | {r['peak_mb']:.0f} | |"
-        else:
-            tail = (
-                f"| {r['suppress']:.1f} | {r['report']:.1f} | {r['peak_mb']:.0f} "
-                f"| {r['size_mb']:.1f} |"
-            )
-        lines.append(
-            f"| {attributes} | {r['groups']:,} | {r['small']:,} | {r['audit']:.2f} " + tail
-        )
+        lines.append(case(attributes, out))
         print(lines[-1], flush=True)
     lines += ["", f"Busy at the end: {busy_processes() or 'none'}.", ""]
     text = "\n".join(lines)
