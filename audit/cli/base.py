@@ -151,7 +151,7 @@ def emit(
     json_out: str | None,
     quiet: bool,
     show: Callable[[Any], None],
-    html: tuple[str | None, int] | tuple[str | None, int, float | None] = (None, 10),
+    html: tuple[str | None, int, float | None] = (None, 10, None),
     title: str | None = None,
     overwrite: bool = False,
 ) -> None:
@@ -159,8 +159,7 @@ def emit(
     report if asked for."""
     from rich.console import Console
 
-    html_out, k, *more = html
-    epsilon = more[0] if more else None
+    html_out, k, epsilon = html
     if json_out == "-":
         click.echo(result.to_json())
     elif not quiet:

@@ -110,6 +110,16 @@ OUTCOME_HEAD = (
 )
 
 
+def gap(g: GroupResult) -> float | None:
+    """How far a shown group is from its reference, ``|log DI|``; None for the reference, a
+    group below min_group_size or one without a positive ratio (the headline and the
+    summary's largest disparities rank by it)."""
+    di = g.disparate_impact_ratio
+    if g.is_reference or g.small or not di.defined or di.value <= 0:
+        return None
+    return abs(math.log(di.value))
+
+
 LISTED = 120  # groups of one table at most; the rest are in the downloadable data
 
 

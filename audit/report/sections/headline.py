@@ -10,7 +10,7 @@ from audit._format import fmt_rate, fmt_sig
 from audit.metrics.inference import Estimate
 from audit.policy import CheckResult, PolicyOutcome, evaluate
 from audit.report.model import Block, Bullets, Paragraph
-from audit.report.sections.common import View
+from audit.report.sections.common import View, gap
 from audit.report.subject import Subject
 from audit.result import DimensionResult, GroupResult
 
@@ -54,12 +54,7 @@ def _gap(d: DimensionResult, v: View) -> tuple[float, GroupResult, GroupResult] 
     ref = next((g for g in d.groups if g.is_reference), None)
     if ref is None or v.hidden(d, ref):
         return None
-    found = []
-    for g in v.shown(d):
-        di = g.disparate_impact_ratio
-        if g.is_reference or g.small or not di.defined or di.value <= 0:
-            continue
-        found.append((abs(math.log(di.value)), g.name, g))
+    found = [(size, g.name, g) for g in v.shown(d) if (size := gap(g)) is not None]
     if not found:
         return None
     size, _, g = max(found, key=lambda t: (t[0], t[1]))

@@ -3,7 +3,6 @@ and after, and the mitigation in words."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from audit._format import count, fmt_diff, fmt_estimate, fmt_p, fmt_rate, fmt_ratio
@@ -11,7 +10,7 @@ from audit.metrics.inference import Estimate
 from audit.policy import CheckResult, PolicyOutcome, evaluate
 from audit.privacy.dp import Privacy
 from audit.report.model import Block, Bullets, Cell, Facts, Heading, Paragraph, Row, Table
-from audit.report.sections.common import Ids, View
+from audit.report.sections.common import Ids, View, gap
 from audit.report.subject import Subject
 
 METHOD_TEXT = {
@@ -102,10 +101,9 @@ def _disparities(view: View, top: int = 3) -> list[str]:
         if ref is None:
             continue
         for g in view.shown(d):
-            di = g.disparate_impact_ratio
-            if g.is_reference or g.small or not di.defined or di.value <= 0:
-                continue
-            found.append((abs(math.log(di.value)), d.name, g, ref))
+            size = gap(g)
+            if size is not None:
+                found.append((size, d.name, g, ref))
     found.sort(key=lambda t: -t[0])
     return [
         f"{attr} = {g.name}: favourable rate {fmt_rate(g.base_rate)} against "
