@@ -25,16 +25,22 @@ from audit.result import (
     GroupClassification,
     GroupResult,
 )
-from audit.spec import MISSING_LABEL, AuditSpec, SourceInfo
+from audit.spec import MISSING_LABEL, OTHER_LABEL, AuditSpec, SourceInfo
 from audit.table import CrossTab, Marginal
 
 __all__ = ["assemble"]
 
 
 def _choose_reference(
-    m: Marginal, spec: AuditSpec, rates: Sequence[Proportion], eligible: Sequence[bool]
+    m: Marginal,
+    spec: AuditSpec,
+    rates: Sequence[Proportion],
+    eligible: Sequence[bool],
+    keep_given: bool = False,
 ) -> tuple[int | None, str, str | None]:
-    """Index of the reference group, the rule that chose it, and a warning if it fell back."""
+    """Index of the reference group, the rule that chose it, and a warning if it fell back.
+    With ``keep_given`` (noisy counts), a given reference without labelled rows stays the
+    reference and its comparisons are undefined."""
     given = [spec.reference.get(a) for a in m.attributes]
     warning = None
     if all(g is not None for g in given):
@@ -49,6 +55,8 @@ def _choose_reference(
             )
         if index is not None and rates[index].total > 0:
             return index, "given", None
+        if index is not None and keep_given and len(m.attributes) == 1:
+            return index, "given", None
         if len(m.attributes) == 1:
             raise ConfigError(
                 f"The reference group given for '{m.attributes[0]}' has no labelled rows. "
@@ -61,15 +69,18 @@ def _choose_reference(
     candidates = [i for i, r in enumerate(rates) if eligible[i] and r.total > 0]
     rule = "most_favoured"
     if not candidates:
-        candidates = [
-            i for i, r in enumerate(rates) if r.total > 0 and MISSING_LABEL not in m.keys[i]
-        ]
+        candidates = [i for i, r in enumerate(rates) if r.total > 0 and _real(m.keys[i])]
         rule = "most_favoured_small"
     if not candidates:
         return None, "none", warning
     # Rates equal to 12 decimals are ties (float noise must not pick the reference).
     best = max(candidates, key=lambda i: (round(rates[i].value, 12), rates[i].rows, -i))
     return best, rule, warning
+
+
+def _real(key: tuple[str, ...]) -> bool:
+    """A group of values (not the missing ones, nor a private report's rare values merged)."""
+    return MISSING_LABEL not in key and OTHER_LABEL not in key
 
 
 def _why_undefined(p: Proportion, group_rows: int, no_rows: str) -> str:
@@ -125,7 +136,7 @@ def _reference_shares(
     warnings_found = []
     observed = {k[0] for g, k in enumerate(m.keys) if m.n[g].sum() > 0}
     absent = [name for name in expected if name not in observed]
-    unlisted = [k for k in observed if k not in expected and k != MISSING_LABEL]
+    unlisted = [k for k in observed if k not in expected and _real((k,))]
     if absent:
         warnings_found.append(
             f"{len(absent)} group(s) of the reference population for '{attribute}' do not occur "
@@ -140,7 +151,7 @@ def _reference_shares(
 
 
 def _dimension(
-    ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float
+    ct: CrossTab, dims: tuple[int, ...], spec: AuditSpec, z: float, keep_given: bool = False
 ) -> tuple[DimensionResult, list[str]]:
     m = ct.marginal(dims)
     names = m.labels
@@ -148,9 +159,9 @@ def _dimension(
     rates = base_rates(m)
     found: list[str] = []
     small = [s.rows < spec.min_group_size for s in shares]
-    real = [MISSING_LABEL not in k for k in m.keys]
+    real = [_real(k) for k in m.keys]
     eligible = [real[i] and rates[i].rows >= spec.min_group_size for i in range(len(rates))]
-    ref_index, rule, warning = _choose_reference(m, spec, rates, eligible)
+    ref_index, rule, warning = _choose_reference(m, spec, rates, eligible, keep_given)
     if warning:
         found.append(warning)
     ref_rate = rates[ref_index] if ref_index is not None else None
@@ -162,6 +173,14 @@ def _dimension(
             undefined = Estimate.undefined(rate.rows, "no reference group has labelled rows")
             disparities.append((undefined, undefined))
             pair_tests.append(TestResult.undefined(rate.rows, "no reference group"))
+        elif ref_rate.total <= 0:  # a given reference without labelled rows (noisy counts)
+            reason = "the reference group has no labelled rows"
+            undefined = Estimate.undefined(rate.rows, reason)
+            disparities.append((undefined, undefined))
+            itself = i == ref_index
+            pair_tests.append(
+                TestResult.undefined(rate.rows, "the reference group itself" if itself else reason)
+            )
         elif i == ref_index:
             one = Estimate(1.0, 1.0, 1.0, rate.rows, None)
             zero = Estimate(0.0, 0.0, 0.0, rate.rows, None)

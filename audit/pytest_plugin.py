@@ -71,7 +71,7 @@ class _State:
 
             config = self.config()
             self.checks[dataset.name] = check_dataset(
-                dataset, config.policy, k=config.suppress_below
+                dataset, config.policy, k=config.suppress_below, epsilon=config.epsilon
             )
         return self.checks[dataset.name]
 
@@ -106,7 +106,9 @@ class _State:
                 self.checks[name] = DatasetCheck(name, None, None, (), item.get("error"), notices)
             else:
                 result = AuditResult.from_dict(json.loads(text))
-                check = judged(dataset, result, config.policy, config.suppress_below)
+                check = judged(
+                    dataset, result, config.policy, config.suppress_below, config.epsilon
+                )
                 self.checks[name] = replace(check, notices=notices)
 
 
@@ -355,6 +357,7 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
             result = audit(data, **spec)
         outcome = evaluate(result, chosen)
         k = cfg.suppress_below
-        return CheckedAudit(result, outcome, k, withheld_values(result, chosen, outcome, k))
+        withheld = withheld_values(result, chosen, outcome, k, cfg.epsilon)
+        return CheckedAudit(result, outcome, k, withheld)
 
     return run

@@ -15,6 +15,7 @@ from audit.population import normalise_population, population_source
 
 __all__ = [
     "MISSING_LABEL",
+    "OTHER_LABEL",
     "AuditSpec",
     "Scalar",
     "SourceInfo",
@@ -26,6 +27,9 @@ Scalar: TypeAlias = str | int | float | bool
 MissingPolicy = Literal["group", "drop", "error"]
 MISSING_LABEL = "(missing)"
 """The name of the explicit group that holds missing sensitive values under ``missing="group"``."""
+OTHER_LABEL = "(other values)"
+"""The group of a differentially private report that holds the rows of every value too rare
+to publish (:mod:`audit.privacy.dp`); exact audits never have it."""
 
 _MISSING_POLICIES: tuple[str, ...] = ("group", "drop", "error")
 

@@ -160,15 +160,14 @@ def emit(
     from rich.console import Console
 
     html_out, k, epsilon = html
+    if epsilon is not None and not html_out:
+        raise click.UsageError("--epsilon applies to the HTML report; add --html PATH.")
     if json_out == "-":
         click.echo(result.to_json())
     elif not quiet:
         show(Console(soft_wrap=False))
-    if json_out and json_out != "-":
-        result.to_json(Path(json_out), overwrite=overwrite)
-        if not quiet:
-            click.echo(f"\nWrote {printable(json_out)}")
-    if html_out:
+    wrote = []
+    if html_out:  # first: a report that cannot be drawn (epsilon with weights) writes nothing
         from audit.report.render import write_report
 
         path = write_report(
@@ -180,8 +179,12 @@ def emit(
             overwrite=overwrite,
             epsilon=epsilon,
         )
-        if not quiet and json_out != "-":
-            click.echo(f"Wrote {printable(str(path))}")
+        wrote.append(str(path))
+    if json_out and json_out != "-":
+        result.to_json(Path(json_out), overwrite=overwrite)
+        wrote.insert(0, json_out)
+    if not quiet and json_out != "-" and wrote:
+        click.echo("\n" + "\n".join(f"Wrote {printable(w)}" for w in wrote))
 
 
 def json_option(what: str) -> Callable[[F], F]:
@@ -217,12 +220,25 @@ suppress_option = option(
 )
 
 
+def _valid_epsilon(ctx: click.Context, param: click.Parameter, value: float | None) -> Any:
+    if value is None:
+        return None
+    from audit.exceptions import ConfigError
+    from audit.privacy.dp import validate_epsilon
+
+    try:
+        return validate_epsilon(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 epsilon_option = option(
     "--epsilon",
     "epsilon",
     section="Report",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
+    callback=_valid_epsilon,
     help="Publish the HTML report with differential privacy (this budget) instead of "
     "suppression: every count gets OpenDP noise; none is exact.",
 )

@@ -193,8 +193,9 @@ def show_checks(checks: Sequence[Any], source: str) -> None:
         not_met = sum(bool(g.failures) for g in failed)
         colour = "red" if c.failed else "green"
         console.print(
-            f"[bold {colour}]{safe(c.name)}[/]: {c.result.n_rows:,} rows, "
-            f"{len(c.groups)} checks, {not_met} not met, {len(warned)} warnings, "
+            f"[bold {colour}]{safe(c.name)}[/]: "
+            + ("rows withheld (private), " if c.private else f"{c.result.n_rows:,} rows, ")
+            + f"{len(c.groups)} checks, {not_met} not met, {len(warned)} warnings, "
             f"{len(c.groups) - not_met - len(warned) - sum(g.status == 'passed' for g in c.groups)}"
             " not assessable",
             highlight=False,

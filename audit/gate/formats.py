@@ -52,7 +52,10 @@ def to_markdown(checks: Sequence[DatasetCheck], source: str) -> str:
             lines += [f"Could not be audited: {c.error}", ""]
             continue
         assert c.result is not None
-        lines.append(f"{c.result.n_rows:,} rows. ")
+        if c.private:
+            lines.append("Row count and values withheld: the reports are differentially private.")
+        else:
+            lines.append(f"{c.result.n_rows:,} rows. ")
         if c.unassessed:
             lines += ["", f"**Not assessable:** {UNASSESSED}"]
         lines += ["", "| | check | detail |", "|---|---|---|"]

@@ -35,6 +35,7 @@ __all__ = [
 
 
 Withheld = frozenset[str]  # ids of checks whose values a published output does not show
+PRIVATE = "*"  # in a Withheld: every value and count is withheld (the reports are private)
 
 
 def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> str:
@@ -45,6 +46,8 @@ def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> s
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
     if c.rows is not None and 0 < c.rows < k:
         value = f"suppressed (a group of fewer than {k} rows)"
+    elif PRIVATE in withheld:
+        value = "withheld (the published reports are differentially private)"
     elif c.id in withheld:
         value = "withheld (it would give a suppressed group's count away)"
     elif c.status == "not assessable":
@@ -134,15 +137,23 @@ def groups_of(
 
 
 def withheld_values(
-    result: AuditResult, policy: Policy, outcome: PolicyOutcome, k: int
+    result: AuditResult,
+    policy: Policy,
+    outcome: PolicyOutcome,
+    k: int,
+    epsilon: float | None = None,
 ) -> Withheld:
     """The checks whose values a published output must not show: those the HTML report
     withholds under the same suppression (a group hidden beside a small one, a comparison
     with a hidden reference group, a summary whose extreme group is hidden, ...). The
     verdicts stay those of the full data. When no suppression can protect the small
-    groups, every value is withheld."""
+    groups, every value is withheld; with ``epsilon`` (differentially private reports),
+    every value and row count is (PRIVATE), since each is exact."""
     from audit.privacy.publish import publish
     from audit.privacy.suppression import suppress
+
+    if epsilon is not None:
+        return frozenset({PRIVATE, *(c.id for c in outcome.checks)})
 
     try:
         published = evaluate(publish(result, suppress(result, k)), policy)
@@ -166,6 +177,7 @@ class DatasetCheck:
     groups: tuple[CheckGroup, ...]
     error: str | None = None
     notices: tuple[str, ...] = ()  # warnings of the loader (messages withheld) and libraries
+    private: bool = False  # the reports are differentially private: no count is published
 
     @property
     def unassessed(self) -> bool:
@@ -200,6 +212,7 @@ def check_dataset(
     policy: Policy,
     created_at: datetime | str | None = None,
     k: int = 10,
+    epsilon: float | None = None,
 ) -> DatasetCheck:
     """Audit one declared dataset and judge it. Whatever stops the audit (an
     :class:`AuditError`, the loader's own exceptions, an unexpected failure) becomes
@@ -247,15 +260,22 @@ def check_dataset(
             "traceback; the message is not shown here because it may quote data.",
             tuple(notices),
         )
-    return replace(judged(dataset, result, policy, k), notices=tuple(notices))
+    return replace(judged(dataset, result, policy, k, epsilon), notices=tuple(notices))
 
 
-def judged(dataset: DatasetConfig, result: AuditResult, policy: Policy, k: int) -> DatasetCheck:
-    """The audit of a declared dataset judged by the policy."""
+def judged(
+    dataset: DatasetConfig,
+    result: AuditResult,
+    policy: Policy,
+    k: int,
+    epsilon: float | None = None,
+) -> DatasetCheck:
+    """The audit of a declared dataset judged by the policy (its published outputs withhold
+    every value when the reports are drawn with ``epsilon``)."""
     outcome = evaluate(result, policy)
-    withheld = withheld_values(result, policy, outcome, k)
+    withheld = withheld_values(result, policy, outcome, k, epsilon)
     groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k, withheld)
-    return DatasetCheck(dataset.name, result, outcome, tuple(groups))
+    return DatasetCheck(dataset.name, result, outcome, tuple(groups), private=epsilon is not None)
 
 
 def run_checks(
@@ -264,7 +284,7 @@ def run_checks(
     """Audit and judge every declared dataset (or those named)."""
     chosen = [config.dataset(n) for n in names] if names else list(config.datasets)
     k = config.suppress_below
-    return tuple(check_dataset(d, config.policy, created_at, k) for d in chosen)
+    return tuple(check_dataset(d, config.policy, created_at, k, config.epsilon) for d in chosen)
 
 
 def exit_code(checks: Sequence[DatasetCheck]) -> int:

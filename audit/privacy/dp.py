@@ -2,15 +2,26 @@
 the report shows is drawn with noise from OpenDP's discrete Laplace mechanism, and every
 rate, ratio and interval is computed from the noisy counts.
 
-The published margins are the total and each dimension's table of groups x outcome
-(favourable, unfavourable, label missing). Adding or removing one row changes one cell of
-each margin by one, so each margin has L1 sensitivity 1; the budget ``epsilon`` is split
-evenly over the ``D + 1`` margins (basic composition), each released with the discrete
-Laplace mechanism of scale ``(D + 1) / epsilon``. The groups published are every
-combination of the attributes' values, empty or not (the values themselves are taken as
-public, as the categories of ``make_count_by_categories`` are), so which combinations occur
-is not shown either. Intervals add the noise's variance to the sampling variance (the delta
-method); tests and p-values are computed from the noisy counts as if they were exact.
+The published margins are the total (labelled rows, rows without a label, rows dropped for
+a missing value) and each dimension's table of groups x outcome (unfavourable,
+favourable; rows without a label are in the total only). Adding or removing one row
+changes one cell of each margin by one, so each margin has L1 sensitivity 1.
+
+Which groups exist must not depend on one row either. The bins of a binned attribute are
+public (its edges are the spec's), so every bin is published, empty or not, with the
+``(missing)`` group under ``missing="group"``. The values of any other attribute come from
+the data: they are chosen with OpenDP's thresholded Laplace mechanism (a value is
+published when its noisy row count reaches the threshold whose delta is at most DELTA;
+Rogers 2023), values the audit names (a given reference group, a reference population's
+groups) always, and the rows of every other value form the group OTHER_LABEL, always
+published. Every combination of the published values is published, empty or not.
+
+The budget ``epsilon`` is split evenly (basic composition) over the ``D + 1`` margins and
+the value releases of the ``U`` attributes that need one, each drawn with scale
+``(D + 1 + U) / epsilon``; the guarantee is (epsilon, U * delta). Negative draws are shown
+as 0 (post-processing), which adds about half the scale to an empty cell's expected count.
+Intervals add the noise's variance to the sampling variance (the delta method); tests and
+p-values are computed from the noisy counts as if they were exact.
 
 OpenDP is used, not hand-written noise: its samplers are exact (no floating-point
 sampling leak) and draw from a cryptographically secure source, so they take no seed.
@@ -18,29 +29,45 @@ sampling leak) and draw from a cryptographically secure source, so they take no 
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from audit.coding import bin_labels
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, holm, z_value
 from audit.result import AuditResult, DimensionResult, GroupResult
+from audit.spec import MISSING_LABEL, OTHER_LABEL
 
-__all__ = ["Privacy", "discrete_laplace_variance", "privatize", "validate_epsilon"]
+__all__ = [
+    "Privacy",
+    "discrete_laplace_variance",
+    "privacy_note",
+    "privatize",
+    "threshold_delta",
+    "validate_epsilon",
+]
 
-_MAX_CELLS = 2_000_000  # combinations x outcomes drawn, at most
+
+_MAX_CELLS = 200_000  # combinations x outcomes drawn per dimension, at most
+DELTA = 1e-9  # the largest delta allowed to each release of an attribute's values
+_EPSILON_RANGE = (1e-6, 1e3)
 
 
 @dataclass(frozen=True)
 class Privacy:
-    """How a differentially private report was drawn."""
+    """How a differentially private report was drawn: ``releases`` counts the margins and
+    the releases of attributes' values, each drawn with noise of ``scale``; ``delta`` is 0
+    when every attribute's values were public (bins), else the sum of the value releases'."""
 
     epsilon: float
-    margins: int
-    scale: float  # of the discrete Laplace noise on each count
+    releases: int
+    scale: float
+    delta: float = 0.0
+    threshold: int | None = None  # the noisy count a value needs to be published
+    chosen: tuple[str, ...] = ()  # attributes whose values were chosen privately
 
     @property
     def variance(self) -> float:
@@ -48,14 +75,20 @@ class Privacy:
 
 
 def validate_epsilon(epsilon: Any) -> float:
+    low, high = _EPSILON_RANGE
     if isinstance(epsilon, bool) or not isinstance(epsilon, int | float):
         raise ConfigError(f"epsilon must be a positive number; got {epsilon!r}.")
-    if not math.isfinite(epsilon) or epsilon <= 0:
+    try:
+        value = float(epsilon)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(
-            f"epsilon must be a positive, finite number; got {epsilon!r}. Hint: 1.0 is a "
-            "common choice; smaller is more private and noisier."
+            f"epsilon must be a number from {low:g} to {high:g}; got {epsilon!r:.40}. Hint: "
+            "1.0 is a common choice; smaller is more private and noisier (below 0.01 the "
+            "counts are mostly noise, above 10 the noise protects little)."
         )
-    return float(epsilon)
+    return value
 
 
 def discrete_laplace_variance(scale: float) -> float:
@@ -78,30 +111,135 @@ def _noisy(mechanism: Any, counts: np.ndarray) -> np.ndarray:
     return np.asarray(mechanism(flat), dtype=np.int64).reshape(counts.shape)
 
 
-def _levels(result: AuditResult) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for d in result.dimensions:
-        if len(d.attributes) == 1:
-            out[d.attributes[0]] = [g.key[0] for g in d.groups]
+def threshold_delta(scale: float, threshold: int) -> float:
+    """The delta of publishing a value when its count plus discrete Laplace noise of
+    ``scale`` reaches ``threshold``: the probability that a value held by one row is
+    published, P(1 + X >= threshold) = q^(threshold - 1) / (1 + q), q = e^(-1/scale).
+
+    Computed here rather than taken from OpenDP's privacy map, which leaves out the mass at
+    the threshold itself although values at it are published (opendp/opendp#2922)."""
+    q = math.exp(-1.0 / scale)
+    return q ** (threshold - 1) / (1 + q)
+
+
+def _threshold(scale: float) -> tuple[Any, int, float]:
+    """OpenDP's thresholded Laplace mechanism over a map of value counts (a row adds one to
+    one value's count, or makes a new value appear), with the smallest threshold whose
+    delta is at most DELTA: the mechanism, the threshold and its delta."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    space = (
+        dp.map_domain(dp.atom_domain(T=str), dp.atom_domain(T=int)),
+        dp.l01inf_distance(dp.absolute_distance(T=int)),
+    )
+    q = math.exp(-1.0 / scale)
+    threshold = max(2, 1 + math.ceil(math.log(DELTA * (1 + q)) / math.log(q)))
+    while threshold_delta(scale, threshold) > DELTA:  # rounding at the edge
+        threshold += 1
+    if threshold > 2**31 - 1:
+        raise ConfigError(
+            "epsilon is too small for the values of the attributes to be published privately "
+            f"(a value would need {threshold:,} rows). Hint: a larger epsilon, fewer "
+            "intersections (max_depth), or bins for numeric attributes."
+        )
+    m = dp.m.make_laplace_threshold(*space, scale=scale, threshold=threshold)
+    reported = float(m.map((1, 1, 1))[1])  # type: ignore[no-untyped-call]
+    return m, threshold, max(reported, threshold_delta(scale, threshold))
+
+
+def _public_values(result: AuditResult, attribute: str) -> list[str] | None:
+    """The values of ``attribute`` known without the data: every bin of its edges (and the
+    missing group under missing='group'), or None when its values come from the data."""
+    spec = result.spec
+    if attribute not in spec.bins:
+        return None
+    values = list(bin_labels(spec.bins[attribute]))
+    return [*values, MISSING_LABEL] if spec.missing == "group" else values
+
+
+def _declared(result: AuditResult, attribute: str) -> set[str]:
+    """Values the user named (the reference group, the reference population's groups)."""
+    spec = result.spec
+    out = set(spec.reference_population.get(attribute, {}))
+    if attribute in spec.reference:
+        out.add(str(spec.reference[attribute]))
     return out
 
 
-def _table(d: DimensionResult, keys: list[tuple[str, ...]]) -> np.ndarray:
-    """The dimension's exact counts, groups x (unfavourable, favourable, missing)."""
-    by_key = {g.key: g for g in d.groups}
-    out = np.zeros((len(keys), 3), dtype=np.int64)
-    for i, key in enumerate(keys):
-        g = by_key.get(key)
-        if g is None or g.n == 0:
+def _most_levels(result: AuditResult, attribute: str) -> int:
+    """How many groups ``attribute`` can publish, at most (before any value is drawn)."""
+    public = _public_values(result, attribute)
+    if public is not None:
+        return len(public)
+    observed = len(result.dimension(attribute).groups)
+    return observed + len(_declared(result, attribute)) + 1
+
+
+def _levels(result: AuditResult, mechanism: Any) -> dict[str, list[str]]:
+    """The groups each attribute publishes. Public values are all published; values taken
+    from the data are published when their noisy count (``mechanism``, thresholded) clears
+    the threshold, and the rest are merged into OTHER_LABEL, which is always published, so
+    that no single row decides which groups exist."""
+    observed = {
+        d.attributes[0]: [g.key[0] for g in d.groups if g.n > 0]
+        for d in result.dimensions
+        if len(d.attributes) == 1
+    }
+    out: dict[str, list[str]] = {}
+    for attribute in result.spec.sensitive_features:
+        values = observed.get(attribute, [])
+        public = _public_values(result, attribute)
+        if public is not None:
+            out[attribute] = public
             continue
+        if OTHER_LABEL in values:
+            raise ConfigError(
+                f"Sensitive column '{attribute}' holds the text '{OTHER_LABEL}', the name a "
+                "private report gives to values too rare to publish. Hint: rename the value."
+            )
+        declared = _declared(result, attribute)
+        by_value = {
+            g.key[0]: g.n
+            for d in result.dimensions
+            if d.attributes == (attribute,)
+            for g in d.groups
+            if g.n > 0 and g.key[0] not in declared
+        }
+        passed = set(mechanism(by_value)) if by_value else set()
+        named = declared | passed
+        ordered = [v for v in values if v in named]  # in the audit's order (sorted by value)
+        ordered += sorted(declared - set(ordered))
+        out[attribute] = [*ordered, OTHER_LABEL]
+    return out
+
+
+def _table(d: DimensionResult, levels: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The dimension's exact counts of labelled rows over every combination of ``levels``,
+    combinations x (unfavourable, favourable); a value not published counts as OTHER_LABEL.
+    Also the codes of each combination's values."""
+    shape = tuple(len(v) for v in levels)
+    index = [{v: i for i, v in enumerate(vs)} for vs in levels]
+    other = [ix.get(OTHER_LABEL, -1) for ix in index]
+    out = np.zeros((math.prod(shape), 2), dtype=np.int64)
+    for g in d.groups:
+        if g.n == 0:
+            continue
+        at = []
+        for j, value in enumerate(g.key):
+            code = index[j].get(value, other[j])
+            if code < 0:  # cannot happen: bins are public, other values merge
+                raise AssertionError("a group outside the published levels")
+            at.append(code)
         rate = g.base_rate.value
         fav = 0 if g.n_labeled == 0 or math.isnan(rate) else round(rate * g.n_labeled)
-        out[i] = (g.n_labeled - fav, fav, g.n - g.n_labeled)
-    return out
+        out[np.ravel_multi_index(tuple(at), shape)] += (g.n_labeled - fav, fav)
+    codes = np.stack(np.unravel_index(np.arange(out.shape[0]), shape), axis=1).astype(np.int64)
+    return out, codes
 
 
 def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy]:
-    """``result`` recomputed from counts drawn with ``epsilon``-differential privacy.
+    """``result`` recomputed from counts drawn with differential privacy.
 
     Raises ConfigError for audits whose counts are not row counts (sample weights: a weight
     has no bound, so neither has the sensitivity) or that carry predictions (not covered).
@@ -122,31 +260,34 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
     from audit.assemble import _dimension
     from audit.table import CrossTab
 
-    levels = _levels(result)
-    margins = len(result.dimensions) + 1
-    privacy = Privacy(epsilon, margins, margins / epsilon)
-    mechanism = _mechanism(privacy.scale)
+    most = {a: _most_levels(result, a) for a in spec.sensitive_features}
+    for d in result.dimensions:
+        size = 2 * math.prod(most[a] for a in d.attributes)
+        if size > _MAX_CELLS:
+            raise ConfigError(
+                f"'{d.name}' has about {size // 2:,} combinations of values to publish "
+                f"privately (at most {_MAX_CELLS // 2:,}). Hint: audit fewer intersections "
+                "(max_depth) or merge rare values."
+            )
+    chosen = tuple(a for a in spec.sensitive_features if _public_values(result, a) is None)
+    releases = len(result.dimensions) + 1 + len(chosen)
+    scale = releases / epsilon
+    threshold_mechanism, threshold, delta = _threshold(scale) if chosen else (None, None, 0.0)
+    privacy = Privacy(epsilon, releases, scale, delta * len(chosen), threshold, chosen)
+    levels = _levels(result, threshold_mechanism)
+    mechanism = _mechanism(scale)
     z = z_value(spec.confidence_level)
     dims = []
     for d in result.dimensions:
         lv = [levels[a] for a in d.attributes]
-        if math.prod(len(v) for v in lv) * 3 > _MAX_CELLS:
-            raise ConfigError(
-                f"'{d.name}' has too many combinations of values to publish privately. Hint: "
-                "audit fewer intersections (max_depth) or merge rare values."
-            )
-        keys = list(itertools.product(*lv))
-        counts = np.maximum(_noisy(mechanism, _table(d, keys)), 0)  # post-processing
-        codes = np.array(
-            [[lv[j].index(k[j]) for j in range(len(k))] for k in keys for _ in range(3)],
-            dtype=np.int64,
-        ).reshape(len(keys) * 3, len(d.attributes))
+        exact, combos = _table(d, lv)
+        counts = np.maximum(_noisy(mechanism, exact), 0)  # post-processing
         ct = CrossTab(
             attributes=d.attributes,
             levels=tuple(tuple(v) for v in lv),
             level_values=tuple(tuple(v) for v in lv),
-            codes=codes,
-            label=np.tile(np.array([0, 1, -1], dtype=np.int8), len(keys)),
+            codes=np.repeat(combos, 2, axis=0),
+            label=np.tile(np.array([0, 1], dtype=np.int8), len(combos)),
             prediction=None,
             n=counts.ravel(),
             w=counts.ravel().astype(np.float64),
@@ -155,12 +296,12 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
             n_rows=int(counts.sum()),
             n_dropped=0,
             missing_counts=tuple(0 for _ in d.attributes),
-            label_values=result.label_values,
+            label_values=result.favorable_values,
             favorable_values=result.favorable_values,
             favorable_raw=tuple(spec.favorable or ()),
             prediction_values=None,
         )
-        noisy, _ = _dimension(ct, tuple(range(len(d.attributes))), spec, z)
+        noisy, _ = _dimension(ct, tuple(range(len(d.attributes))), spec, z, keep_given=True)
         dims.append(_widen(noisy, privacy.variance, z))
     p_holm = holm([d.independence.p_value for d in dims])
     dims = [
@@ -186,15 +327,26 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
         n_label_missing=missing,
         total_weight=float(audited),
         n_effective=float(audited),
+        label_values=result.favorable_values,  # the other label values come from the data
         dimensions=tuple(dims),
         worst_off=None,
         warnings=(),
-        notes=(
-            f"Counts drawn with epsilon = {epsilon:g} differential privacy (discrete Laplace, "
-            f"scale {privacy.scale:.3g} on each count).",
-        ),
+        notes=(privacy_note(privacy),),
     )
     return noisy_result, privacy
+
+
+def privacy_note(privacy: Privacy) -> str:
+    """One sentence on how the counts were drawn (the result's note, the JSON's)."""
+    guarantee = (
+        f"epsilon = {privacy.epsilon:g}"
+        if not privacy.delta
+        else f"epsilon = {privacy.epsilon:g}, delta = {privacy.delta:.2g}"
+    )
+    return (
+        f"Counts drawn with {guarantee} differential privacy (discrete Laplace noise of scale "
+        f"{privacy.scale:.3g} on each count)."
+    )
 
 
 def _widen(d: DimensionResult, variance: float, z: float) -> DimensionResult:

@@ -90,6 +90,6 @@ def build_sections(
             suffix = f" ({label})" if va is not None else ""
             table = outcome_table(view, d, ids("tab"), f"{d.name}{suffix}", LISTED)
             appendix.append(table)
-    appendix.append(download(embedded_json(p, sups, k), "biasaudit-results.json", privacy))
+    appendix.append(download(embedded_json(p, sups, k, privacy), "biasaudit-results.json", privacy))
     sections.append(Section("appendix", "Appendix: full tables and data", tuple(appendix)))
     return tuple(sections)

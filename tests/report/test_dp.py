@@ -16,6 +16,7 @@ from audit import audit, mitigate
 from audit.exceptions import ConfigError
 from audit.privacy.dp import privatize
 from audit.report.render import render_html
+from audit.spec import OTHER_LABEL
 
 FIXED = "2026-01-01T00:00:00+00:00"
 
@@ -47,8 +48,10 @@ def test_noise_has_the_scale_of_the_discrete_laplace_mechanism_for_epsilon():
     exact = audit(frame(), sensitive_features=["sex", "race"], label="y", created_at=FIXED)
     truth = cells(exact)
     epsilon = 1.0
-    margins = len(exact.dimensions) + 1  # sex, race, sex & race, and the total
-    scale = margins / epsilon
+    # the margins sex, race, sex & race and the total, and the release of the values of sex
+    # and of race (taken from the data, so chosen privately)
+    releases = len(exact.dimensions) + 1 + 2
+    scale = releases / epsilon
     # The variance of the discrete Laplace law P(k) ∝ exp(-|k|/scale), summed directly.
     k = np.arange(-2000, 2001)
     pmf = np.exp(-np.abs(k) / scale)
@@ -59,7 +62,8 @@ def test_noise_has_the_scale_of_the_discrete_laplace_mechanism_for_epsilon():
         noisy, privacy = privatize(exact, epsilon)
         assert privacy.scale == pytest.approx(scale)
         for key, value in cells(noisy).items():
-            noise.append(value - truth[key])
+            if OTHER_LABEL not in key[1]:  # no row has another value: its cells are empty
+                noise.append(value - truth[key])
     noise = np.array(noise, dtype=float)  # every cell has >= 200 rows: no clipping at 0
     assert len(noise) == 150 * 2 * (2 + 3 + 6)
     assert abs(noise.mean()) < 0.15
@@ -92,8 +96,12 @@ def test_no_exact_count_is_in_a_private_report(adult):
     ]
     same = [p for p in published if true_n.get((p[0], p[1]), 0) == p[2]]
     totals = [data["n_rows"] == exact.n_rows, data["n_rows_audited"] == exact.n_rows_audited]
-    # scale 40 per count: a group's n (three noisy cells) is exact with probability < 1 %
-    assert len(published) == 2 + 5 + 10  # every combination, empty or not
+    # scale 60 per count: a group's n (two noisy cells) is exact with probability < 1 %
+    values = {a: [g[1][0] for g in published if g[0] == (a,)] for a in ("sex", "race")}
+    assert {"Female", "Male", OTHER_LABEL} <= set(values["sex"])
+    assert {"White", "Black", OTHER_LABEL} <= set(values["race"])  # > 20 scales above 1,203
+    combos = {g[1] for g in published if g[0] == ("sex", "race")}
+    assert combos == {(s, r) for s in values["sex"] for r in values["race"]}  # empty or not
     assert len(same) + sum(totals) <= 3
     assert f"{exact.n_rows:,}" not in html
     assert "Differential privacy instead of suppression: epsilon = 0.1" in html
@@ -106,7 +114,7 @@ def test_private_report_refuses_what_it_cannot_cover():
     with pytest.raises(ConfigError, match="sample weights"):
         render_html(weighted, epsilon=1.0)
     plain = audit(frame(), sensitive_features=["sex"], label="y")
-    with pytest.raises(ConfigError, match="epsilon must be a positive"):
+    with pytest.raises(ConfigError, match="epsilon must be a number from"):
         render_html(plain, epsilon=0)
     mitigated = mitigate(frame(), sensitive_features=["sex"], label="y")
     with pytest.raises(ConfigError, match="mitigation reports"):

@@ -6,17 +6,32 @@ import base64
 import json
 from typing import Any
 
+from audit.privacy.dp import Privacy, privacy_note
 from audit.privacy.publish import scrub_dict
 from audit.privacy.suppression import Suppression
 from audit.report.model import Download
 from audit.report.subject import Subject, Sups, plan_cells_hidden
 from audit.result import AuditResult
-from audit.spec import MISSING_LABEL
+from audit.spec import MISSING_LABEL, OTHER_LABEL
 
 
-def _audit_json(r: AuditResult, sup: Suppression, k: int) -> dict[str, Any]:
+def _audit_json(
+    r: AuditResult, sup: Suppression, k: int, privacy: Privacy | None = None
+) -> dict[str, Any]:
     """A published audit's JSON: hidden groups left out, small counts of dropped or missing
-    values withheld."""
+    values withheld; or, drawn with differential privacy, how the counts were drawn."""
+    if privacy is not None:
+        data = r.to_dict(layout="rows")
+        data["privacy"] = {
+            "epsilon": privacy.epsilon,
+            "delta": privacy.delta,
+            "scale": privacy.scale,
+            "note": privacy_note(privacy)
+            + " Every count is noisy; nothing is suppressed. The values of "
+            + (", ".join(privacy.chosen) or "no attribute")
+            + f" were chosen with the noise ('{OTHER_LABEL}' holds the others' rows).",
+        }
+        return data
     data = scrub_dict(r.to_dict(layout="rows"), sup)
     small_drop = 0 < r.n_dropped_missing < k
     if small_drop:
@@ -77,14 +92,15 @@ def _plan_json(plan: Any, before: AuditResult, sup: Suppression, k: int) -> dict
     return out
 
 
-def embedded_json(p: Subject, sups: Sups, k: int) -> dict[str, Any]:
-    """The published results as JSON, with every suppressed group left out."""
-    before = _audit_json(p.before, sups.before, k)
+def embedded_json(p: Subject, sups: Sups, k: int, privacy: Privacy | None = None) -> dict[str, Any]:
+    """The published results as JSON, with every suppressed group left out (none when the
+    counts were drawn with differential privacy)."""
+    before = _audit_json(p.before, sups.before, k, privacy)
     if p.comparison is None or p.after is None or sups.after is None:
         return before
     comparison = p.comparison.to_dict(layout="rows")
     comparison["before"] = before
-    comparison["after"] = _audit_json(p.after, sups.after, k)
+    comparison["after"] = _audit_json(p.after, sups.after, k, privacy)
     dims = []
     for original in comparison["dimensions"]:
         d = dict(original)

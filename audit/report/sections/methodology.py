@@ -14,7 +14,7 @@ from audit.report.model import Block, Bullets, Cell, Code, Heading, Paragraph, R
 from audit.report.sections.common import Ids
 from audit.report.subject import Subject
 from audit.result import AuditResult
-from audit.spec import AuditSpec
+from audit.spec import OTHER_LABEL, AuditSpec
 
 
 def _reference_rules(r: AuditResult) -> tuple[str, ...]:
@@ -51,19 +51,38 @@ FORMULAS = (
 
 
 def _privacy_text(privacy: Privacy) -> str:
+    guarantee = f"epsilon = {privacy.epsilon:g}"
+    if privacy.delta:
+        guarantee += f", delta = {privacy.delta:.2g}"
+    chosen = ", ".join(f"'{a}'" for a in privacy.chosen)
+    values = (
+        f"The values of {chosen} come from the data, so which of them exist is private too: "
+        "a value is published when its row count drawn with OpenDP's thresholded Laplace "
+        f"mechanism (the same scale) reaches {privacy.threshold:,} (delta at most "
+        f"{privacy.delta / max(1, len(privacy.chosen)):.2g} per attribute), values the "
+        "audit names (a given reference group, a reference population's groups) always; "
+        f"the rows of every other value are counted in the group '{OTHER_LABEL}', which is "
+        "always published. "
+        if privacy.chosen
+        else ""
+    )
     return (
-        f"Differential privacy instead of suppression: epsilon = {privacy.epsilon:g} in all. "
-        f"The budget is split evenly over the {privacy.margins} published margins of each "
-        "audit (the total, and each attribute's and intersection's table of groups by "
-        "outcome; a row changes one cell of each by one, so each has L1 sensitivity 1), and "
-        "each count is drawn with OpenDP's discrete Laplace mechanism of scale "
+        f"Differential privacy instead of suppression: {guarantee} in all. A row changes "
+        "one cell of each published margin by one (the total, and each attribute's and "
+        "intersection's table of groups by outcome: L1 sensitivity 1). The budget is split "
+        f"evenly over {privacy.releases} releases per audit (the margins"
+        + (", and one choice of values per attribute named below" if privacy.chosen else "")
+        + "), and each count is drawn with OpenDP's discrete Laplace mechanism of scale "
         f"{privacy.scale:.3g} (standard deviation {privacy.variance**0.5:.3g} rows); two "
-        "audits compared share the budget equally. Every combination of the attributes' "
-        "values is published, empty or not; the values themselves are taken as public. "
-        "Negative draws are shown as 0. Rates, ratios and differences are computed from the "
-        "noisy counts, and their intervals add the noise's variance to the sampling variance "
-        "(delta method); tests and p-values treat the noisy counts as exact. No count in "
-        "this file is exact; the worst-off scan is not published."
+        "audits compared share the budget equally. Binned attributes publish every bin, "
+        "empty or not (the edges are public). "
+        + values
+        + "Every combination of the published values is published, empty or not. Negative "
+        "draws are shown as 0, which adds about half the scale to the expected count of an "
+        "empty cell. Rates, ratios and differences are computed from the noisy counts, and "
+        "their intervals add the noise's variance to the sampling variance (delta method); "
+        "tests and p-values treat the noisy counts as exact. No count in this file is exact; "
+        "the worst-off scan is not published."
     )
 
 

@@ -157,8 +157,10 @@ def _facts(s: Subject, k: int, privacy: Privacy | None = None) -> Facts:
         pairs.append(
             (
                 "Privacy",
-                f"every count is drawn with differential privacy (epsilon = {privacy.epsilon:g}, "
-                f"noise of standard deviation {privacy.variance**0.5:.3g} rows on each count); "
+                f"every count is drawn with differential privacy (epsilon = {privacy.epsilon:g}"
+                + (f", delta = {privacy.delta:.2g}" if privacy.delta else "")
+                + f", noise of standard deviation {privacy.variance**0.5:.3g} rows on each "
+                "count); "
                 "no count in this report is exact",
             )
         )
