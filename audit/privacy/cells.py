@@ -40,8 +40,11 @@ class Lattice(LinkedSums):
     ) -> None:
         self.counts, self.classes, self.k = counts, classes, k
         self.min_size, self.above, self.below = sizes
-        # Empty cells (no rows) are shown as 0: there is nobody in them to protect.
         self.primary = {c for c, n in counts.items() if c != TOTAL and 0 < n < k}
+        # An empty cell of an intersection is hidden and marked like a small one (there is
+        # nobody in it to protect, but a 0 shown beside a small cell pins it), so a cell
+        # marked "n<k" there may hold 0 rows. An empty group of one attribute (a bin) is 0.
+        self.empty = {c for c, n in counts.items() if n == 0 and len(c[0]) > 1}
         self.dims = sorted({c[0] for c in counts if c != TOTAL})
         values: dict[str, set[str]] = {}
         for attributes, key in counts:
@@ -52,8 +55,12 @@ class Lattice(LinkedSums):
         self._above: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
 
     def bounds(self, cell: Cell) -> tuple[int, int]:
-        """The least and greatest count a reader knows a hidden cell can have."""
-        low, high = (1, self.k - 1) if cell in self.primary else (self.k, self.counts[TOTAL])
+        """The least and greatest count a reader knows a hidden cell can have: 0 (1 for a
+        group of one attribute) to k - 1 when marked "n<k", at least k when complementary."""
+        if cell in self.empty or cell in self.primary:
+            low, high = (0 if len(cell[0]) > 1 else 1), self.k - 1
+        else:
+            low, high = self.k, self.counts[TOTAL]
         if cell in self.above:
             low = max(low, self.min_size)
         elif cell in self.below:
@@ -76,7 +83,7 @@ class Lattice(LinkedSums):
     ) -> Pattern | None:
         """The cube over the attributes ``varying``, between their values in ``start`` and
         in ``partner``, in every published dimension that contains them, the other
-        attributes at their ``start`` values; None when one of its cells is empty."""
+        attributes at their ``start`` values; None when one of its cells is a shown 0."""
         out = []
         for corner in itertools.product((0, 1), repeat=len(varying)):
             assign = dict(start)
@@ -84,7 +91,7 @@ class Lattice(LinkedSums):
             sign = -1 if sum(corner) % 2 else 1
             for b in self.containing(varying):
                 member, n = self.n(b, assign)
-                if n == 0:
+                if n == 0 and member not in self.empty:
                     return None
                 out.append((member, sign))
         return tuple(out)

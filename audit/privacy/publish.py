@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields, replace
-from typing import Any
 
 from audit.comparison import Comparison, DimensionChange, GroupChange
 from audit.metrics.classification import PredictionSummary
@@ -101,9 +100,14 @@ def publish_dimension(d: DimensionResult, sup: Suppression, min_size: int) -> Di
     extremes = [by_name[n] for n in (d.highest_group, d.lowest_group) if n in by_name]
     extreme_hidden = any(g.key in hidden for g in extremes)
     eligible_hidden = any(g.key in hidden and _eligible(d, g, min_size) for g in d.groups)
+    # An empty hidden group is left out of summaries like a small one, and listed so: the
+    # list must not tell the two apart.
+    excluded = set(d.excluded_from_summary)
+    excluded |= {g.name for g in d.groups if g.key in hidden and g.n == 0}
     out = replace(
         d,
         groups=tuple(groups),
+        excluded_from_summary=tuple(g.name for g in d.groups if g.name in excluded),
         independence=_no_test(TESTS),
         goodness_of_fit=None if d.goodness_of_fit is None else _no_test(TESTS),
     )
@@ -302,19 +306,3 @@ def publish_comparison(
             )
         )
     return replace(c, before=before, after=after, dimensions=tuple(dims))
-
-
-def scrub_dict(data: dict[str, Any], sup: Suppression) -> dict[str, Any]:
-    """A published audit's JSON without its suppressed groups (their rows say nothing)."""
-    data = dict(data)
-    dims = []
-    for original in data["dimensions"]:
-        d = dict(original)
-        attrs = d["attributes"]
-        kept = [g for g in d["groups"] if not sup.hidden(attrs, g["key"])]
-        if len(kept) < len(d["groups"]):
-            d["suppressed_groups"] = len(d["groups"]) - len(kept)
-        d["groups"] = kept
-        dims.append(d)
-    data["dimensions"] = dims
-    return data

@@ -1,18 +1,20 @@
 """Small-cell suppression for reports: which groups' numbers may be shown.
 
-A group with 1 to ``k - 1`` rows is suppressed (primary suppression); an empty one is shown
-as 0. A report also shows totals and every intersection, so a hidden count could be worked
-out from what is shown: the total minus the other groups of an attribute, a group minus the
-other cells of its row in an intersection, or several such sums of linked tables solved
-together. So further groups are hidden (complementary suppression) until, for every
-primary-suppressed group, another table of counts exists that agrees with everything
-published (every shown count, every published sum, the bounds a reader knows: ``1..k-1`` for
-a cell marked "n<k", ``>= k`` for a complementary one, and which groups reach
-``min_group_size``) and gives that group a different count and, where its rows' outcomes
-allow, a different base rate. That other table is built as a hypercube of hidden cells (see
-:class:`_Lattice`): a witness checked in time linear in the cube, so the suppression of
-tens of thousands of groups takes seconds, where solving linear programmes over all linked
-cells took minutes (and a dense matrix of tens of GiB at five attributes).
+A group with 1 to ``k - 1`` rows is suppressed (primary suppression), and so is an empty
+group of an intersection (a 0 shown beside a small cell would pin it; a group of one
+attribute, such as an empty bin, is shown as 0). A report also shows totals and every
+intersection, so a hidden count could be worked out from what is shown: the total minus the
+other groups of an attribute, a group minus the other cells of its row in an intersection,
+or several such sums of linked tables solved together. So further groups are hidden
+(complementary suppression) until, for every primary-suppressed group, another table of
+counts exists that agrees with everything published (every shown count, every published sum,
+the bounds a reader knows: ``0..k-1`` for a cell of an intersection marked "n<k" and
+``1..k-1`` for a group of one attribute, ``>= k`` for a complementary one, and which groups
+reach ``min_group_size``) and gives that group a different count and, where its rows'
+outcomes allow, a different base rate. That other table is built as a hypercube of hidden
+cells (see :class:`_Lattice`): a witness checked in time linear in the cube, so the
+suppression of tens of thousands of groups takes seconds, where solving linear programmes
+over all linked cells took minutes (and a dense matrix of tens of GiB at five attributes).
 
 This protects the counts and base rates of the hidden groups. The base rates and shares of
 shown groups are exact; the report is about groups, not individuals.
@@ -127,9 +129,9 @@ def _sizes(result: AuditResult) -> tuple[int, frozenset[Cell], frozenset[Cell]]:
     above, below = set(), set()
     for d in result.dimensions:
         for g in d.groups:
-            if MISSING_LABEL in g.key or g.n == 0:
+            if MISSING_LABEL in g.key or (g.n == 0 and len(d.attributes) == 1):
                 continue  # the missing-value group is left out of summaries whatever its size
-            cell = make_cell(d.attributes, g.key)
+            cell = make_cell(d.attributes, g.key)  # an empty one is listed as left out too
             if g.n_labeled >= m:
                 above.add(cell)
             elif result.n_label_missing == 0:
@@ -165,15 +167,16 @@ def _suppress(
     outcomes: tuple[tuple[Cell, tuple[int, int, int]], ...] = (),
 ) -> Suppression:
     lattice = Lattice(dict(items), dict(outcomes), k, sizes)
-    hidden = set(lattice.primary) | set(forced)
+    hidden = set(lattice.primary) | set(forced) | lattice.empty
     if _protect_all(lattice, hidden):
         raise ConfigError(
             "A suppressed group's count follows from the published totals whatever else is "
-            "hidden (every other group of an attribute is small, or the cells beside it are "
-            "empty, which are shown as 0). Hint: lower the suppression threshold k, audit "
-            "fewer intersections (max_depth) or more rows."
+            "hidden (every other group of an attribute is small, or the groups beside it are "
+            "empty groups of one attribute, which are shown as 0). Hint: lower the "
+            "suppression threshold k, audit fewer intersections (max_depth) or more rows."
         )
-    return Suppression(k, frozenset(lattice.primary), frozenset(hidden - lattice.primary))
+    marked = lattice.primary | lattice.empty  # both read "n<k"
+    return Suppression(k, frozenset(marked), frozenset(hidden - marked))
 
 
 def _protect_all(lattice: Lattice, hidden: set[Cell]) -> list[Cell]:

@@ -58,10 +58,35 @@ def small_result() -> AuditResult:
     )
 
 
+def as_rows(columns):
+    """Groups written as columns (one array per field, nested for intervals) as a list of
+    one dict per group."""
+    if not isinstance(columns, dict):
+        return columns
+    size = len(columns["key"] if "key" in columns else next(iter(columns.values())))
+
+    def at(column, i):
+        if isinstance(column, dict):
+            return {name: at(values, i) for name, values in column.items()}
+        return None if column is None else column[i]
+
+    return [{name: at(column, i) for name, column in columns.items()} for i in range(size)]
+
+
 def embedded(html: str) -> dict:
+    """The downloadable JSON of a report, each dimension's groups (and the worst-off scan's
+    subgroups) as rows."""
     match = re.search(r'href="data:application/json;base64,([A-Za-z0-9+/=]+)"', html)
     assert match is not None
-    return json.loads(base64.b64decode(match.group(1)))
+    data = json.loads(base64.b64decode(match.group(1)))
+    for audit_data in (data, data.get("comparison", {}), *(
+        data.get("comparison", {}).get(side, {}) for side in ("before", "after")
+    )):  # fmt: skip
+        for d in audit_data.get("dimensions", []):
+            d["groups"] = as_rows(d["groups"])
+        if audit_data.get("worst_off"):
+            audit_data["worst_off"]["top"] = as_rows(audit_data["worst_off"]["top"])
+    return data
 
 
 class Tables(HTMLParser):
@@ -395,10 +420,23 @@ def true_cells(
 def attack(html: str, cells: dict[frozenset, int], attrs: list[str], total: int, k: int) -> dict:
     """Work out every hidden count from what the file shows: the published counts (embedded
     JSON) and, from the tables, which groups are marked 'n<k'. The attacker also knows every
-    cell that exists and which groups reach min_group_size. Returns each hidden 'n<k' cell's
-    [least, greatest] possible count, over all hidden cells at once (values must be distinct
-    across attributes, so that a name is a cell)."""
+    group the tables list (every combination of values, empty or not; an empty one of an
+    intersection is marked 'n<k' too, so a marked cell there holds 0 to k-1 rows, a marked
+    group of one attribute 1 to k-1) and which groups reach min_group_size. Returns each
+    nonempty hidden 'n<k' cell's [least, greatest] possible count, over all hidden cells at
+    once (values must be distinct across attributes, so that a name is a cell)."""
     data = embedded(html)
+    existing = set(cells)
+    values: dict[str, set] = {}
+    for c in existing:
+        if len(c) == 1:
+            ((a, v),) = tuple(c)
+            values.setdefault(a, set()).add(v)
+    cells = dict(cells)
+    for r in {len(c) for c in existing if len(c) > 1}:
+        for combo in itertools.combinations(attrs, r):
+            for key in itertools.product(*(sorted(values[a]) for a in combo)):
+                cells.setdefault(frozenset(zip(combo, key, strict=True)), 0)
     published = {}
     for d in data["dimensions"]:
         for g in d["groups"]:
@@ -449,7 +487,7 @@ def attack(html: str, cells: dict[frozenset, int], attrs: list[str], total: int,
     excluded = {n for d in data["dimensions"] for n in d["excluded_from_summary"]}
 
     def bound(c):
-        low, high = (1, k - 1) if name(c) in marked else (k, total)
+        low, high = ((0 if len(c) > 1 else 1), k - 1) if name(c) in marked else (k, total)
         return (low, min(high, m - 1)) if name(c) in excluded else (max(low, m), high)
 
     rows, cols, vals = zip(*entries, strict=True)
@@ -457,7 +495,7 @@ def attack(html: str, cells: dict[frozenset, int], attrs: list[str], total: int,
     bounds = [bound(c) for c in hidden]
     out = {}
     for c in hidden:
-        if name(c) not in marked:
+        if name(c) not in marked or c not in existing:
             continue
         obj = np.zeros(len(hidden))
         obj[index[c]] = 1

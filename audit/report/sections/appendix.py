@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 from audit.privacy.dp import Privacy, privacy_note
-from audit.privacy.publish import scrub_dict
 from audit.privacy.suppression import Suppression
 from audit.report.model import Download
 from audit.report.subject import Subject, Sups, plan_cells_hidden
 from audit.result import AuditResult
 from audit.spec import MISSING_LABEL, OTHER_LABEL
+
+
+def _without_hidden(r: AuditResult, sup: Suppression) -> dict[str, Any]:
+    """A published audit as JSON (groups as columns, the layout of ``--json``) with its
+    suppressed groups left out (their rows say nothing) and how many there were."""
+    dims = [replace(d, groups=tuple(g for g in d.groups if not sup.hidden(d.attributes, g.key)))
+            for d in r.dimensions]  # fmt: skip
+    data = replace(r, dimensions=tuple(dims)).to_dict()
+    for out, full, kept in zip(data["dimensions"], r.dimensions, dims, strict=True):
+        if len(kept.groups) < len(full.groups):
+            out["suppressed_groups"] = len(full.groups) - len(kept.groups)
+    return data
 
 
 def _audit_json(
@@ -21,7 +33,7 @@ def _audit_json(
     """A published audit's JSON: hidden groups left out, small counts of dropped or missing
     values withheld; or, drawn with differential privacy, how the counts were drawn."""
     if privacy is not None:
-        data = r.to_dict(layout="rows")
+        data = r.to_dict()
         data["privacy"] = {
             "epsilon": privacy.epsilon,
             "delta": privacy.delta,
@@ -32,7 +44,7 @@ def _audit_json(
             + f" were chosen with the noise ('{OTHER_LABEL}' holds the others' rows).",
         }
         return data
-    data = scrub_dict(r.to_dict(layout="rows"), sup)
+    data = _without_hidden(r, sup)
     small_drop = 0 < r.n_dropped_missing < k
     if small_drop:
         data["n_dropped_missing"] = None
@@ -60,7 +72,8 @@ def _audit_json(
     }
     data["suppression"] = {
         "k": sup.k,
-        "note": f"groups with 1 to {sup.k - 1} rows, and groups hidden so that their counts "
+        "note": f"groups with 1 to {sup.k - 1} rows, empty groups of intersections, and "
+        "groups hidden so that their counts "
         "cannot be worked out, are left out; numbers that involve them (comparisons with a "
         "hidden reference group, summaries whose extreme group is hidden, tests over an "
         "attribute with a hidden group) are null",
@@ -98,20 +111,21 @@ def embedded_json(p: Subject, sups: Sups, k: int, privacy: Privacy | None = None
     before = _audit_json(p.before, sups.before, k, privacy)
     if p.comparison is None or p.after is None or sups.after is None:
         return before
-    comparison = p.comparison.to_dict(layout="rows")
+    shown = tuple(
+        replace(
+            d,
+            groups=tuple(
+                g
+                for g in d.groups
+                if not sups.before.hidden(d.attributes, g.key)
+                and not sups.after.hidden(d.attributes, g.key)
+            ),
+        )
+        for d in p.comparison.dimensions
+    )
+    comparison = replace(p.comparison, dimensions=shown).to_dict()
     comparison["before"] = before
     comparison["after"] = _audit_json(p.after, sups.after, k, privacy)
-    dims = []
-    for original in comparison["dimensions"]:
-        d = dict(original)
-        attrs = d["attributes"]
-        d["groups"] = [
-            g
-            for g in d["groups"]
-            if not sups.before.hidden(attrs, g["key"]) and not sups.after.hidden(attrs, g["key"])
-        ]
-        dims.append(d)
-    comparison["dimensions"] = dims
     out: dict[str, Any] = {"comparison": comparison}
     if p.method is not None:
         out = {

@@ -128,7 +128,9 @@ def methodology(
                 _privacy_text(privacy)
                 if privacy is not None
                 else f"Groups with 1 to {k - 1} rows are suppressed in this report (tables, "
-                "charts and the embedded data); empty groups show 0. Further groups are hidden "
+                "charts and the embedded data), and so are the empty groups of intersections "
+                f"(so a group of an intersection marked n<{k} holds 0 to {k - 1} rows); an "
+                "empty group of one attribute shows 0. Further groups are hidden "
                 "(complementary suppression) until no suppressed count can be worked out from "
                 "the totals and intersections shown, even all of them taken together: for each "
                 "small group another table of counts that agrees with everything shown gives "

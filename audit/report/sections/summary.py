@@ -168,8 +168,9 @@ def _facts(s: Subject, k: int, privacy: Privacy | None = None) -> Facts:
         pairs.append(
             (
                 "Small groups",
-                f"groups with 1 to {k - 1} rows are suppressed in this report (and some beside "
-                f"them); groups with fewer than {spec.min_group_size} labelled rows are left "
+                f"groups with 1 to {k - 1} rows are suppressed in this report (with the empty "
+                "groups of intersections, and some beside them); groups with fewer than "
+                f"{spec.min_group_size} labelled rows are left "
                 "out of summaries",
             )
         )
