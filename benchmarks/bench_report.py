@@ -86,7 +86,7 @@ def main() -> None:
 
     target = folder / "warm.html"
     start = time.perf_counter()
-    audit.write_report(result, target)
+    audit.write_report(result, target, overwrite=True)
     first = time.perf_counter() - start
     from audit.privacy.suppression import _suppress
 
@@ -94,12 +94,13 @@ def main() -> None:
     for _ in range(args.repeats):
         _suppress.cache_clear()  # every run solves the suppression again
         start = time.perf_counter()
-        audit.write_report(result, target)
+        audit.write_report(result, target, overwrite=True)
         warm.append(time.perf_counter() - start)
 
     cold = []
     cold_target = folder / "cold.html"
-    command = [sys.executable, "-m", "audit.cli", "report", str(saved), "-o", str(cold_target)]
+    command = [sys.executable, "-m", "audit.cli", "report", str(saved), "-o", str(cold_target),
+               "--overwrite"]  # fmt: skip
     for _ in range(args.repeats):
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, cwd=ROOT)

@@ -68,6 +68,7 @@ LAYERS = (
     "audit.privacy.cells",
     "audit.privacy.suppression",
     "audit.privacy.publish",
+    "audit.privacy.dp_intervals",
     "audit.privacy.dp",
     "audit.privacy",
     "audit.report.meta",

@@ -44,10 +44,10 @@ def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> s
     HTML report withholds (``withheld``, from :func:`withheld_values`)."""
     where = printable(c.attribute if c.group is None else f"{c.attribute} = {c.group}")
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
-    if c.rows is not None and 0 < c.rows < k:
-        value = f"suppressed (a group of fewer than {k} rows)"
-    elif PRIVATE in withheld:
+    if PRIVATE in withheld:
         value = "withheld (the published reports are differentially private)"
+    elif c.rows is not None and 0 < c.rows < k:
+        value = f"suppressed (a group of fewer than {k} rows)"
     elif c.id in withheld:
         value = "withheld (it would give a suppressed group's count away)"
     elif c.status == "not assessable":

@@ -37,8 +37,9 @@ import numpy as np
 
 from audit.coding import bin_labels
 from audit.exceptions import ConfigError
-from audit.metrics.inference import Estimate, holm, z_value
-from audit.result import AuditResult, DimensionResult, GroupResult
+from audit.metrics.inference import holm, z_value
+from audit.privacy.dp_intervals import widen
+from audit.result import AuditResult, DimensionResult
 from audit.spec import MISSING_LABEL, OTHER_LABEL
 
 __all__ = [
@@ -167,13 +168,32 @@ def _declared(result: AuditResult, attribute: str) -> set[str]:
     return out
 
 
-def _most_levels(result: AuditResult, attribute: str) -> int:
-    """How many groups ``attribute`` can publish, at most (before any value is drawn)."""
-    public = _public_values(result, attribute)
-    if public is not None:
-        return len(public)
-    observed = len(result.dimension(attribute).groups)
-    return observed + len(_declared(result, attribute)) + 1
+def _favourable(spec: Any) -> tuple[Any, ...] | None:
+    """The favourable label values as the spec names them, not as the data spells them (a
+    value given but absent, 1 against 1.0, True against true would tell one row apart); an
+    inferred True in any spelling is True."""
+    if not spec.favorable:
+        return None
+    out: dict[Any, None] = {}
+    for given in spec.favorable:
+        v = given
+        if isinstance(given, str) and given.lower() == "true":
+            v = True
+        elif isinstance(given, float) and given.is_integer():
+            v = int(given)
+        out[v] = None
+    return tuple(out)
+
+
+def _natural(value: str) -> tuple[int, float, str]:
+    """Numbers first, by value, then text; the missing group last."""
+    if value == MISSING_LABEL:
+        return (2, 0.0, value)
+    try:
+        number = float(value)
+    except ValueError:
+        return (1, 0.0, value)
+    return (0, number, value) if math.isfinite(number) else (1, 0.0, value)
 
 
 def _levels(result: AuditResult, mechanism: Any) -> dict[str, list[str]]:
@@ -181,36 +201,24 @@ def _levels(result: AuditResult, mechanism: Any) -> dict[str, list[str]]:
     from the data are published when their noisy count (``mechanism``, thresholded) clears
     the threshold, and the rest are merged into OTHER_LABEL, which is always published, so
     that no single row decides which groups exist."""
-    observed = {
-        d.attributes[0]: [g.key[0] for g in d.groups if g.n > 0]
-        for d in result.dimensions
-        if len(d.attributes) == 1
-    }
     out: dict[str, list[str]] = {}
     for attribute in result.spec.sensitive_features:
-        values = observed.get(attribute, [])
         public = _public_values(result, attribute)
         if public is not None:
             out[attribute] = public
             continue
-        if OTHER_LABEL in values:
-            raise ConfigError(
-                f"Sensitive column '{attribute}' holds the text '{OTHER_LABEL}', the name a "
-                "private report gives to values too rare to publish. Hint: rename the value."
-            )
-        declared = _declared(result, attribute)
+        declared = _declared(result, attribute) - {OTHER_LABEL}
         by_value = {
             g.key[0]: g.n
             for d in result.dimensions
             if d.attributes == (attribute,)
             for g in d.groups
-            if g.n > 0 and g.key[0] not in declared
+            # a value written '(other values)' in the data is counted with the others
+            if g.n > 0 and g.key[0] not in declared and g.key[0] != OTHER_LABEL
         }
         passed = set(mechanism(by_value)) if by_value else set()
-        named = declared | passed
-        ordered = [v for v in values if v in named]  # in the audit's order (sorted by value)
-        ordered += sorted(declared - set(ordered))
-        out[attribute] = [*ordered, OTHER_LABEL]
+        # in an order of the values alone (not of which occur): numbers first, by value
+        out[attribute] = [*sorted(declared | passed, key=_natural), OTHER_LABEL]
     return out
 
 
@@ -260,21 +268,22 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
     from audit.assemble import _dimension
     from audit.table import CrossTab
 
-    most = {a: _most_levels(result, a) for a in spec.sensitive_features}
-    for d in result.dimensions:
-        size = 2 * math.prod(most[a] for a in d.attributes)
-        if size > _MAX_CELLS:
-            raise ConfigError(
-                f"'{d.name}' has about {size // 2:,} combinations of values to publish "
-                f"privately (at most {_MAX_CELLS // 2:,}). Hint: audit fewer intersections "
-                "(max_depth) or merge rare values."
-            )
     chosen = tuple(a for a in spec.sensitive_features if _public_values(result, a) is None)
     releases = len(result.dimensions) + 1 + len(chosen)
     scale = releases / epsilon
     threshold_mechanism, threshold, delta = _threshold(scale) if chosen else (None, None, 0.0)
     privacy = Privacy(epsilon, releases, scale, delta * len(chosen), threshold, chosen)
     levels = _levels(result, threshold_mechanism)
+    spec = replace(spec, favorable=_favourable(spec))
+    favourable = tuple(str(v) for v in spec.favorable or ())
+    for d in result.dimensions:  # on the values drawn, so the refusal is private too
+        size = math.prod(len(levels[a]) for a in d.attributes)
+        if 2 * size > _MAX_CELLS:
+            raise ConfigError(
+                f"'{d.name}' has {size:,} combinations of values to publish privately (at "
+                f"most {_MAX_CELLS // 2:,}). Hint: audit fewer intersections (max_depth) or "
+                "bin or merge values."
+            )
     mechanism = _mechanism(scale)
     z = z_value(spec.confidence_level)
     dims = []
@@ -296,13 +305,13 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
             n_rows=int(counts.sum()),
             n_dropped=0,
             missing_counts=tuple(0 for _ in d.attributes),
-            label_values=result.favorable_values,
-            favorable_values=result.favorable_values,
+            label_values=favourable,
+            favorable_values=favourable,
             favorable_raw=tuple(spec.favorable or ()),
             prediction_values=None,
         )
         noisy, _ = _dimension(ct, tuple(range(len(d.attributes))), spec, z, keep_given=True)
-        dims.append(_widen(noisy, privacy.variance, z))
+        dims.append(widen(noisy, privacy.variance, z))
     p_holm = holm([d.independence.p_value for d in dims])
     dims = [
         replace(d, independence=d.independence.with_holm(p))
@@ -327,7 +336,9 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
         n_label_missing=missing,
         total_weight=float(audited),
         n_effective=float(audited),
-        label_values=result.favorable_values,  # the other label values come from the data
+        spec=spec,
+        label_values=favourable,  # the other label values come from the data
+        favorable_values=favourable,
         dimensions=tuple(dims),
         worst_off=None,
         warnings=(),
@@ -347,71 +358,3 @@ def privacy_note(privacy: Privacy) -> str:
         f"Counts drawn with {guarantee} differential privacy (discrete Laplace noise of scale "
         f"{privacy.scale:.3g} on each count)."
     )
-
-
-def _widen(d: DimensionResult, variance: float, z: float) -> DimensionResult:
-    """Intervals with the noise's variance added to the sampling variance (delta method)."""
-
-    def rate_var(g: GroupResult) -> float:
-        n = g.n_labeled
-        if n <= 0 or math.isnan(g.base_rate.value):
-            return math.nan
-        fav = g.base_rate.value * n
-        return variance * (fav**2 + (n - fav) ** 2) / n**4
-
-    total = sum(g.n for g in d.groups)
-    ref = next((g for g in d.groups if g.is_reference), None)
-    ref_var = rate_var(ref) if ref is not None else math.nan
-    groups = []
-    for g in d.groups:
-        v = rate_var(g)
-        share_var = 3 * variance / total**2 if total > 0 else math.nan
-        out = replace(
-            g,
-            base_rate=_add(g.base_rate, v, z, 0.0, 1.0),
-            share=_add(g.share, share_var, z, 0.0, 1.0),
-        )
-        if ref is not None and not g.is_reference:
-            p, r = g.base_rate.value, ref.base_rate.value
-            log_var = v / p**2 + ref_var / r**2 if p > 0 and r > 0 else math.nan
-            out = replace(
-                out,
-                disparate_impact_ratio=_add_log(g.disparate_impact_ratio, log_var, z),
-                statistical_parity_difference=_add(
-                    g.statistical_parity_difference, v + ref_var, z, -1.0, 1.0
-                ),
-            )
-        groups.append(out)
-    by_name = {g.name: g for g in d.groups}
-    hi, lo = by_name.get(d.highest_group or ""), by_name.get(d.lowest_group or "")
-    if hi is not None and lo is not None:
-        vh, vl = rate_var(hi), rate_var(lo)
-        ph, pl = hi.base_rate.value, lo.base_rate.value
-        log_var = vh / ph**2 + vl / pl**2 if ph > 0 and pl > 0 else math.nan
-        d = replace(
-            d,
-            demographic_parity_difference=_add(d.demographic_parity_difference, vh + vl, z, 0, 1),
-            demographic_parity_ratio=_add_log(d.demographic_parity_ratio, log_var, z),
-        )
-    return replace(d, groups=tuple(groups))
-
-
-def _add(e: Estimate, var: float, z: float, lowest: float, highest: float) -> Estimate:
-    if not e.defined or math.isnan(e.ci_low) or math.isnan(e.ci_high) or math.isnan(var):
-        return e
-    extra = (z * math.sqrt(var)) ** 2
-    low = e.value - math.sqrt((e.value - e.ci_low) ** 2 + extra)
-    high = e.value + math.sqrt((e.ci_high - e.value) ** 2 + extra)
-    return replace(e, ci_low=max(lowest, low), ci_high=min(highest, high))
-
-
-def _add_log(e: Estimate, log_var: float, z: float) -> Estimate:
-    if not e.defined or e.value <= 0 or math.isnan(log_var) or not e.ci_low > 0:
-        return e
-    extra = (z * math.sqrt(log_var)) ** 2
-    v = math.log(e.value)
-    low = v - math.sqrt((v - math.log(e.ci_low)) ** 2 + extra)
-    high = (
-        math.inf if math.isinf(e.ci_high) else v + math.sqrt((math.log(e.ci_high) - v) ** 2 + extra)
-    )
-    return replace(e, ci_low=math.exp(low), ci_high=math.exp(high) if math.isfinite(high) else high)

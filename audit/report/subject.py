@@ -59,8 +59,9 @@ def private_subject(s: Subject, epsilon: float) -> tuple[Subject, Privacy]:
     from audit.comparison import compare
 
     before, privacy = privatize(s.before, epsilon / 2)
-    after, _ = privatize(s.after, epsilon / 2)
-    return Subject(before, after, compare(before, after)), replace(privacy, epsilon=epsilon)
+    after, other = privatize(s.after, epsilon / 2)
+    both = replace(privacy, epsilon=epsilon, delta=privacy.delta + other.delta)
+    return Subject(before, after, compare(before, after)), both
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from audit.report.render import render_html
 FIXED = "2026-01-01T00:00:00+00:00"
 
 # the one-row groups these tests add are small on purpose
-pytestmark = pytest.mark.filterwarnings("ignore::audit.exceptions.SmallGroupWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::audit.exceptions.AuditWarning")
 
 
 def base_frame(n: int = 4000) -> pd.DataFrame:
@@ -243,3 +243,115 @@ def test_report_folder_of_the_pytest_plugin_holds_no_exact_count_with_epsilon(py
     assert "epsilon = 0.01" in html
     # scale 200 per count: a noisy total equal to the exact one has probability well below 1 %
     assert f"{n:,} rows" not in summary
+
+
+def private_structure(df: pd.DataFrame, **spec) -> tuple:
+    """What a private report publishes without noise: the favourable values, the spec's,
+    and each dimension's group names in order."""
+    exact = audit(df, label="y", created_at=FIXED, **spec)
+    private, _ = privatize(exact, 1.0)
+    return (
+        private.favorable_values,
+        private.label_values,
+        private.spec.favorable,
+        [[g.name for g in d.groups] for d in private.dimensions],
+    )
+
+
+@pytest.mark.parametrize(
+    ("frame", "row", "spec"),
+    [
+        # a favourable value the user named, held by one row
+        (
+            pd.DataFrame({"sex": ["F", "M"] * 300, "y": ["yes", "no"] * 300}),
+            {"sex": "F", "y": "maybe"},
+            {"sensitive_features": "sex", "favorable": ["yes", "maybe"]},
+        ),
+        # one row spelling the inferred favourable value 'true'
+        (
+            pd.DataFrame({"g": ["a", "b"] * 300, "y": ["True", "False"] * 300}),
+            {"g": "a", "y": "true"},
+            {"sensitive_features": "g"},
+        ),
+        # one missing label turns the label column into floats
+        (
+            pd.DataFrame({"g": ["a", "b"] * 300, "y": [0, 1, 1, 0] * 150}),
+            {"g": "a", "y": np.nan},
+            {"sensitive_features": "g", "favorable": 1},
+        ),
+        # a group the reference population names, with or without a row
+        (
+            pd.DataFrame({"race": ["B"] * 300 + ["C"] * 300, "y": [0, 1] * 300}),
+            {"race": "A", "y": 1},
+            {
+                "sensitive_features": "race",
+                "reference_population": {"race": {"A": 0.2, "B": 0.4, "C": 0.4}},
+            },
+        ),
+        # a value written like the group of rare values
+        (
+            pd.DataFrame({"race": ["B"] * 300 + ["C"] * 300, "y": [0, 1] * 300}),
+            {"race": "(other values)", "y": 1},
+            {"sensitive_features": "race"},
+        ),
+    ],
+    ids=["named-favourable", "inferred-spelling", "float-label", "population-group", "other"],
+)
+def test_one_row_does_not_change_what_a_private_report_names(frame, row, spec):
+    assert private_structure(frame, **spec) == private_structure(plus_one(frame, **row), **spec)
+
+
+def test_the_refusal_of_too_many_combinations_rests_on_the_values_drawn():
+    # 700 x 700 values of one row each (490,000 combinations, above the 100,000 allowed):
+    # the threshold (about 82 rows at scale 4) publishes none of them, so the private report
+    # has '(other values)' alone in each dimension and is drawn.
+    rng = np.random.default_rng(2)
+    n = 700
+    df = pd.DataFrame(
+        {"a": [f"a{i}" for i in range(n)], "b": [f"b{i}" for i in rng.permutation(n)],
+         "y": rng.integers(0, 2, n)}
+    )  # fmt: skip
+    exact = audit(
+        df, sensitive_features=["a", "b"], label="y", allow_high_cardinality=True, created_at=FIXED
+    )
+    private, privacy = privatize(exact, 1.0)
+    assert privacy.threshold > 30
+    assert [len(d.groups) for d in private.dimensions] == [1, 1, 1]  # '(other values)' only
+
+
+def test_a_compared_pair_states_the_delta_of_both_audits():
+    from audit.comparison import compare
+    from audit.report.subject import Subject, private_subject
+
+    a = audit(base_frame(), sensitive_features="race", label="y", created_at=FIXED)
+    b = audit(base_frame(3000), sensitive_features="race", label="y", created_at=FIXED)
+    _, both = private_subject(Subject(a, b, compare(a, b)), 1.0)
+    _, one = privatize(a, 0.5)
+    assert both.epsilon == 1.0
+    assert both.delta == pytest.approx(2 * one.delta)
+
+
+def test_tiny_noisy_counts_at_a_small_epsilon_do_not_overflow_an_interval():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.integers(0, 100, 2000), "y": [0, 1] * 1000})
+    exact = audit(
+        df, sensitive_features="a", label="y", bins={"a": list(range(5, 100, 5))},
+        min_group_size=1, created_at=FIXED,
+    )  # fmt: skip
+    for _ in range(10):
+        privatize(exact, 0.001)  # a log interval's upper end beyond e^709 is infinite
+
+
+def test_representation_ratio_interval_carries_the_noise():
+    df = pd.DataFrame({"race": ["A"] * 500 + ["B"] * 500, "y": [0, 1] * 500})
+    pop = {"race": {"A": 0.5, "B": 0.5}}
+    exact = audit(df, sensitive_features="race", label="y", reference_population=pop)
+    private, _ = privatize(exact, 0.05)  # scale 60: a share's noise is several points
+    checked = 0
+    for e, p in zip(exact.dimensions[0].groups, private.dimensions[0].groups, strict=False):
+        if p.representation_ratio is not None and p.representation_ratio.defined:
+            exact_width = e.representation_ratio.ci_high - e.representation_ratio.ci_low
+            width = p.representation_ratio.ci_high - p.representation_ratio.ci_low
+            assert width > 1.2 * exact_width
+            checked += 1
+    assert checked == 2  # A and B

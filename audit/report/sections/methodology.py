@@ -80,9 +80,11 @@ def _privacy_text(privacy: Privacy) -> str:
         + "Every combination of the published values is published, empty or not. Negative "
         "draws are shown as 0, which adds about half the scale to the expected count of an "
         "empty cell. Rates, ratios and differences are computed from the noisy counts, and "
-        "their intervals add the noise's variance to the sampling variance (delta method); "
-        "tests and p-values treat the noisy counts as exact. No count in this file is exact; "
-        "the worst-off scan is not published."
+        "their intervals (rates, shares, representation, disparate impact and parity) add "
+        "the noise's variance to the sampling variance (delta method); tests and p-values, "
+        "and the intervals of changes between two audits, treat the noisy counts as exact, "
+        "so they overstate certainty, most for small groups. No count in this file is "
+        "exact; the worst-off scan is not published."
     )
 
 
