@@ -79,9 +79,14 @@ def embedded(html: str) -> dict:
     match = re.search(r'href="data:application/json;base64,([A-Za-z0-9+/=]+)"', html)
     assert match is not None
     data = json.loads(base64.b64decode(match.group(1)))
-    for audit_data in (data, data.get("comparison", {}), *(
-        data.get("comparison", {}).get(side, {}) for side in ("before", "after")
-    )):  # fmt: skip
+    sides = ("before", "after")
+    comparison, check = data.get("comparison", {}), data.get("model_check", {})
+    for audit_data in (
+        data,
+        comparison,
+        *(comparison.get(side, {}) for side in sides),
+        *(check.get(side, {}).get("audit", {}) for side in sides),
+    ):
         for d in audit_data.get("dimensions", []):
             d["groups"] = as_rows(d["groups"])
         if audit_data.get("worst_off"):
