@@ -40,6 +40,7 @@ LAYERS = (
     "audit.crosstab",
     "audit.metrics.distributions",
     "audit.metrics.inference",
+    "audit.metrics.association",
     "audit.metrics.rates",
     "audit.metrics.representation",
     "audit.metrics.outcomes",
