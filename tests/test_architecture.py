@@ -47,6 +47,7 @@ LAYERS = (
     "audit.metrics.classification",
     "audit.metrics.subgroups",
     "audit.metrics",
+    "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
     "audit.result",
     "audit.assemble",
     "audit.auditor",

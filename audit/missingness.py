@@ -1,0 +1,277 @@
+"""Missing data by group: for each feature column, the share of rows in which it is missing
+in each group of each sensitive attribute and each pair of them, with its Wilson interval,
+its ratio to the reference group (Katz interval), and a chi-square test of groups x
+(present, missing) per feature, Holm-adjusted over the features of each attribute.
+
+Missing means null, NaN, the empty string or a marker of the spec's ``na_values`` (the UCI
+Adult files mark missing values with ``?``). Everything comes from one grouped count on the
+data's own engine, ``SELECT keys, COUNT(*), SUM(f IS MISSING) ... GROUP BY keys``, where the
+keys are the sensitive attributes (bins applied); the pairs are marginals of that table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+
+from audit.coding import code_attribute
+from audit.crosstab import _missing_policy
+from audit.data import Dataset, open_data
+from audit.exceptions import ConfigError, DataError
+from audit.exprs import missing_expr, role_column, sensitive_key
+from audit.inplace import duckdb_view
+from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
+from audit.metrics.rates import Proportion, ratio
+from audit.spec import MISSING_LABEL, AuditSpec
+
+__all__ = ["FeatureMissing", "GroupMissing", "Missingness", "missingness"]
+
+
+@dataclass(frozen=True)
+class GroupMissing:
+    """One group's rows and how many of them miss the feature."""
+
+    key: tuple[str, ...]
+    name: str
+    n: int
+    missing: int
+    rate: Estimate  # missing / n, Wilson interval
+    ratio: Estimate  # rate / the reference group's rate, Katz interval
+
+
+@dataclass(frozen=True)
+class FeatureMissing:
+    """A feature's missing rate by the groups of one attribute or pair of attributes."""
+
+    feature: str
+    attributes: tuple[str, ...]
+    reference: tuple[str, ...] | None  # the group the ratios compare with
+    groups: tuple[GroupMissing, ...]
+    test: TestResult  # groups x (present, missing), p_value_holm over the features
+
+    @property
+    def name(self) -> str:
+        return " & ".join(self.attributes)
+
+    @property
+    def spread(self) -> float:
+        """The highest group rate over the lowest (inf when the lowest is 0 and another is
+        not; NaN when the feature is never missing)."""
+        rates = [g.rate.value for g in self.groups if g.n > 0 and MISSING_LABEL not in g.key]
+        if not rates or max(rates) == 0:
+            return math.nan
+        return max(rates) / min(rates) if min(rates) > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class Missingness:
+    """Every feature's missingness by group (see :func:`missingness`)."""
+
+    features: tuple[str, ...]
+    n_rows: int
+    tables: tuple[FeatureMissing, ...]
+
+    def table(self, feature: str, *attributes: str) -> FeatureMissing:
+        for t in self.tables:
+            if t.feature == feature and set(t.attributes) == set(attributes):
+                return t
+        raise ConfigError(
+            f"No missingness table for feature '{feature}' by {list(attributes)}. Hint: see "
+            ".features and each table's attributes."
+        )
+
+    def largest(self, count: int = 5) -> list[FeatureMissing]:
+        """The tables of single attributes whose missing rates differ most between groups
+        (significant after Holm at 5 %), largest ratio first."""
+        found = [
+            t
+            for t in self.tables
+            if len(t.attributes) == 1
+            and not math.isnan(t.spread)
+            and t.test.p_value_holm < 0.05  # NaN compares False: untested tables are left out
+        ]
+        return sorted(found, key=lambda t: -t.spread)[:count]
+
+
+def _features(dataset: Dataset, spec: AuditSpec, features: Sequence[str] | None) -> list[str]:
+    columns = [str(c) for c in dataset.columns]
+    roles = {*spec.sensitive_features, spec.sample_weight}
+    if features is None:
+        return [c for c in columns if c not in roles]
+    if isinstance(features, str):
+        features = [features]
+    chosen = list(dict.fromkeys(str(f) for f in features))
+    for f in chosen:
+        if f in spec.sensitive_features:
+            raise ConfigError(
+                f"'{f}' is a sensitive attribute; its missing values are the '{MISSING_LABEL}' "
+                "group of the audit. Hint: leave it out of features."
+            )
+        if f not in columns:
+            from audit._suggest import did_you_mean
+
+            raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, columns)}")
+    return chosen
+
+
+def _query(dataset: Dataset, spec: AuditSpec, features: list[str]) -> Any:
+    schema = dataset.frame.collect_schema()
+    keys = [
+        sensitive_key(spec, a, schema[a]).alias(f"__k{i}")
+        for i, a in enumerate(spec.sensitive_features)
+    ]
+    flags = []
+    for j, f in enumerate(features):
+        dtype = schema[f]
+        if dtype.is_nested():
+            raise DataError(
+                f"Feature column '{f}' has nested type {dtype}. Hint: leave it out of features."
+            )
+        flags.append(
+            missing_expr(role_column(spec, f, dtype), dtype).cast(nw.Int64).alias(f"__m{j}")
+        )
+    names = [f"__k{i}" for i in range(len(keys))]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            grouped = (
+                dataset.frame.select(*keys, *flags)
+                .group_by(*names, drop_null_keys=False)
+                .agg(nw.len().alias("__n"), *(nw.col(f"__m{j}").sum() for j in range(len(flags))))
+            )
+            if grouped.implementation.is_duckdb():
+                return nw.to_native(grouped).to_arrow_table()
+            return grouped.collect().to_arrow()
+    except DataError:
+        raise
+    except Exception as exc:  # engines raise their own types; their messages may quote rows
+        raise DataError(
+            f"The {dataset.info.engine} engine could not count the missing values of "
+            f"{len(features)} feature column(s) by group ({type(exc).__name__}). Hint: check "
+            "that each column holds values of one type; the engine's own message is not shown "
+            "because it may quote row values."
+        ) from None
+
+
+def missingness(
+    data: Any,
+    *,
+    features: Sequence[str] | None = None,
+    spec: AuditSpec | None = None,
+    max_depth: int = 2,
+    **spec_options: Any,
+) -> Missingness:
+    """The missing rate of every feature (every column but the sensitive ones and the sample
+    weight, or those in ``features``) by the groups of each sensitive attribute and of each
+    pair of them (``max_depth=1``: attributes only).
+
+    The spec is that of :func:`audit.audit` (``spec=`` or its keyword arguments); its
+    ``na_values``, ``bins``, ``missing`` and ``reference`` apply. The reference group of an
+    attribute is the given one, else its largest group; a ratio above 1 means the group misses
+    the feature more often than the reference.
+    """
+    if spec is None:
+        spec = AuditSpec(**spec_options)
+    elif spec_options:
+        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    if max_depth not in (1, 2):
+        raise ConfigError(f"max_depth must be 1 or 2 for missingness; got {max_depth!r}.")
+    dataset = open_data(data, spec)
+    dataset.require(spec)
+    chosen = _features(dataset, spec, features)
+    if not chosen:
+        raise ConfigError("No feature column to check. Hint: the data has only the spec's columns.")
+    wanted = [*spec.sensitive_features, *chosen]
+    counted = duckdb_view(dataset, wanted) or dataset
+    table = _query(counted, spec, chosen)
+    n = np.asarray(table.column("__n").to_pylist(), dtype=np.int64)
+    missing = np.column_stack(
+        [
+            np.asarray(table.column(f"__m{j}").to_pylist(), dtype=np.int64)
+            for j in range(len(chosen))
+        ]
+    )
+    attributes = spec.sensitive_features
+    raw = [table.column(f"__k{i}").to_pylist() for i in range(len(attributes))]
+    keep, _, _, _ = _missing_policy(spec, raw, n, n.astype(np.float64))
+    codes, names = [], []
+    for i, a in enumerate(attributes):
+        coded = code_attribute(
+            a, [v for v, k in zip(raw[i], keep, strict=True) if k], spec.bins.get(a)
+        )
+        codes.append(np.asarray(coded.codes, dtype=np.int64))
+        names.append(coded.names)
+    n, missing = n[keep], missing[keep]
+    z = z_value(spec.confidence_level)
+    tables: list[FeatureMissing] = []
+    for depth in range(1, max_depth + 1):
+        for dims in itertools.combinations(range(len(attributes)), depth):
+            tables += _by_groups(dims, codes, names, n, missing, chosen, spec, z)
+    return Missingness(tuple(chosen), int(n.sum()), tuple(tables))
+
+
+def _by_groups(
+    dims: tuple[int, ...],
+    codes: list[Any],
+    names: list[list[str]],
+    n: Any,
+    missing: Any,
+    features: list[str],
+    spec: AuditSpec,
+    z: float,
+) -> list[FeatureMissing]:
+    attributes = tuple(spec.sensitive_features[i] for i in dims)
+    shape = tuple(len(names[i]) for i in dims)
+    flat = np.ravel_multi_index(tuple(codes[i] for i in dims), shape)
+    size = math.prod(shape)
+    rows = np.bincount(flat, weights=n, minlength=size).astype(np.int64)
+    keys = list(itertools.product(*(names[i] for i in dims)))
+    present = [i for i in range(size) if rows[i] > 0]
+    given = tuple(str(spec.reference[a]) for a in attributes if a in spec.reference)
+    ref = next((i for i in present if len(given) == len(dims) and keys[i] == given), None)
+    if ref is None:
+        real = [i for i in present if MISSING_LABEL not in keys[i]] or present
+        ref = max(real, key=lambda i: (rows[i], -i)) if real else None
+    out = []
+    for j, feature in enumerate(features):
+        miss = np.bincount(flat, weights=missing[:, j], minlength=size).astype(np.int64)
+        props = {
+            i: Proportion(float(miss[i]), float(rows[i]), float(rows[i]), int(rows[i]))
+            for i in present
+        }
+        groups = []
+        for i in present:
+            if ref is None:
+                r = Estimate.undefined(int(rows[i]), "no reference group")
+            elif i == ref:
+                r = Estimate(1.0, 1.0, 1.0, int(rows[i]))
+            else:
+                r = ratio(props[i], props[ref], z)
+            groups.append(
+                GroupMissing(
+                    keys[i],
+                    " & ".join(keys[i]),
+                    int(rows[i]),
+                    int(miss[i]),
+                    props[i].estimate(z, "the group has no rows"),
+                    r,
+                )
+            )
+        test = independence_test([[float(rows[i] - miss[i]), float(miss[i])] for i in present])
+        out.append(
+            FeatureMissing(
+                feature, attributes, keys[ref] if ref is not None else None, tuple(groups), test
+            )
+        )
+    adjusted = holm([t.test.p_value for t in out])
+    return [
+        FeatureMissing(t.feature, t.attributes, t.reference, t.groups, t.test.with_holm(p))
+        for t, p in zip(out, adjusted, strict=True)
+    ]
