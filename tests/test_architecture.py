@@ -48,6 +48,7 @@ LAYERS = (
     "audit.metrics.subgroups",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
+    "audit.proxies",  # features against sensitive attributes and the label: a count per feature
     "audit.result",
     "audit.assemble",
     "audit.auditor",

@@ -1,0 +1,242 @@
+"""Proxies and leakage: how strongly each feature goes with each sensitive attribute (a
+proxy: dropping the attribute changes little while the feature stays) and with the label (a
+feature that gives the label away may be a leak of the target).
+
+For every feature X and target T (each sensitive attribute, and the label), the X x T count
+table from one grouped count per feature on the data's engine, and from it Cramér's V
+(plain and bias-corrected) and normalised mutual information
+(:func:`audit.metrics.association.association`). A numeric feature with more than 10
+distinct values is cut at its deciles, computed on the engine and recorded; a missing value
+of X is a level of its own (its pattern may be the proxy). Rows with a missing label are left
+out of the label's table.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+
+from audit.coding import code_attribute, is_missing
+from audit.crosstab import _missing_policy
+from audit.data import Dataset, open_data
+from audit.exceptions import ConfigError, DataError
+from audit.exprs import role_column, sensitive_key
+from audit.inplace import duckdb_view
+from audit.metrics.association import Association, association
+from audit.spec import AuditSpec
+
+__all__ = ["FeatureAssociation", "Proxies", "proxies"]
+
+STRONG = 0.5  # Cramér's V from which a feature is flagged (Cohen's "large" for 1 df)
+_DECILES = tuple(i / 10 for i in range(1, 10))
+
+
+@dataclass(frozen=True)
+class FeatureAssociation:
+    """One feature against one target (a sensitive attribute or the label)."""
+
+    feature: str
+    target: str
+    kind: str  # "sensitive" or "label"
+    association: Association
+    levels: int  # of the feature in the table (deciles, values, and missing)
+    edges: tuple[float, ...] | None  # the decile edges of a numeric feature
+    flag: str | None  # "proxy" or "check for target leakage" when V reaches the threshold
+
+
+@dataclass(frozen=True)
+class Proxies:
+    """Every feature's association with every target (see :func:`proxies`)."""
+
+    features: tuple[str, ...]
+    strong: float
+    items: tuple[FeatureAssociation, ...]
+    skipped: tuple[tuple[str, str], ...]  # (feature, reason)
+
+    def of(self, feature: str, target: str) -> FeatureAssociation:
+        for item in self.items:
+            if item.feature == feature and item.target == target:
+                return item
+        raise ConfigError(
+            f"No association of '{feature}' with '{target}'. Hint: see .features and .skipped."
+        )
+
+    def flagged(self) -> list[FeatureAssociation]:
+        """The pairs at or above the threshold, strongest first."""
+        found = [i for i in self.items if i.flag is not None]
+        return sorted(found, key=lambda i: -i.association.cramers_v)
+
+
+def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple[float, ...]:
+    x = role_column(spec, feature, dtype).cast(nw.Float64)
+    row = (
+        dataset.frame.select(
+            *(x.quantile(q, interpolation="linear").alias(f"q{i}") for i, q in enumerate(_DECILES))
+        )
+        .collect()
+        .to_arrow()
+        .to_pylist()[0]
+    )
+    edges: list[float] = []
+    for value in row.values():
+        if value is not None and math.isfinite(value) and (not edges or value > edges[-1]):
+            edges.append(float(value))
+    return tuple(edges)
+
+
+def _collect(frame: Any) -> Any:
+    if frame.implementation.is_duckdb():
+        return nw.to_native(frame).to_arrow_table()
+    return frame.collect().to_arrow()
+
+
+def _count(
+    dataset: Dataset, spec: AuditSpec, feature: str, max_levels: int
+) -> tuple[Any, tuple[float, ...] | None] | str:
+    """The grouped count of (sensitive keys, label, feature key), the decile edges, or why
+    the feature is left out."""
+    schema = dataset.frame.collect_schema()
+    dtype = schema[feature]
+    if dtype.is_nested():
+        return "nested values"
+    x = role_column(spec, feature, dtype)
+    distinct = int(_collect(dataset.frame.select(x.n_unique().alias("d"))).to_pylist()[0]["d"])
+    edges = None
+    if dtype.is_numeric() and distinct > 10:
+        edges = _edges(dataset, spec, feature, dtype)
+        value = x.cast(nw.Float64)
+        code: nw.Expr = nw.lit(0, nw.Int16)
+        for edge in edges:
+            code = code + (value >= edge).cast(nw.Int16)
+        x = nw.when(~(value.is_null() | value.is_nan())).then(code)
+    elif distinct > max_levels:
+        return f"{distinct:,} distinct values (more than max_levels={max_levels}: an identifier?)"
+    keys = [
+        sensitive_key(spec, a, schema[a]).alias(f"__k{i}")
+        for i, a in enumerate(spec.sensitive_features)
+    ]
+    keys += [role_column(spec, spec.label, schema[spec.label]).alias("__y"), x.alias("__x")]
+    names = [*(f"__k{i}" for i in range(len(spec.sensitive_features))), "__y", "__x"]
+    grouped = (
+        dataset.frame.select(*keys)
+        .group_by(*names, drop_null_keys=False)
+        .agg(nw.len().alias("__n"))
+    )
+    return _collect(grouped), edges
+
+
+def _table(rows: list[Any], cols: list[Any], n: Any) -> np.ndarray:
+    """The two-way count table of two key columns (a missing key is a level of its own)."""
+
+    def codes(keys: list[Any]) -> np.ndarray:
+        index: dict[Any, int] = {}
+        out = np.empty(len(keys), dtype=np.int64)
+        for i, k in enumerate(keys):
+            key = None if is_missing(k) else k
+            out[i] = index.setdefault(key, len(index))
+        return out
+
+    r, c = codes(rows), codes(cols)
+    table = np.zeros((int(r.max()) + 1 if len(r) else 0, int(c.max()) + 1 if len(c) else 0))
+    np.add.at(table, (r, c), n)
+    return table
+
+
+def proxies(
+    data: Any,
+    *,
+    features: Sequence[str] | None = None,
+    strong: float = STRONG,
+    max_levels: int = 1000,
+    spec: AuditSpec | None = None,
+    **spec_options: Any,
+) -> Proxies:
+    """Cramér's V and normalised mutual information of every feature (every column but the
+    spec's own, or ``features``) with each sensitive attribute and with the label; pairs
+    with V of at least ``strong`` are flagged ("proxy", or "check for target leakage" for
+    the label). A text feature with more than ``max_levels`` distinct values is left out
+    (listed in ``skipped`` with the reason)."""
+    if spec is None:
+        spec = AuditSpec(**spec_options)
+    elif spec_options:
+        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    if isinstance(strong, bool) or not isinstance(strong, int | float) or not 0 < strong <= 1:
+        raise ConfigError(f"strong must be a number in (0, 1]; got {strong!r}.")
+    dataset = open_data(data, spec)
+    dataset.require(spec)
+    roles = {*spec.sensitive_features, spec.label, spec.prediction, spec.score}
+    roles.add(spec.sample_weight)
+    columns = [str(c) for c in dataset.columns]
+    if features is None:
+        chosen = [c for c in columns if c not in roles]
+    else:
+        chosen = list(dict.fromkeys([features] if isinstance(features, str) else features))
+        for f in chosen:
+            if f in roles:
+                raise ConfigError(
+                    f"'{f}' is one of the spec's columns (sensitive, label, prediction, score or "
+                    "weight), not a feature. Hint: leave it out of features."
+                )
+            if f not in columns:
+                from audit._suggest import did_you_mean
+
+                raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, columns)}")
+    items: list[FeatureAssociation] = []
+    skipped: list[tuple[str, str]] = []
+    for feature in chosen:
+        counted = duckdb_view(dataset, [*spec.sensitive_features, spec.label, feature]) or dataset
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                found = _count(counted, spec, feature, max_levels)
+        except Exception as exc:  # engines raise their own types; messages may quote rows
+            raise DataError(
+                f"The {dataset.info.engine} engine could not count feature '{feature}' against "
+                f"the sensitive attributes ({type(exc).__name__}). Hint: check that the column "
+                "holds values of one type."
+            ) from None
+        if isinstance(found, str):
+            skipped.append((feature, found))
+            continue
+        table, edges = found
+        n = np.asarray(table.column("__n").to_pylist(), dtype=np.float64)
+        xs = table.column("__x").to_pylist()
+        raw = [table.column(f"__k{i}").to_pylist() for i in range(len(spec.sensitive_features))]
+        keep, _, _, _ = _missing_policy(spec, raw, n.astype(np.int64), n)
+        for i, attribute in enumerate(spec.sensitive_features):
+            kept = [v for v, k in zip(raw[i], keep, strict=True) if k]
+            groups = code_attribute(attribute, kept, spec.bins.get(attribute)).codes
+            counts = _table([x for x, k in zip(xs, keep, strict=True) if k], list(groups), n[keep])
+            items.append(_item(feature, attribute, "sensitive", counts, edges, strong))
+        labels = table.column("__y").to_pylist()
+        labelled = np.array([not is_missing(v) for v in labels], dtype=bool)
+        counts = _table(
+            [x for x, k in zip(xs, labelled, strict=True) if k],
+            [v for v, k in zip(labels, labelled, strict=True) if k],
+            n[labelled],
+        )
+        items.append(_item(feature, spec.label, "label", counts, edges, strong))
+    return Proxies(tuple(chosen), float(strong), tuple(items), tuple(skipped))
+
+
+def _item(
+    feature: str,
+    target: str,
+    kind: str,
+    counts: np.ndarray,
+    edges: tuple[float, ...] | None,
+    strong: float,
+) -> FeatureAssociation:
+    a = association(counts)
+    flag = None
+    if a.cramers_v >= strong:  # NaN compares False
+        flag = "proxy" if kind == "sensitive" else "check for target leakage"
+    return FeatureAssociation(
+        feature, target, kind, a, int((counts.sum(axis=1) > 0).sum()), edges, flag
+    )

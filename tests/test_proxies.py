@@ -1,0 +1,79 @@
+"""Proxies and leakage: the association of each feature with each sensitive attribute and
+the label, against scipy and scikit-learn on the same data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats.contingency import association as scipy_association
+from sklearn.metrics import normalized_mutual_info_score
+
+from audit.exceptions import ConfigError
+from audit.proxies import proxies
+
+SPEC = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
+
+
+def test_relationship_is_a_strong_proxy_for_sex_on_adult(adult):
+    p = proxies(adult, features=["relationship", "education", "age"], **SPEC)
+    r = p.of("relationship", "sex")
+    table = pd.crosstab(adult["relationship"], adult["sex"]).to_numpy()
+    assert r.association.cramers_v == pytest.approx(
+        scipy_association(table, method="cramer", correction=False), rel=1e-12
+    )
+    assert r.association.cramers_v > 0.6
+    assert r.flag == "proxy"
+    nmi = normalized_mutual_info_score(adult["relationship"], adult["sex"])
+    assert r.association.normalized_mutual_info == pytest.approx(nmi, abs=1e-12)
+    assert p.of("education", "sex").flag is None  # V about 0.1
+    assert [(i.feature, i.target) for i in p.flagged()] == [("relationship", "sex")]
+
+
+def test_a_numeric_feature_is_cut_at_its_deciles(adult):
+    p = proxies(adult, features=["age"], **SPEC)
+    a = p.of("age", "race")
+    expected = np.unique(np.quantile(adult["age"], [i / 10 for i in range(1, 10)]))
+    assert a.edges == pytest.approx(tuple(expected))
+    codes = np.searchsorted(expected, adult["age"], side="right")  # [e_i, e_i+1)
+    table = pd.crosstab(codes, adult["race"]).to_numpy()
+    assert a.levels == len(expected) + 1
+    assert a.association.cramers_v == pytest.approx(
+        scipy_association(table, method="cramer", correction=False), rel=1e-12
+    )
+
+
+def test_a_feature_that_is_the_label_is_flagged_as_leakage_and_ids_are_skipped(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 2000
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "y": y,
+            "outcome_code": np.where(y == 1, "approved", "declined"),
+            "noise": rng.choice(list("abcd"), n),
+            "customer_id": [f"c{i}" for i in range(n)],
+        }
+    )
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    for data in (frame, str(path)):  # pandas, and the file through DuckDB
+        p = proxies(data, sensitive_features="sex", label="y", max_levels=500)
+        leak = p.of("outcome_code", "y")
+        assert leak.association.cramers_v == pytest.approx(1.0)
+        assert leak.flag == "check for target leakage"
+        assert p.of("noise", "sex").flag is None
+        assert p.of("noise", "sex").association.cramers_v_corrected < 0.05
+        assert p.skipped == (
+            ("customer_id", "2,000 distinct values (more than max_levels=500: an identifier?)"),
+        )
+
+
+def test_bad_input_is_a_config_error(adult):
+    with pytest.raises(ConfigError, match="Did you mean 'relationship'"):
+        proxies(adult, features=["relationshp"], **SPEC)
+    with pytest.raises(ConfigError, match="not a feature"):
+        proxies(adult, features=["income"], **SPEC)
+    with pytest.raises(ConfigError, match="strong must be"):
+        proxies(adult, strong=1.5, **SPEC)
