@@ -187,6 +187,8 @@ def proxies(
                 from audit._suggest import did_you_mean
 
                 raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, columns)}")
+    if not chosen:
+        raise ConfigError("No feature column to check. Hint: the data has only the spec's columns.")
     items: list[FeatureAssociation] = []
     skipped: list[tuple[str, str]] = []
     for feature in chosen:
@@ -196,6 +198,9 @@ def proxies(
                 warnings.simplefilter("ignore", RuntimeWarning)
                 found = _count(counted, spec, feature, max_levels)
         except Exception as exc:  # engines raise their own types; messages may quote rows
+            if features is None:  # a column nobody named (lists, mixed types): left out, said
+                skipped.append((feature, f"the engine could not count it ({type(exc).__name__})"))
+                continue
             raise DataError(
                 f"The {dataset.info.engine} engine could not count feature '{feature}' against "
                 f"the sensitive attributes ({type(exc).__name__}). Hint: check that the column "

@@ -9,7 +9,7 @@ import pytest
 from scipy.stats.contingency import association as scipy_association
 from sklearn.metrics import normalized_mutual_info_score
 
-from audit.exceptions import ConfigError
+from audit.exceptions import ConfigError, DataError
 from audit.proxies import proxies
 
 SPEC = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
@@ -77,3 +77,13 @@ def test_bad_input_is_a_config_error(adult):
         proxies(adult, features=["income"], **SPEC)
     with pytest.raises(ConfigError, match="strong must be"):
         proxies(adult, strong=1.5, **SPEC)
+    with pytest.raises(ConfigError, match="No feature column"):
+        proxies(adult, features=[], **SPEC)
+
+
+def test_a_column_the_engine_cannot_count_is_skipped_with_the_reason_unless_named():
+    frame = pd.DataFrame({"g": ["a", "b"] * 50, "y": [0, 1] * 50, "lists": [[1]] * 100})
+    p = proxies(frame, sensitive_features="g", label="y")
+    assert p.skipped == (("lists", "the engine could not count it (TypeError)"),)
+    with pytest.raises(DataError, match="could not count feature 'lists'"):
+        proxies(frame, sensitive_features="g", label="y", features=["lists"])
