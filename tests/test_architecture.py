@@ -66,6 +66,7 @@ LAYERS = (
     "audit.mitigation.result",
     "audit.mitigation.run",
     "audit.mitigation",
+    "audit.reconstruction",  # features predicting an attribute: the model check's model
     "audit.loading",  # load_result(): knows every kind of result, so above them all
     "audit.privacy.sums",
     "audit.privacy.cells",
