@@ -67,6 +67,7 @@ LAYERS = (
     "audit.mitigation.run",
     "audit.mitigation",
     "audit.reconstruction",  # features predicting an attribute: the model check's model
+    "audit.label_quality",  # suspect labels by group: cleanlab on the model check's model
     "audit.loading",  # load_result(): knows every kind of result, so above them all
     "audit.privacy.sums",
     "audit.privacy.cells",

@@ -1,0 +1,164 @@
+"""Label quality by group: the share of rows whose label looks wrong, per group of each
+sensitive attribute, split by direction, with Wilson intervals and ratios to the reference
+group (Katz intervals).
+
+Out-of-fold predicted probabilities of the label come from the fixed-model check's model
+(:func:`audit.mitigation.ranker.default_model`) in stratified folds over the features; they
+go to cleanlab's ``find_label_issues`` (confident learning), which marks the rows whose
+given label is unlikely. A suspect row labelled unfavourable that the model thinks
+favourable is "favourable labelled unfavourable" (a group denied in the labels), and the
+reverse. Rows are a seeded sample of at most ``sample`` (see
+:mod:`audit.reconstruction`). cleanlab is the optional ``health`` extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from audit.coding import text
+from audit.exceptions import ConfigError
+from audit.metrics.inference import Estimate, z_value
+from audit.metrics.rates import Proportion, ratio
+from audit.mitigation.model_check import _group_labels
+from audit.mitigation.ranker import call_model, default_model, feature_columns, labels
+from audit.reconstruction import _numbers, _sample
+from audit.spec import MISSING_LABEL, AuditSpec
+
+__all__ = ["GroupLabels", "LabelQuality", "label_quality"]
+
+
+@dataclass(frozen=True)
+class GroupLabels:
+    """One group's labelled rows in the sample and how many look mislabelled."""
+
+    key: str
+    n: int
+    suspect: Estimate  # share of rows whose label looks wrong
+    ratio: Estimate  # that share over the reference group's
+    favourable_as_unfavourable: int  # labelled unfavourable, the model says favourable
+    unfavourable_as_favourable: int
+
+
+@dataclass(frozen=True)
+class LabelQuality:
+    """Suspect labels by the groups of one sensitive attribute."""
+
+    attribute: str
+    reference: str | None
+    rows: int
+    groups: tuple[GroupLabels, ...]
+
+
+def _favourable(spec: AuditSpec) -> tuple[str, ...]:
+    given = spec.favorable or (1, True, "true")
+    out = tuple(text(v) for v in given)
+    return out + tuple(
+        str(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
+    )
+
+
+def label_quality(
+    data: Any,
+    *,
+    features: Sequence[str] | None = None,
+    sample: int = 100_000,
+    folds: int = 5,
+    random_state: int = 0,
+    spec: AuditSpec | None = None,
+    **spec_options: Any,
+) -> tuple[LabelQuality, ...]:
+    """Suspect labels per group of each sensitive attribute (see the module docstring).
+    Returns one :class:`LabelQuality` per attribute; a ConfigError when there are too few
+    labelled rows of each outcome for the folds."""
+    try:
+        from cleanlab.filter import find_label_issues
+    except ImportError:
+        raise ConfigError(
+            "label_quality needs cleanlab. Hint: pip install 'biasaudit[health]'."
+        ) from None
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    if spec is None:
+        spec = AuditSpec(**spec_options)
+    elif spec_options:
+        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    for name, value, low in (("sample", sample, 50), ("folds", folds, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"{name} must be an integer of at least {low}; got {value!r}.")
+    from audit.data import open_data
+
+    available = [str(c) for c in open_data(data, spec).columns]
+    chosen = feature_columns(available, spec) if features is None else list(features)
+    for f in chosen:
+        if f in spec.columns or f not in available:
+            raise ConfigError(
+                f"'{f}' is not a feature column of the data. Hint: name columns that exist "
+                "and are not the spec's own (sensitive, label, prediction, score, weight)."
+            )
+    frame = _numbers(
+        _sample(data, spec, [*dict.fromkeys([*spec.columns, *chosen])], sample, random_state),
+        [*chosen, *spec.bins],
+    )
+    as_text = frame.assign(**{spec.label: frame[spec.label].astype("string")})
+    y = labels(as_text, spec, _favourable(spec))
+    known = ~np.isnan(y)
+    frame, y_int = frame.loc[known], y[known].astype(int)
+    counts = np.bincount(y_int, minlength=2)
+    if counts.min() < folds:
+        raise ConfigError(
+            f"Too few labelled rows of one outcome ({int(counts.min())}) for {folds} folds. "
+            "Hint: more rows, or fewer folds."
+        )
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    model = default_model(frame, chosen)
+    proba = call_model(
+        "The label-quality model",
+        cross_val_predict,
+        model,
+        frame[chosen],
+        y_int,
+        cv=cv,
+        method="predict_proba",
+    )
+    suspect = np.asarray(find_label_issues(labels=y_int, pred_probs=proba), dtype=bool)
+    z = z_value(spec.confidence_level)
+    out = []
+    for attribute in spec.sensitive_features:
+        groups = _group_labels(frame, spec, attribute)
+        names = sorted(set(groups.tolist()), key=lambda g: (g == MISSING_LABEL, g))
+        props = {}
+        for g in names:
+            rows = groups == g
+            props[g] = Proportion(
+                float(suspect[rows].sum()), float(rows.sum()), float(rows.sum()), int(rows.sum())
+            )
+        real = [g for g in names if g != MISSING_LABEL] or names
+        given = spec.reference.get(attribute)
+        reference = str(given) if given is not None and str(given) in props else None
+        if reference is None and real:
+            reference = max(real, key=lambda g: props[g].rows)
+        rows_out = []
+        for g in names:
+            rows = groups == g
+            if reference is None:
+                r = Estimate.undefined(props[g].rows, "no reference group")
+            elif g == reference:
+                r = Estimate(1.0, 1.0, 1.0, props[g].rows)
+            else:
+                r = ratio(props[g], props[reference], z)
+            rows_out.append(
+                GroupLabels(
+                    g,
+                    props[g].rows,
+                    props[g].estimate(z, "the group has no labelled rows"),
+                    r,
+                    int((suspect & rows & (y_int == 0)).sum()),
+                    int((suspect & rows & (y_int == 1)).sum()),
+                )
+            )
+        out.append(LabelQuality(attribute, reference, len(y_int), tuple(rows_out)))
+    return tuple(out)
