@@ -375,3 +375,24 @@ def test_equal_rows_at_a_cut_are_ranked_one_by_one(sessions, capsys):
     capsys.readouterr()
     result.data.explain()
     assert "Window" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_missingness_and_proxies_count_on_spark_as_on_pandas(flavour, frames, data):
+    from audit.missingness import missingness
+    from audit.proxies import proxies
+
+    spec = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
+    features = ["workclass", "age"]
+    on_spark = missingness(frames[flavour], features=features, **spec)
+    on_pandas = missingness(data, features=features, **spec)
+    for a, b in zip(on_spark.tables, on_pandas.tables, strict=True):
+        assert [(g.key, g.n, g.missing) for g in a.groups] == [
+            (g.key, g.n, g.missing) for g in b.groups
+        ]
+    assert sum(g.missing for g in on_spark.table("workclass", "sex").groups) > 0
+    p_spark = proxies(frames[flavour], features=features, **spec)
+    p_pandas = proxies(data, features=features, **spec)
+    for a, b in zip(p_spark.items, p_pandas.items, strict=True):
+        assert (a.feature, a.target, a.levels) == (b.feature, b.target, b.levels)
+        assert a.association.cramers_v == pytest.approx(b.association.cramers_v, rel=1e-9)
