@@ -75,6 +75,13 @@ class Proxies:
 
 def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple[float, ...]:
     x = role_column(spec, feature, dtype).cast(nw.Float64)
+    if dataset.frame.implementation.is_duckdb():
+        # one list quantile: nine separate ones each hold the column (out of memory at 10M rows)
+        relation = nw.to_native(dataset.frame.select(x.alias("__v")))
+        qs = ", ".join(str(q) for q in _DECILES)
+        sql = f"SELECT quantile_cont(__v, [{qs}]) AS q FROM t WHERE NOT isnan(__v)"
+        values = relation.query("t", sql).to_arrow_table().to_pylist()[0]["q"] or []
+        return _distinct(values)
     row = (
         dataset.frame.select(
             *(x.quantile(q, interpolation="linear").alias(f"q{i}") for i, q in enumerate(_DECILES))
@@ -83,8 +90,12 @@ def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple
         .to_arrow()
         .to_pylist()[0]
     )
+    return _distinct(list(row.values()))
+
+
+def _distinct(values: list[Any]) -> tuple[float, ...]:
     edges: list[float] = []
-    for value in row.values():
+    for value in values:
         if value is not None and math.isfinite(value) and (not edges or value > edges[-1]):
             edges.append(float(value))
     return tuple(edges)
