@@ -77,6 +77,9 @@ class Missingness:
     features: tuple[str, ...]
     n_rows: int
     tables: tuple[FeatureMissing, ...]
+    # (feature, attribute, groups): a feature that varies overall but takes one value in
+    # each of these groups of the attribute (so it says nothing about their rows)
+    constant: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def table(self, feature: str, *attributes: str) -> FeatureMissing:
         for t in self.tables:
@@ -134,8 +137,11 @@ def _query(dataset: Dataset, spec: AuditSpec, features: list[str]) -> Any:
             raise DataError(
                 f"Feature column '{f}' has nested type {dtype}. Hint: leave it out of features."
             )
+        value = role_column(spec, f, dtype)
+        flags.append(missing_expr(value, dtype).cast(nw.Int64).alias(f"__m{j}"))
+        # the value itself, NaN as null, for its least and greatest value per cell
         flags.append(
-            missing_expr(role_column(spec, f, dtype), dtype).cast(nw.Int64).alias(f"__m{j}")
+            (nw.when(~value.is_nan()).then(value) if dtype.is_float() else value).alias(f"__v{j}")
         )
     names = [f"__k{i}" for i in range(len(keys))]
     try:
@@ -144,7 +150,12 @@ def _query(dataset: Dataset, spec: AuditSpec, features: list[str]) -> Any:
             grouped = (
                 dataset.frame.select(*keys, *flags)
                 .group_by(*names, drop_null_keys=False)
-                .agg(nw.len().alias("__n"), *(nw.col(f"__m{j}").sum() for j in range(len(flags))))
+                .agg(
+                    nw.len().alias("__n"),
+                    *(nw.col(f"__m{j}").sum() for j in range(len(features))),
+                    *(nw.col(f"__v{j}").min().alias(f"__lo{j}") for j in range(len(features))),
+                    *(nw.col(f"__v{j}").max().alias(f"__hi{j}") for j in range(len(features))),
+                )
             )
             if grouped.implementation.is_duckdb():
                 return nw.to_native(grouped).to_arrow_table()
@@ -214,7 +225,43 @@ def missingness(
     for depth in range(1, max_depth + 1):
         for dims in itertools.combinations(range(len(attributes)), depth):
             tables += _by_groups(dims, codes, names, n, missing, chosen, spec, z)
-    return Missingness(tuple(chosen), int(n.sum()), tuple(tables))
+    lows = [[v for v, k in zip(table.column(f"__lo{j}").to_pylist(), keep, strict=True) if k]
+            for j in range(len(chosen))]  # fmt: skip
+    highs = [[v for v, k in zip(table.column(f"__hi{j}").to_pylist(), keep, strict=True) if k]
+             for j in range(len(chosen))]  # fmt: skip
+    constant = _constant(chosen, attributes, codes, names, lows, highs)
+    return Missingness(tuple(chosen), int(n.sum()), tuple(tables), constant)
+
+
+def _constant(
+    features: list[str],
+    attributes: tuple[str, ...],
+    codes: list[Any],
+    names: list[list[str]],
+    lows: list[list[Any]],
+    highs: list[list[Any]],
+) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The groups of each attribute in which a feature that varies overall takes one value:
+    the least and greatest values of the cells, combined (least of the least, greatest of
+    the greatest), are equal there."""
+    out = []
+    for j, feature in enumerate(features):
+        present = [(lo, hi) for lo, hi in zip(lows[j], highs[j], strict=True) if lo is not None]
+        if not present or min(lo for lo, _ in present) == max(hi for _, hi in present):
+            continue  # never present, or one value overall: nothing varies
+        for i, attribute in enumerate(attributes):
+            by_group: dict[int, list[tuple[Any, Any]]] = {}
+            for code, lo, hi in zip(codes[i], lows[j], highs[j], strict=True):
+                if lo is not None:
+                    by_group.setdefault(int(code), []).append((lo, hi))
+            same = tuple(
+                names[i][g]
+                for g, cells in sorted(by_group.items())
+                if min(lo for lo, _ in cells) == max(hi for _, hi in cells)
+            )
+            if same:
+                out.append((feature, attribute, same))
+    return tuple(out)
 
 
 def _by_groups(

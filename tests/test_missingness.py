@@ -105,3 +105,29 @@ def test_bad_input_is_a_config_error_with_a_hint(adult):
     spec = AuditSpec(**SPEC)
     with pytest.raises(ConfigError, match="either spec"):
         missingness(adult, spec=spec, label="income")
+
+
+def test_a_feature_constant_within_a_group_but_varying_overall_is_named(tmp_path):
+    n = 300
+    rng = np.random.default_rng(4)
+    g = np.array(["a", "b", "c"] * (n // 3))
+    frame = pd.DataFrame(
+        {
+            "g": g,
+            "y": rng.integers(0, 2, n),
+            # one value in a (and its missing rows do not count as a second value), varies in b, c
+            "dept": np.where(g == "a", "X", rng.choice(["X", "Y", "Z"], n)),
+            "score": np.where(g == "c", 1.5, rng.normal(size=n)),
+            "everywhere": "same",
+        }
+    )
+    frame.loc[frame.index[:6], "dept"] = None  # rows 0 and 3 are in a
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    by_hand = {
+        (f, "g", tuple(k for k, s in frame.groupby("g")[f] if s.dropna().nunique() == 1))
+        for f in ("dept", "score")
+    }
+    for data in (frame, pl.from_pandas(frame), str(path)):
+        m = missingness(data, sensitive_features="g", label="y")
+        assert set(m.constant) == by_hand == {("dept", "g", ("a",)), ("score", "g", ("c",))}
