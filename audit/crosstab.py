@@ -271,13 +271,7 @@ def compute_crosstab(
         keys = [v for v, k in zip(raw_keys[j], keep, strict=True) if k]
         coded = code_attribute(attribute, keys, spec.bins.get(attribute))
         _needs_bins(dataset, spec, attribute, coded.values)
-        if len(coded.values) > spec.max_categories and not spec.allow_high_cardinality:
-            raise DataError(
-                f"Sensitive column '{attribute}' has {len(coded.values)} distinct values, more "
-                f"than max_categories={spec.max_categories}; it looks like an identifier or a "
-                "continuous value. Hint: give bins for a numeric column, leave the column out, "
-                "or pass allow_high_cardinality=True."
-            )
+        check_cardinality(spec, attribute, len(coded.values))
         codes[:, j] = coded.codes
         levels.append(tuple(coded.names))
         level_values.append(tuple(coded.values))
@@ -331,6 +325,18 @@ def compute_crosstab(
         warnings=tuple(warned),
         weight_scale=scale,
     )
+
+
+def check_cardinality(spec: AuditSpec, attribute: str, count: int) -> None:
+    """A sensitive column with more than ``max_categories`` values is refused (a likely
+    identifier), unless ``allow_high_cardinality``."""
+    if count > spec.max_categories and not spec.allow_high_cardinality:
+        raise DataError(
+            f"Sensitive column '{attribute}' has {count} distinct values, more "
+            f"than max_categories={spec.max_categories}; it looks like an identifier or a "
+            "continuous value. Hint: give bins for a numeric column, leave the column out, "
+            "or pass allow_high_cardinality=True."
+        )
 
 
 def _missing_policy(

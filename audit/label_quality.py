@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from audit.coding import text
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate, z_value
 from audit.metrics.rates import Proportion, ratio
+from audit.missingness import resolve_spec
 from audit.mitigation.model_check import _group_labels
-from audit.mitigation.ranker import call_model, default_model, feature_columns, labels
-from audit.reconstruction import _numbers, _sample
+from audit.mitigation.ranker import call_model, default_model
+from audit.reconstruction import outcome, prepare
 from audit.spec import MISSING_LABEL, AuditSpec
 
 __all__ = ["GroupLabels", "LabelQuality", "label_quality"]
@@ -53,14 +53,6 @@ class LabelQuality:
     groups: tuple[GroupLabels, ...]
 
 
-def _favourable(spec: AuditSpec) -> tuple[str, ...]:
-    given = spec.favorable or (1, True, "true")
-    out = tuple(text(v) for v in given)
-    return out + tuple(
-        str(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
-    )
-
-
 def label_quality(
     data: Any,
     *,
@@ -82,29 +74,9 @@ def label_quality(
         ) from None
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    if spec is None:
-        spec = AuditSpec(**spec_options)
-    elif spec_options:
-        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
-    for name, value, low in (("sample", sample, 50), ("folds", folds, 2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ConfigError(f"{name} must be an integer of at least {low}; got {value!r}.")
-    from audit.data import open_data
-
-    available = [str(c) for c in open_data(data, spec).columns]
-    chosen = feature_columns(available, spec) if features is None else list(features)
-    for f in chosen:
-        if f in spec.columns or f not in available:
-            raise ConfigError(
-                f"'{f}' is not a feature column of the data. Hint: name columns that exist "
-                "and are not the spec's own (sensitive, label, prediction, score, weight)."
-            )
-    frame = _numbers(
-        _sample(data, spec, [*dict.fromkeys([*spec.columns, *chosen])], sample, random_state),
-        [*chosen, *spec.bins],
-    )
-    as_text = frame.assign(**{spec.label: frame[spec.label].astype("string")})
-    y = labels(as_text, spec, _favourable(spec))
+    spec = resolve_spec(spec, spec_options)
+    frame, chosen = prepare(data, spec, features, sample, folds, random_state)
+    y = outcome(frame, spec)
     known = ~np.isnan(y)
     frame, y_int = frame.loc[known], y[known].astype(int)
     counts = np.bincount(y_int, minlength=2)

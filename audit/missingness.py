@@ -22,7 +22,7 @@ import narwhals as nw
 import numpy as np
 
 from audit.coding import code_attribute
-from audit.crosstab import _missing_policy
+from audit.crosstab import _missing_policy, check_cardinality
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import missing_expr, role_column, sensitive_key
@@ -103,24 +103,44 @@ class Missingness:
         return sorted(found, key=lambda t: -t.spread)[:count]
 
 
-def _features(dataset: Dataset, spec: AuditSpec, features: Sequence[str] | None) -> list[str]:
-    columns = [str(c) for c in dataset.columns]
-    roles = {*spec.sensitive_features, spec.sample_weight}
-    if features is None:
-        return [c for c in columns if c not in roles]
-    if isinstance(features, str):
-        features = [features]
-    chosen = list(dict.fromkeys(str(f) for f in features))
-    for f in chosen:
-        if f in spec.sensitive_features:
-            raise ConfigError(
-                f"'{f}' is a sensitive attribute; its missing values are the '{MISSING_LABEL}' "
-                "group of the audit. Hint: leave it out of features."
-            )
-        if f not in columns:
-            from audit._suggest import did_you_mean
+def resolve_spec(spec: AuditSpec | None, options: dict[str, Any]) -> AuditSpec:
+    """The spec of a data-health function: ``spec=`` or its fields as keyword arguments."""
+    if spec is None:
+        return AuditSpec(**options)
+    if options:
+        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    if not isinstance(spec, AuditSpec):
+        raise ConfigError(f"spec must be an AuditSpec; got {type(spec).__name__}.")
+    return spec
 
-            raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, columns)}")
+
+def choose_features(
+    columns: Sequence[str],
+    features: Sequence[str] | str | None,
+    excluded: Sequence[str | None],
+    why: str,
+    forbidden: Sequence[str | None] | None = None,
+) -> list[str]:
+    """The feature columns a data-health function looks at: those named, each an existing
+    column and not one of ``forbidden`` (default ``excluded``; ``why`` says what they are),
+    else every column but ``excluded``. None left is a ConfigError."""
+    if features is None:
+        chosen = [c for c in columns if c not in excluded]
+    else:
+        named = [features] if isinstance(features, str) else features
+        chosen = list(dict.fromkeys(str(f) for f in named))
+        for f in chosen:
+            if f in (excluded if forbidden is None else forbidden):
+                raise ConfigError(f"'{f}' is {why}, not a feature. Hint: leave it out of features.")
+            if f not in columns:
+                from audit._suggest import did_you_mean
+
+                raise ConfigError(
+                    f"'{f}' is not a feature column of the data: there is no such column."
+                    + did_you_mean(f, list(columns))
+                )
+    if not chosen:
+        raise ConfigError("No feature column to check. Hint: the data has only the spec's columns.")
     return chosen
 
 
@@ -188,17 +208,18 @@ def missingness(
     attribute is the given one, else its largest group; a ratio above 1 means the group misses
     the feature more often than the reference.
     """
-    if spec is None:
-        spec = AuditSpec(**spec_options)
-    elif spec_options:
-        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    spec = resolve_spec(spec, spec_options)
     if max_depth not in (1, 2):
         raise ConfigError(f"max_depth must be 1 or 2 for missingness; got {max_depth!r}.")
     dataset = open_data(data, spec)
     dataset.require(spec)
-    chosen = _features(dataset, spec, features)
-    if not chosen:
-        raise ConfigError("No feature column to check. Hint: the data has only the spec's columns.")
+    chosen = choose_features(
+        [str(c) for c in dataset.columns],
+        features,
+        [*spec.sensitive_features, spec.sample_weight],
+        f"a sensitive attribute (its missing values are the '{MISSING_LABEL}' group of the audit)",
+        forbidden=spec.sensitive_features,
+    )
     wanted = [*spec.sensitive_features, *chosen]
     counted = duckdb_view(dataset, wanted) or dataset
     table = _query(counted, spec, chosen)
@@ -217,6 +238,7 @@ def missingness(
         coded = code_attribute(
             a, [v for v, k in zip(raw[i], keep, strict=True) if k], spec.bins.get(a)
         )
+        check_cardinality(spec, a, len(coded.values))
         codes.append(np.asarray(coded.codes, dtype=np.int64))
         names.append(coded.names)
     n, missing = n[keep], missing[keep]

@@ -23,18 +23,20 @@ import narwhals as nw
 import numpy as np
 
 from audit.coding import code_attribute, is_missing
-from audit.crosstab import _missing_policy
+from audit.crosstab import _missing_policy, check_cardinality
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import role_column, sensitive_key
 from audit.inplace import duckdb_view
 from audit.metrics.association import Association, association
+from audit.missingness import choose_features, resolve_spec
 from audit.spec import AuditSpec
 
 __all__ = ["FeatureAssociation", "Proxies", "proxies"]
 
 STRONG = 0.5  # Cramér's V from which a feature is flagged (Cohen's "large" for 1 df)
 _DECILES = tuple(i / 10 for i in range(1, 10))
+_ROLES = "one of the spec's columns (sensitive, label, prediction, score or weight)"
 
 
 @dataclass(frozen=True)
@@ -173,33 +175,12 @@ def proxies(
     with V of at least ``strong`` are flagged ("proxy", or "check for target leakage" for
     the label). A text feature with more than ``max_levels`` distinct values is left out
     (listed in ``skipped`` with the reason)."""
-    if spec is None:
-        spec = AuditSpec(**spec_options)
-    elif spec_options:
-        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
+    spec = resolve_spec(spec, spec_options)
     if isinstance(strong, bool) or not isinstance(strong, int | float) or not 0 < strong <= 1:
         raise ConfigError(f"strong must be a number in (0, 1]; got {strong!r}.")
     dataset = open_data(data, spec)
     dataset.require(spec)
-    roles = {*spec.sensitive_features, spec.label, spec.prediction, spec.score}
-    roles.add(spec.sample_weight)
-    columns = [str(c) for c in dataset.columns]
-    if features is None:
-        chosen = [c for c in columns if c not in roles]
-    else:
-        chosen = list(dict.fromkeys([features] if isinstance(features, str) else features))
-        for f in chosen:
-            if f in roles:
-                raise ConfigError(
-                    f"'{f}' is one of the spec's columns (sensitive, label, prediction, score or "
-                    "weight), not a feature. Hint: leave it out of features."
-                )
-            if f not in columns:
-                from audit._suggest import did_you_mean
-
-                raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, columns)}")
-    if not chosen:
-        raise ConfigError("No feature column to check. Hint: the data has only the spec's columns.")
+    chosen = choose_features([str(c) for c in dataset.columns], features, spec.columns, _ROLES)
     items: list[FeatureAssociation] = []
     skipped: list[tuple[str, str]] = []
     for feature in chosen:
@@ -227,7 +208,9 @@ def proxies(
         keep, _, _, _ = _missing_policy(spec, raw, n.astype(np.int64), n)
         for i, attribute in enumerate(spec.sensitive_features):
             kept = [v for v, k in zip(raw[i], keep, strict=True) if k]
-            groups = code_attribute(attribute, kept, spec.bins.get(attribute)).codes
+            coded = code_attribute(attribute, kept, spec.bins.get(attribute))
+            check_cardinality(spec, attribute, len(coded.values))
+            groups = coded.codes
             counts = _table([x for x, k in zip(xs, keep, strict=True) if k], list(groups), n[keep])
             items.append(_item(feature, attribute, "sensitive", counts, edges, strong))
         labels = table.column("__y").to_pylist()

@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 
 from audit.coding import text
-from audit.data import open_data
+from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
+from audit.missingness import choose_features, resolve_spec
 from audit.mitigation.model_check import _group_labels
 from audit.mitigation.ranker import call_model, default_model, labels
+from audit.proxies import _ROLES
 from audit.spec import AuditSpec
 
 __all__ = ["Reconstruction", "reconstruction"]
@@ -50,12 +52,10 @@ class Reconstruction:
     reason: str | None = None
 
 
-def _sample(data: Any, spec: AuditSpec, columns: list[str], size: int, seed: int) -> Any:
-    dataset = open_data(data, spec)
-    dataset.require(spec)
+def _sample(dataset: Dataset, columns: list[str], size: int, seed: int) -> Any:
     frame = dataset.frame
     if dataset.eager:
-        native = frame.collect().to_pandas()[columns]
+        native = frame.select(*columns).collect().to_pandas()
         return native.sample(n=size, random_state=seed) if len(native) > size else native
     if frame.implementation.is_duckdb():
         import narwhals as nw
@@ -83,6 +83,41 @@ def _numbers(frame: Any, features: list[str]) -> Any:
         if as_number.notna().sum() == column.notna().sum() and column.notna().any():
             out[f] = as_number
     return out
+
+
+def prepare(
+    data: Any,
+    spec: AuditSpec,
+    features: Sequence[str] | None,
+    sample: int,
+    folds: int,
+    random_state: int,
+) -> tuple[Any, list[str]]:
+    """The checked settings and features, and the seeded sample of rows as pandas (text
+    columns of numbers as numbers): what the reconstruction and label quality start from."""
+    for name, value, low in (("sample", sample, 50), ("folds", folds, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"{name} must be an integer of at least {low}; got {value!r}.")
+    dataset = open_data(data, spec)
+    dataset.require(spec)
+    chosen = choose_features([str(c) for c in dataset.columns], features, spec.columns, _ROLES)
+    columns = [*dict.fromkeys([*spec.columns, *chosen])]
+    frame = _sample(dataset, columns, sample, random_state)
+    return _numbers(frame, [*chosen, *spec.bins]), chosen  # binned attributes are numbers too
+
+
+def outcome(frame: Any, spec: AuditSpec) -> Any:
+    """Each row's label: 1.0 favourable, 0.0 not, NaN missing, the values compared as text
+    as the audit compares them (a CSV read by DuckDB gives text columns; 1 is read as 1.0
+    from a float column with a missing label)."""
+    given = spec.favorable or (1, True, "true")
+    favourable = tuple(text(v) for v in given)
+    favourable += tuple(
+        str(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
+    )
+    return labels(
+        frame.assign(**{spec.label: frame[spec.label].astype("string")}), spec, favourable
+    )
 
 
 def _auc(model: Any, x: Any, y: Any, folds: int, seed: int) -> float:
@@ -115,45 +150,12 @@ def reconstruction(
     Groups with fewer rows than ``folds`` in the sample are left out (counted in
     ``left_out``); with fewer than two groups left, the AUCs are NaN with a reason.
     """
-    if spec is None:
-        spec = AuditSpec(**spec_options)
-    elif spec_options:
-        raise ConfigError("Pass either spec= or the spec's keyword arguments, not both.")
-    for name, value, low in (("sample", sample, 50), ("folds", folds, 2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ConfigError(f"{name} must be an integer of at least {low}; got {value!r}.")
-    from audit.mitigation.ranker import feature_columns
-
-    probe = open_data(data, spec)
-    available = [str(c) for c in probe.columns]
-    chosen = (
-        feature_columns(available, spec)
-        if features is None
-        else list(dict.fromkeys([features] if isinstance(features, str) else features))
-    )
-    for f in chosen:
-        if f in spec.columns:
-            raise ConfigError(f"'{f}' is one of the spec's columns, not a feature.")
-        if f not in available:
-            from audit._suggest import did_you_mean
-
-            raise ConfigError(f"Feature column '{f}' not found.{did_you_mean(f, available)}")
-    frame = _numbers(
-        _sample(data, spec, [*dict.fromkeys([*spec.columns, *chosen])], sample, random_state),
-        [*chosen, *spec.bins],  # binned attributes are numbers too
-    )
-    # compared as text, as the audit does (a CSV read by DuckDB gives text columns)
-    given = spec.favorable or (1, True, "true")
-    favourable = tuple(text(v) for v in given)
-    favourable += tuple(  # 1 is read as 1.0 from a float column (one missing label)
-        str(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
-    )
+    spec = resolve_spec(spec, spec_options)
+    frame, chosen = prepare(data, spec, features, sample, folds, random_state)
     targets: list[tuple[str, str, Any]] = [
         (a, "sensitive", _group_labels(frame, spec, a)) for a in spec.sensitive_features
     ]
-    y_label = labels(
-        frame.assign(**{spec.label: frame[spec.label].astype("string")}), spec, favourable
-    )
+    y_label = outcome(frame, spec)
     label_groups = np.array([None if math.isnan(v) else v for v in y_label], dtype=object)
     targets.append((spec.label, "label", label_groups))
     out = []
