@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import warnings
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ from audit.assemble import assemble
 from audit.crosstab import compute_crosstab
 from audit.data import Dataset, open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
+from audit.health import data_health
 from audit.result import AuditResult
 from audit.spec import AuditSpec, SourceInfo
 from audit.table import CrossTab
@@ -105,7 +107,13 @@ class Auditor:
     ) -> tuple[AuditResult, CrossTab]:
         """Audit an opened dataset; also return the grouped count (mitigations reuse it)."""
         ct = compute_crosstab(dataset, self.spec)
-        return self.audit_crosstab(ct, dataset.info, created_at=created_at), ct
+        result = self.audit_crosstab(ct, dataset.info, created_at=created_at)
+        if self.spec.health:
+            health = data_health(dataset, self.spec)
+            for message in health.notes:
+                warnings.warn(message, AuditWarning, stacklevel=2)
+            result = replace(result, health=health)
+        return result, ct
 
     def audit_crosstab(
         self, ct: CrossTab, source: SourceInfo, *, created_at: datetime | str | None = None
@@ -128,7 +136,8 @@ def audit(
     created_at: datetime | str | None = None,
     **kwargs: Any,
 ) -> AuditResult:
-    """Audit a dataset: representation, outcomes and (with a prediction) classification parity.
+    """Audit a dataset: representation, outcomes, (with a prediction) classification parity,
+    and (with ``health=True``) the data's health by group.
 
     Parameters
     ----------

@@ -14,43 +14,31 @@ reverse. Rows are a seeded sample of at most ``sample`` (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from audit.exceptions import ConfigError
+from audit.metrics.health import GroupLabels, LabelQuality
 from audit.metrics.inference import Estimate, z_value
 from audit.metrics.rates import Proportion, ratio
 from audit.missingness import resolve_spec
-from audit.mitigation.model_check import _group_labels
-from audit.mitigation.ranker import call_model, default_model
+from audit.mitigation.ranker import call_model, default_model, group_labels
 from audit.reconstruction import outcome, prepare
 from audit.spec import MISSING_LABEL, AuditSpec
 
-__all__ = ["GroupLabels", "LabelQuality", "label_quality"]
+__all__ = ["GroupLabels", "LabelQuality", "label_quality", "suspect_labels"]
 
 
-@dataclass(frozen=True)
-class GroupLabels:
-    """One group's labelled rows in the sample and how many look mislabelled."""
-
-    key: str
-    n: int
-    suspect: Estimate  # share of rows whose label looks wrong
-    ratio: Estimate  # that share over the reference group's
-    favourable_as_unfavourable: int  # labelled unfavourable, the model says favourable
-    unfavourable_as_favourable: int
-
-
-@dataclass(frozen=True)
-class LabelQuality:
-    """Suspect labels by the groups of one sensitive attribute."""
-
-    attribute: str
-    reference: str | None
-    rows: int
-    groups: tuple[GroupLabels, ...]
+def _cleanlab() -> Any:
+    """cleanlab's ``find_label_issues``, or a ConfigError saying how to install it."""
+    try:
+        from cleanlab.filter import find_label_issues
+    except ImportError:
+        raise ConfigError(
+            "Label quality needs cleanlab. Hint: pip install 'biasaudit[health]'."
+        ) from None
+    return find_label_issues
 
 
 def label_quality(
@@ -66,16 +54,19 @@ def label_quality(
     """Suspect labels per group of each sensitive attribute (see the module docstring).
     Returns one :class:`LabelQuality` per attribute; a ConfigError when there are too few
     labelled rows of each outcome for the folds."""
-    try:
-        from cleanlab.filter import find_label_issues
-    except ImportError:
-        raise ConfigError(
-            "label_quality needs cleanlab. Hint: pip install 'biasaudit[health]'."
-        ) from None
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
+    _cleanlab()  # before the data is read
     spec = resolve_spec(spec, spec_options)
     frame, chosen = prepare(data, spec, features, sample, folds, random_state)
+    return suspect_labels(frame, chosen, spec, folds=folds, random_state=random_state)
+
+
+def suspect_labels(
+    frame: Any, chosen: list[str], spec: AuditSpec, *, folds: int, random_state: int
+) -> tuple[LabelQuality, ...]:
+    """:func:`label_quality` on a prepared sample (see :func:`audit.reconstruction.prepare`)."""
+    find_label_issues = _cleanlab()
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     y = outcome(frame, spec)
     known = ~np.isnan(y)
     frame, y_int = frame.loc[known], y[known].astype(int)
@@ -100,7 +91,7 @@ def label_quality(
     z = z_value(spec.confidence_level)
     out = []
     for attribute in spec.sensitive_features:
-        groups = _group_labels(frame, spec, attribute)
+        groups = group_labels(frame, spec, attribute)
         names = sorted(set(groups.tolist()), key=lambda g: (g == MISSING_LABEL, g))
         props = {}
         for g in names:

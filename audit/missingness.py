@@ -15,7 +15,6 @@ import itertools
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
@@ -27,80 +26,12 @@ from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import missing_expr, role_column, sensitive_key
 from audit.inplace import duckdb_view
-from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
+from audit.metrics.health import FeatureMissing, GroupMissing, Missingness
+from audit.metrics.inference import Estimate, holm, independence_test, z_value
 from audit.metrics.rates import Proportion, ratio
 from audit.spec import MISSING_LABEL, AuditSpec
 
 __all__ = ["FeatureMissing", "GroupMissing", "Missingness", "missingness"]
-
-
-@dataclass(frozen=True)
-class GroupMissing:
-    """One group's rows and how many of them miss the feature."""
-
-    key: tuple[str, ...]
-    name: str
-    n: int
-    missing: int
-    rate: Estimate  # missing / n, Wilson interval
-    ratio: Estimate  # rate / the reference group's rate, Katz interval
-
-
-@dataclass(frozen=True)
-class FeatureMissing:
-    """A feature's missing rate by the groups of one attribute or pair of attributes."""
-
-    feature: str
-    attributes: tuple[str, ...]
-    reference: tuple[str, ...] | None  # the group the ratios compare with
-    groups: tuple[GroupMissing, ...]
-    test: TestResult  # groups x (present, missing), p_value_holm over the features
-
-    @property
-    def name(self) -> str:
-        return " & ".join(self.attributes)
-
-    @property
-    def spread(self) -> float:
-        """The highest group rate over the lowest (inf when the lowest is 0 and another is
-        not; NaN when the feature is never missing)."""
-        rates = [g.rate.value for g in self.groups if g.n > 0 and MISSING_LABEL not in g.key]
-        if not rates or max(rates) == 0:
-            return math.nan
-        return max(rates) / min(rates) if min(rates) > 0 else math.inf
-
-
-@dataclass(frozen=True)
-class Missingness:
-    """Every feature's missingness by group (see :func:`missingness`)."""
-
-    features: tuple[str, ...]
-    n_rows: int
-    tables: tuple[FeatureMissing, ...]
-    # (feature, attribute, groups): a feature that varies overall but takes one value in
-    # each of these groups of the attribute (so it says nothing about their rows)
-    constant: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-
-    def table(self, feature: str, *attributes: str) -> FeatureMissing:
-        for t in self.tables:
-            if t.feature == feature and set(t.attributes) == set(attributes):
-                return t
-        raise ConfigError(
-            f"No missingness table for feature '{feature}' by {list(attributes)}. Hint: see "
-            ".features and each table's attributes."
-        )
-
-    def largest(self, count: int = 5) -> list[FeatureMissing]:
-        """The tables of single attributes whose missing rates differ most between groups
-        (significant after Holm at 5 %), largest ratio first."""
-        found = [
-            t
-            for t in self.tables
-            if len(t.attributes) == 1
-            and not math.isnan(t.spread)
-            and t.test.p_value_holm < 0.05  # NaN compares False: untested tables are left out
-        ]
-        return sorted(found, key=lambda t: -t.spread)[:count]
 
 
 def resolve_spec(spec: AuditSpec | None, options: dict[str, Any]) -> AuditSpec:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
@@ -28,51 +27,16 @@ from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError, DataError
 from audit.exprs import role_column, sensitive_key
 from audit.inplace import duckdb_view
-from audit.metrics.association import Association, association
+from audit.metrics.association import association
+from audit.metrics.health import FeatureAssociation, Proxies
 from audit.missingness import choose_features, resolve_spec
-from audit.spec import AuditSpec
+from audit.spec import PROXY_CRAMERS_V, AuditSpec
 
 __all__ = ["FeatureAssociation", "Proxies", "proxies"]
 
-STRONG = 0.5  # Cramér's V from which a feature is flagged (Cohen's "large" for 1 df)
+STRONG = PROXY_CRAMERS_V
 _DECILES = tuple(i / 10 for i in range(1, 10))
 _ROLES = "one of the spec's columns (sensitive, label, prediction, score or weight)"
-
-
-@dataclass(frozen=True)
-class FeatureAssociation:
-    """One feature against one target (a sensitive attribute or the label)."""
-
-    feature: str
-    target: str
-    kind: str  # "sensitive" or "label"
-    association: Association
-    levels: int  # of the feature in the table (deciles, values, and missing)
-    edges: tuple[float, ...] | None  # the decile edges of a numeric feature
-    flag: str | None  # "proxy" or "check for target leakage" when V reaches the threshold
-
-
-@dataclass(frozen=True)
-class Proxies:
-    """Every feature's association with every target (see :func:`proxies`)."""
-
-    features: tuple[str, ...]
-    strong: float
-    items: tuple[FeatureAssociation, ...]
-    skipped: tuple[tuple[str, str], ...]  # (feature, reason)
-
-    def of(self, feature: str, target: str) -> FeatureAssociation:
-        for item in self.items:
-            if item.feature == feature and item.target == target:
-                return item
-        raise ConfigError(
-            f"No association of '{feature}' with '{target}'. Hint: see .features and .skipped."
-        )
-
-    def flagged(self) -> list[FeatureAssociation]:
-        """The pairs at or above the threshold, strongest first."""
-        found = [i for i in self.items if i.flag is not None]
-        return sorted(found, key=lambda i: -i.association.cramers_v)
 
 
 def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple[float, ...]:

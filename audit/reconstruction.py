@@ -4,9 +4,14 @@ alone and from all of them together, on a seeded sample of at most ``sample`` ro
 
 A feature that reconstructs a sensitive attribute is a proxy even when its Cramér's V is
 modest (several weak proxies together); one that predicts the label with an AUC of at least
-``leak`` on its own is flagged "check for target leakage". The model is the fixed-model
-check's (logistic regression on one-hot categorical and standardised numeric features,
-:func:`audit.mitigation.ranker.default_model`), fit in stratified folds.
+``leak`` on its own is flagged "check for target leakage". Both in stratified folds:
+
+- one feature alone: each held-out row is scored with the class frequencies of its level in
+  the other folds (numeric features with more than ten values in deciles, as the proxy
+  tables cut them; missing values a level of their own), the best any model can do with
+  that one discrete feature, in a few array operations;
+- all together: the fixed-model check's model (logistic regression on one-hot categorical
+  and standardised numeric features, :func:`audit.mitigation.ranker.default_model`).
 
 Rows come from the data as a sample: pandas, polars and pyarrow frames are sampled in memory
 (``random_state``), files and DuckDB relations with DuckDB's seeded reservoir sample. Other
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,31 +29,15 @@ import numpy as np
 from audit.coding import text
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
+from audit.metrics.health import Reconstruction
 from audit.missingness import choose_features, resolve_spec
-from audit.mitigation.model_check import _group_labels
-from audit.mitigation.ranker import call_model, default_model, labels
+from audit.mitigation.ranker import call_model, default_model, group_labels, labels
 from audit.proxies import _ROLES
-from audit.spec import AuditSpec
+from audit.spec import LEAKAGE_AUC, AuditSpec
 
-__all__ = ["Reconstruction", "reconstruction"]
+__all__ = ["Reconstruction", "prepare", "reconstruct", "reconstruction"]
 
-LEAK = 0.95  # a feature alone predicting the label this well may leak it
-
-
-@dataclass(frozen=True)
-class Reconstruction:
-    """Cross-validated AUCs of predicting ``target`` (a sensitive attribute or the label):
-    ``by_feature`` from each feature alone, ``together`` from all of them; NaN with a
-    ``reason`` when it cannot be computed."""
-
-    target: str
-    kind: str  # "sensitive" or "label"
-    rows: int  # of the sample used
-    left_out: int  # rows of groups too small for the folds
-    by_feature: tuple[tuple[str, float], ...]
-    together: float
-    flags: tuple[tuple[str, str], ...]  # (feature, "check for target leakage")
-    reason: str | None = None
+LEAK = LEAKAGE_AUC
 
 
 def _sample(dataset: Dataset, columns: list[str], size: int, seed: int) -> Any:
@@ -121,16 +109,58 @@ def outcome(frame: Any, spec: AuditSpec) -> Any:
 
 
 def _auc(model: Any, x: Any, y: Any, folds: int, seed: int) -> float:
-    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     proba = call_model(
         "The reconstruction model", cross_val_predict, model, x, y, cv=cv, method="predict_proba"
     )
+    return _score(y, proba)
+
+
+def _score(y: Any, proba: Any) -> float:
+    """ROC AUC of out-of-fold probabilities: binary, or macro one-vs-rest (columns in the
+    sorted order of the classes)."""
+    from sklearn.metrics import roc_auc_score
+
     if proba.shape[1] == 2:
         return float(roc_auc_score(y, proba[:, 1]))
     return float(roc_auc_score(y, proba, multi_class="ovr", average="macro"))
+
+
+def _levels(column: Any) -> Any:
+    """A feature as level codes: its values (missing one more level), or, numeric with more
+    than ten distinct values, its deciles, as the proxy tables cut it."""
+    import pandas as pd
+
+    if column.dtype.kind in "biuf" and column.nunique() > 10:
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        edges = np.unique(np.nanquantile(x, np.arange(1, 10) / 10))
+        codes = np.searchsorted(edges, x, side="right")
+        codes[np.isnan(x)] = len(edges) + 1
+        return codes
+    codes, _ = pd.factorize(column.astype("string"), use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _alone(column: Any, y: Any, folds: int, seed: int) -> float:
+    """The AUC of one feature alone: each held-out row gets its level's class frequencies
+    in the other folds (one prior pseudo-row added, so an unseen level gets the prior),
+    which is the best any model can do with that feature alone."""
+    from sklearn.model_selection import StratifiedKFold
+
+    codes = _levels(column)
+    _, yc = np.unique(y, return_inverse=True)
+    k = int(yc.max()) + 1
+    proba = np.empty((len(yc), k))
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in cv.split(codes, yc):
+        counts = np.zeros((int(codes.max()) + 1, k))
+        np.add.at(counts, (codes[train], yc[train]), 1.0)
+        prior = np.bincount(yc[train], minlength=k) / len(train)
+        seen = counts[codes[test]]
+        proba[test] = (seen + prior) / (seen.sum(axis=1, keepdims=True) + 1.0)
+    return _score(y, proba)
 
 
 def reconstruction(
@@ -152,8 +182,15 @@ def reconstruction(
     """
     spec = resolve_spec(spec, spec_options)
     frame, chosen = prepare(data, spec, features, sample, folds, random_state)
+    return reconstruct(frame, chosen, spec, folds=folds, leak=leak, random_state=random_state)
+
+
+def reconstruct(
+    frame: Any, chosen: list[str], spec: AuditSpec, *, folds: int, leak: float, random_state: int
+) -> tuple[Reconstruction, ...]:
+    """:func:`reconstruction` on a prepared sample (see :func:`prepare`)."""
     targets: list[tuple[str, str, Any]] = [
-        (a, "sensitive", _group_labels(frame, spec, a)) for a in spec.sensitive_features
+        (a, "sensitive", group_labels(frame, spec, a)) for a in spec.sensitive_features
     ]
     y_label = outcome(frame, spec)
     label_groups = np.array([None if math.isnan(v) else v for v in y_label], dtype=object)
@@ -174,7 +211,7 @@ def reconstruction(
         x, yk = frame.loc[keep], y[keep].astype(str)
         by = []
         for f in chosen:
-            by.append((f, _auc(default_model(x, [f]), x[[f]], yk, folds, random_state)))
+            by.append((f, _alone(x[f], yk, folds, random_state)))
         together = _auc(default_model(x, chosen), x[chosen], yk, folds, random_state)
         flags = tuple(
             (f, "check for target leakage") for f, auc in by if kind == "label" and auc >= leak

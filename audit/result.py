@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from audit._serde import build, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
+from audit.metrics.health import DataHealth
 from audit.metrics.inference import Estimate, TestResult
 from audit.metrics.subgroups import SubgroupScan
 from audit.spec import AuditSpec, SourceInfo
@@ -25,9 +26,10 @@ __all__ = [
     "PredictionSummary",
 ]
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 """1.1: results say their ``kind``; mitigation plans name ``over`` and ``favorable``.
-2.0: groups (and a plan's cells) are written as columns, one array per field."""
+2.0: groups (and a plan's cells) are written as columns, one array per field.
+2.1: ``health``, the data-health checks of an audit run with ``health=True``."""
 
 READS = ("1", "2")
 """The major schema versions this biasaudit reads (1.x: groups as a list of objects)."""
@@ -155,6 +157,7 @@ class AuditResult:
     versions: Mapping[str, str]
     created_at: str
     worst_off: SubgroupScan | None = None  # None in results written before schema 1.2
+    health: DataHealth | None = None  # None unless the audit ran with health=True
 
     def __post_init__(self) -> None:
         # Deeply frozen: the mappings cannot be changed after the fact either.

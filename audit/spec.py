@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, ClassVar, Literal, TypeAlias, cast
+from typing import Any, ClassVar, Literal, cast
 
+from audit._settings import (
+    Scalar,
+    as_edges,
+    as_mapping,
+    as_markers,
+    as_names,
+    as_values,
+    sensitive_only,
+)
 from audit._suggest import did_you_mean
 from audit.exceptions import ConfigError
 from audit.population import normalise_population, population_source
@@ -21,124 +28,23 @@ __all__ = [
     "SourceInfo",
 ]
 
-Scalar: TypeAlias = str | int | float | bool
-"""A value of a label or prediction column that can be written to JSON unchanged."""
 
 MissingPolicy = Literal["group", "drop", "error"]
 MISSING_LABEL = "(missing)"
 """The name of the explicit group that holds missing sensitive values under ``missing="group"``."""
 OTHER_LABEL = "(other values)"
+
+PROXY_CRAMERS_V = 0.5
+"""Cramér's V from which a feature is flagged as a proxy (Cohen's "large" for one degree of
+freedom)."""
+
+LEAKAGE_AUC = 0.95
+"""AUC from which a feature that predicts the label on its own is flagged "check for target
+leakage"."""
 """The group of a differentially private report that holds the rows of every value too rare
 to publish (:mod:`audit.privacy.dp`); exact audits never have it."""
 
 _MISSING_POLICIES: tuple[str, ...] = ("group", "drop", "error")
-
-
-def _as_names(value: str | Iterable[str], setting: str) -> tuple[str, ...]:
-    if not isinstance(value, str) and not isinstance(value, Iterable | Mapping):
-        raise ConfigError(
-            f"{setting} must be a column name or a list of them; got {type(value).__name__}. "
-            f"Hint: pass {setting}=['sex', 'race']."
-        )
-    names = (value,) if isinstance(value, str) else tuple(value)
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise ConfigError(
-                f"{setting} must be column names (non-empty strings); got {type(name).__name__}. "
-                f"Hint: pass {setting}=['sex', 'race']."
-            )
-    return names
-
-
-def _as_values(value: Scalar | Iterable[Scalar] | None, setting: str) -> tuple[Scalar, ...] | None:
-    if value is None:
-        return None
-    values: tuple[Any, ...]
-    if isinstance(value, str | int | float | bool):
-        values = (value,)
-    elif isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
-        values = tuple(value)
-    else:
-        raise ConfigError(
-            f"{setting} must be a value or a list of values (strings, numbers or booleans); "
-            f"got {type(value).__name__}. Hint: pass the value exactly as it appears in the "
-            "column, e.g. '>50K' or 1."
-        )
-    if not values:
-        raise ConfigError(f"{setting} is empty. Hint: give at least one favourable value.")
-    for v in values:
-        if not isinstance(v, str | int | float | bool) or (
-            isinstance(v, float) and not math.isfinite(v)
-        ):
-            raise ConfigError(
-                f"{setting} must hold strings, finite numbers or booleans; got "
-                f"{type(v).__name__}. "
-                f"Hint: pass the value exactly as it appears in the column, e.g. '>50K' or 1."
-            )
-    return values
-
-
-def _sensitive_only(setting: str, attribute: str, sensitive: tuple[str, ...]) -> None:
-    """A setting per attribute may name only the sensitive attributes."""
-    if attribute not in sensitive:
-        raise ConfigError(
-            f"{setting} names '{attribute}', which is not a sensitive attribute. "
-            f"Hint: sensitive attributes are {', '.join(repr(s) for s in sensitive)}."
-        )
-
-
-def _as_mapping(value: Any, setting: str, example: str) -> dict[Any, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"{setting} must be a mapping from attribute to value; got {type(value).__name__}. "
-            f"Hint: {setting}={example}."
-        )
-    return dict(value)
-
-
-def _as_markers(value: Any) -> tuple[str, ...]:
-    markers = (value,) if isinstance(value, str) else value
-    if not isinstance(markers, Iterable) or isinstance(markers, Mapping):
-        raise ConfigError(
-            f"na_values must be a list of strings; got {type(value).__name__}. "
-            "Hint: na_values=['?', 'NA'] (CLI: --na-values '?')."
-        )
-    out = tuple(markers)
-    for m in out:
-        if not isinstance(m, str):
-            raise ConfigError(
-                f"na_values must hold strings (markers as written in the data); got "
-                f"{type(m).__name__}. Hint: na_values=['?', 'NA', '-1']."
-            )
-    return out
-
-
-def _as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
-    if isinstance(edges, str | bytes) or not isinstance(edges, Iterable):
-        raise ConfigError(
-            f"bins for '{attribute}' must be a list of numbers; got {type(edges).__name__}. "
-            f"Hint: bins={{'{attribute}': [25, 45]}} makes the groups <25, [25, 45) and >=45."
-        )
-    try:
-        values = tuple(float(e) for e in edges)
-    except OverflowError:
-        values = (math.inf,)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"bins for '{attribute}' must be a list of numbers; got {edges!r}. "
-            f"Hint: bins={{'{attribute}': [25, 45]}} makes the groups <25, [25, 45) and >=45."
-        ) from None
-    if not values:
-        raise ConfigError(f"bins for '{attribute}' is empty. Hint: give at least one edge.")
-    if any(not math.isfinite(v) for v in values):
-        raise ConfigError(f"bins for '{attribute}' must be finite numbers; got {list(values)}.")
-    if any(b <= a for a, b in itertools.pairwise(values)):
-        raise ConfigError(
-            f"bins for '{attribute}' must be strictly increasing; got {list(values)}."
-        )
-    return values
 
 
 @dataclass(frozen=True)
@@ -206,6 +112,19 @@ class AuditSpec:
         Accept sensitive columns above ``max_categories``.
     confidence_level
         Coverage of every interval, 0.95 by default.
+    health
+        Also check the data's health by group (:mod:`audit.health`): missing values, proxies
+        of the sensitive attributes and of the label, and suspect labels. Off by default: it
+        reads every other column, a count per feature, and fits cross-validated models.
+    features
+        The columns the data-health checks examine (default: every column without a role).
+    proxy_sample
+        Rows of the seeded sample the health models are fitted on (default 100,000).
+    proxy_cramers_v
+        Cramér's V from which a feature is flagged as a proxy (0.5).
+    leakage_auc
+        AUC from which a feature alone predicting the label is flagged "check for target
+        leakage" (0.95).
 
     Examples
     --------
@@ -234,10 +153,15 @@ class AuditSpec:
     max_categories: int = 1000
     allow_high_cardinality: bool = False
     confidence_level: float = 0.95
+    health: bool = False
+    features: tuple[str, ...] | None = None
+    proxy_sample: int = 100_000
+    proxy_cramers_v: float = PROXY_CRAMERS_V
+    leakage_auc: float = LEAKAGE_AUC
 
     def __post_init__(self) -> None:
         setv = object.__setattr__
-        sensitive = _as_names(cast(Any, self.sensitive_features), "sensitive_features")
+        sensitive = as_names(cast(Any, self.sensitive_features), "sensitive_features")
         if not sensitive:
             raise ConfigError(
                 "sensitive_features is empty. Hint: name at least one column, e.g. ['sex']."
@@ -267,37 +191,37 @@ class AuditSpec:
                     f"Column '{column}' is used as {role} and in another role. "
                     "Hint: each column has one role (sensitive, label, prediction, score, weight)."
                 )
-        setv(self, "favorable", _as_values(cast(Any, self.favorable), "favorable"))
+        setv(self, "favorable", as_values(cast(Any, self.favorable), "favorable"))
         setv(
             self,
             "prediction_favorable",
-            _as_values(cast(Any, self.prediction_favorable), "prediction_favorable"),
+            as_values(cast(Any, self.prediction_favorable), "prediction_favorable"),
         )
         if self.prediction_favorable is not None and self.prediction is None:
             raise ConfigError("prediction_favorable is set but no prediction column is given.")
 
         bins: dict[str, tuple[float, ...]] = {}
-        raw_bins = _as_mapping(self.bins, "bins", "{'age': [25, 45, 65]}")
+        raw_bins = as_mapping(self.bins, "bins", "{'age': [25, 45, 65]}")
         for attribute, edges in raw_bins.items():
-            _sensitive_only("bins", attribute, sensitive)
-            bins[attribute] = _as_edges(attribute, edges)
+            sensitive_only("bins", attribute, sensitive)
+            bins[attribute] = as_edges(attribute, edges)
         setv(self, "bins", MappingProxyType(bins))
 
-        categorical = _as_names(cast(Any, self.categorical), "categorical")
+        categorical = as_names(cast(Any, self.categorical), "categorical")
         for attribute in categorical:
-            _sensitive_only("categorical", attribute, sensitive)
+            sensitive_only("categorical", attribute, sensitive)
             if attribute in bins:
                 raise ConfigError(
                     f"'{attribute}' has bins and is declared categorical; choose one. Hint: "
                     "bins group a numeric column into ranges, categorical keeps every value."
                 )
         setv(self, "categorical", categorical)
-        setv(self, "na_values", _as_markers(self.na_values))
+        setv(self, "na_values", as_markers(self.na_values))
 
         reference: dict[str, str] = {}
-        raw_reference = _as_mapping(self.reference, "reference", "{'sex': 'Male'}")
+        raw_reference = as_mapping(self.reference, "reference", "{'sex': 'Male'}")
         for attribute, group in raw_reference.items():
-            _sensitive_only("reference", attribute, sensitive)
+            sensitive_only("reference", attribute, sensitive)
             if not isinstance(group, str | int | float | bool):
                 raise ConfigError(
                     f"reference for '{attribute}' must be a group name; got "
@@ -347,6 +271,46 @@ class AuditSpec:
                 f"got {self.confidence_level!r}."
             )
         setv(self, "confidence_level", float(self.confidence_level))
+        self._check_health(used)
+
+    def _check_health(self, used: list[str]) -> None:
+        setv = object.__setattr__
+        if not isinstance(self.health, bool):
+            raise ConfigError(f"health must be True or False; got {type(self.health).__name__}.")
+        if self.features is not None:
+            features = as_names(cast(Any, self.features), "features")
+            if not features:
+                raise ConfigError(
+                    "features is empty. Hint: leave it out to examine every column without a "
+                    "role, or name some, e.g. features=['age', 'occupation']."
+                )
+            for name in features:
+                if name in used:
+                    raise ConfigError(
+                        f"features names '{name}', a column with a role in the audit "
+                        "(sensitive, label, prediction, score or weight). Hint: the "
+                        "data-health checks compare the other columns with those; leave it out."
+                    )
+            if not self.health:
+                raise ConfigError(
+                    "features names the columns the data-health checks examine, but health "
+                    "is off. Hint: health=True (CLI: --health)."
+                )
+            setv(self, "features", features)
+        size = self.proxy_sample
+        if isinstance(size, bool) or not isinstance(size, int) or size < 50:
+            raise ConfigError(f"proxy_sample must be an integer of at least 50; got {size!r}.")
+        for name, low in (("proxy_cramers_v", 0.0), ("leakage_auc", 0.5)):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (low < value <= 1)
+            ):
+                raise ConfigError(
+                    f"{name} must be a number above {low:g} and at most 1; got {value!r}."
+                )
+            setv(self, name, float(value))
 
     def __hash__(self) -> int:
         import json

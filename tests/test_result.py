@@ -52,7 +52,7 @@ def test_records_context(result):
 def test_json_round_trip(result, tmp_path):
     text = result.to_json()
     payload = json.loads(text)
-    assert payload["schema_version"] == "2.0"
+    assert payload["schema_version"] == "2.1"
     assert payload["kind"] == "audit"
     again = AuditResult.from_json(text)
     same(again, result)

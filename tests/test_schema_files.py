@@ -168,7 +168,7 @@ def test_a_mitigation_and_its_comparison_round_trip_as_columns(tmp_path):
     assert isinstance(payload["plan"]["cells"], dict)  # one array per field of a cell
     assert payload["plan"]["cells"]["name"] == [c.name for c in m.plan.cells]
     comparison = payload["comparison"]
-    assert comparison["schema_version"] == "2.0"
+    assert comparison["schema_version"] == "2.1"
     assert isinstance(comparison["dimensions"][0]["groups"]["before"]["share"]["value"], list)
     assert isinstance(comparison["before"]["dimensions"][0]["groups"], dict)
     again = load_result(text)

@@ -12,9 +12,14 @@ import numpy as np
 import numpy.typing as npt
 
 from audit.auditor import audit
-from audit.coding import bin_labels
 from audit.exceptions import ConfigError
-from audit.mitigation.ranker import call_model, default_model, feature_columns, is_missing, labels
+from audit.mitigation.ranker import (
+    call_model,
+    default_model,
+    feature_columns,
+    group_labels,
+    labels,
+)
 from audit.result import AuditResult
 from audit.spec import AuditSpec
 
@@ -46,20 +51,6 @@ class ModelCheck:
     after: ModelScores
 
 
-def _group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any]:
-    """Each row's group name for ``attribute``, as the audit names it (bins included)."""
-    column = frame[attribute]
-    if attribute in spec.bins:
-        edges = np.asarray(spec.bins[attribute], dtype=np.float64)
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        names = np.array(bin_labels(spec.bins[attribute]), dtype=object)
-        out = names[np.searchsorted(edges, np.nan_to_num(values), side="right")]
-        out[np.isnan(values)] = "(missing)"
-        return np.asarray(out)
-    text = column.astype("string").mask(is_missing(column, spec))
-    return np.asarray(text.fillna("(missing)").to_numpy(dtype=object))
-
-
 def _scores(
     model: Any,
     test: Any,
@@ -75,7 +66,7 @@ def _scores(
     truth = y.astype(int)
     by_group: dict[str, dict[str, float]] = {}
     for attribute in spec.sensitive_features:
-        groups = _group_labels(test, spec, attribute)
+        groups = group_labels(test, spec, attribute)
         scores = {}
         for name in sorted(set(groups)):
             mask = groups == name

@@ -13,10 +13,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from audit.coding import bin_labels
 from audit.exceptions import ConfigError
 from audit.spec import AuditSpec
 
-__all__ = ["call_model", "default_model", "feature_columns", "fit_scores", "is_missing", "labels"]
+__all__ = [
+    "call_model",
+    "default_model",
+    "feature_columns",
+    "fit_scores",
+    "group_labels",
+    "is_missing",
+    "labels",
+]
 
 
 def feature_columns(columns: list[str], spec: AuditSpec, extra: tuple[str, ...] = ()) -> list[str]:
@@ -61,6 +70,20 @@ def is_missing(column: Any, spec: AuditSpec) -> npt.NDArray[np.bool_]:
         marked = column.astype("string").isin(["", *spec.na_values]).fillna(False)
         missing |= np.asarray(marked.to_numpy(), dtype=bool)
     return missing
+
+
+def group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any]:
+    """Each row's group name for ``attribute``, as the audit names it (bins included)."""
+    column = frame[attribute]
+    if attribute in spec.bins:
+        edges = np.asarray(spec.bins[attribute], dtype=np.float64)
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        names = np.array(bin_labels(spec.bins[attribute]), dtype=object)
+        out = names[np.searchsorted(edges, np.nan_to_num(values), side="right")]
+        out[np.isnan(values)] = "(missing)"
+        return np.asarray(out)
+    text = column.astype("string").mask(is_missing(column, spec))
+    return np.asarray(text.fillna("(missing)").to_numpy(dtype=object))
 
 
 def labels(frame: Any, spec: AuditSpec, favorable: tuple[Any, ...]) -> npt.NDArray[np.float64]:
