@@ -12,20 +12,24 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from audit._suggest import did_you_mean, keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
+from audit.policy_health import health_checks
 from audit.result import AuditResult, DimensionResult
 from audit.spec import MISSING_LABEL
 from audit.thresholds import (
+    HEALTH_METRICS,
     METRICS,
     SETTINGS,
     SUMMARY_METRICS,
     TOP_KEYS,
+    CheckResult,
     Rule,
     check_keys,
+    judge,
     read_rules,
     read_settings,
 )
@@ -39,7 +43,6 @@ __all__ = [
     "evaluate",
 ]
 
-Status = Literal["met", "not met", "not assessable"]
 
 # metric -> the bounds it takes. Group metrics are judged per group (against the reference
 # group, or as a share); summary metrics once per attribute.
@@ -76,6 +79,12 @@ class Policy:
         own = self.by_attribute.get(attribute, ())
         replaced = {(r.metric, r.bound) for r in own}
         return tuple(r for r in self.rules if (r.metric, r.bound) not in replaced) + own
+
+    @property
+    def needs_health(self) -> bool:
+        """Whether a rule bounds a data-health check (the gate then audits with health)."""
+        rules = [*self.rules, *(r for own in self.by_attribute.values() for r in own)]
+        return any(r.metric in HEALTH_METRICS for r in rules)
 
     def band(self, attribute: str | None = None) -> tuple[float, float] | None:
         """The accepted range of the disparate impact ratio (for charts): ``[min, max]``, where
@@ -161,28 +170,6 @@ DEFAULT_POLICY = Policy(
 
 
 @dataclass(frozen=True)
-class CheckResult:
-    """One rule judged on one group (or one attribute for summary metrics)."""
-
-    rule: Rule
-    attribute: str
-    group: str | None
-    estimate: Estimate
-    status: Status
-    reason: str | None = None
-    rows: int | None = None  # rows of the group (None for a whole-attribute check)
-
-    @property
-    def id(self) -> str:
-        where = self.attribute if self.group is None else f"{self.attribute}={self.group}"
-        return f"{self.rule.key}[{where}]"
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "not met"
-
-
-@dataclass(frozen=True)
 class PolicyOutcome:
     """Every check of a policy on one audit. ``passed`` is False when a check of severity
     ``error`` is not met, or when no check could be assessed at all (unless the policy sets
@@ -201,9 +188,15 @@ class PolicyOutcome:
     @property
     def unassessed(self) -> bool:
         """True when the policy does not allow it and nothing that could fail was judged: no
-        check at all, or (when the policy has rules of severity ``error``) none of those."""
+        check at all, or (when the policy has rules of severity ``error``) none of those; or
+        when a data-health rule of severity ``error`` has no judged check (the audit ran
+        without health, or that check could not run)."""
         if self.allow_unassessed:
             return False
+        health = {c.rule for c in self.checks if c.rule.metric in HEALTH_METRICS}
+        judged = {c.rule for c in self.assessed}
+        if any(r.severity == "error" and r not in judged for r in health):
+            return True  # a data-health bound none of whose checks could be judged
         if any(c.rule.severity == "error" for c in self.checks):
             return not any(c.rule.severity == "error" for c in self.assessed)
         return not self.assessed
@@ -225,27 +218,18 @@ class PolicyOutcome:
         return 0 if self.passed else 1
 
 
-def _judge(
-    rule: Rule, attribute: str, group: str | None, estimate: Estimate, rows: int | None = None
-) -> CheckResult:
-    verdict = rule.holds(estimate)
-    if verdict is None:
-        reason = estimate.reason or "no confidence interval"
-        return CheckResult(rule, attribute, group, estimate, "not assessable", reason, rows)
-    status: Status = "met" if verdict else "not met"
-    return CheckResult(rule, attribute, group, estimate, status, None, rows)
-
-
 def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int) -> list[Any]:
     out: list[CheckResult] = []
     for rule in rules:
+        if rule.metric in HEALTH_METRICS:
+            continue
         if rule.metric in SUMMARY_METRICS:
             source: Any = d if rule.metric.startswith("demographic_parity") else d.classification
             if source is None:
                 est = Estimate.undefined(0, "no prediction column in the audited data")
             else:
                 est = getattr(source, rule.metric)
-            out.append(_judge(rule, d.name, None, est))
+            out.append(judge(rule, d.name, None, est))
             continue
         judged = len(out)
         for g in d.groups:
@@ -255,11 +239,11 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
                 chosen = g.share if rule.bound == "min_share" else g.representation_ratio
                 if chosen is None:
                     chosen = Estimate.undefined(g.n, "no reference population for this attribute")
-                out.append(_judge(rule, d.name, g.name, chosen, g.n))
+                out.append(judge(rule, d.name, g.name, chosen, g.n))
                 continue
             if g.is_reference or g.n_labeled < min_size:
                 continue
-            out.append(_judge(rule, d.name, g.name, getattr(g, rule.metric), g.n))
+            out.append(judge(rule, d.name, g.name, getattr(g, rule.metric), g.n))
         if len(out) == judged:  # no group could be judged: say why, once for the attribute
             others = [g for g in d.groups if not g.is_reference and g.n > 0]
             others = [g for g in others if MISSING_LABEL not in g.key]
@@ -270,7 +254,7 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
                     f"every group other than the reference has fewer than min_group_size="
                     f"{min_size} labelled rows"
                 )
-            out.append(_judge(rule, d.name, None, Estimate.undefined(0, reason)))
+            out.append(judge(rule, d.name, None, Estimate.undefined(0, reason)))
     return out
 
 
@@ -309,4 +293,6 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
             continue
         rules = policy.rules_for(d.attributes[0]) if len(d.attributes) == 1 else policy.rules
         checks.extend(_dimension_checks(d, rules, min_size))
+        health = tuple(r for r in rules if r.metric in HEALTH_METRICS)
+        checks.extend(health_checks(d.attributes, result.health, health, min_size))
     return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

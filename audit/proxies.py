@@ -90,7 +90,7 @@ def _count(
         value = x.cast(nw.Float64)
         code: nw.Expr = nw.lit(0, nw.Int16)
         for edge in edges:
-            code = code + (value >= edge).cast(nw.Int16)
+            code = code + (value > edge).cast(nw.Int16)  # (e_i, e_i+1]: ties stay below
         x = nw.when(~(value.is_null() | value.is_nan())).then(code)
     elif distinct > max_levels:
         return f"{distinct:,} distinct values (more than max_levels={max_levels}: an identifier?)"

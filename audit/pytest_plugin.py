@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -332,6 +333,7 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
         from audit.exceptions import AuditWarning, ConfigError
         from audit.gate.run import CheckedAudit, withheld_values
         from audit.policy import Policy, evaluate
+        from audit.spec import AuditSpec
 
         cfg = state.config()
         if policy is None:
@@ -352,6 +354,12 @@ def bias_audit(request: pytest.FixtureRequest) -> Callable[..., CheckedAudit]:
             raise ConfigError(
                 f"policy must be a Policy or a mapping of thresholds; got {type(policy).__name__}."
             )
+        if chosen.needs_health and "health" not in spec:  # the policy bounds data health
+            given = spec.get("spec")
+            if given is None:
+                spec = {**spec, "health": True}
+            elif isinstance(given, AuditSpec) and not given.health:
+                spec = {**spec, "spec": replace(given, health=True)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AuditWarning)  # kept in result.warnings
             result = audit(data, **spec)

@@ -136,7 +136,7 @@ def _levels(column: Any) -> Any:
     if column.dtype.kind in "biuf" and column.nunique() > 10:
         x = column.to_numpy(dtype=np.float64, na_value=np.nan)
         edges = np.unique(np.nanquantile(x, np.arange(1, 10) / 10))
-        codes = np.searchsorted(edges, x, side="right")
+        codes = np.searchsorted(edges, x, side="left")  # (e_i, e_i+1]
         codes[np.isnan(x)] = len(edges) + 1
         return codes
     codes, _ = pd.factorize(column.astype("string"), use_na_sentinel=False)

@@ -15,20 +15,25 @@ from audit.metrics.inference import Estimate
 
 __all__ = [
     "GROUP_METRICS",
+    "HEALTH_METRICS",
     "METRICS",
     "SETTINGS",
     "SUMMARY_METRICS",
     "TOP_KEYS",
+    "CheckResult",
     "Judge",
     "Rule",
     "Severity",
+    "Status",
     "check_keys",
+    "judge",
     "read_rules",
     "read_settings",
 ]
 
 Severity = Literal["error", "warn"]
 Judge = Literal["estimate", "interval"]
+Status = Literal["met", "not met", "not assessable"]
 
 GROUP_METRICS: Mapping[str, tuple[str, ...]] = {
     "disparate_impact_ratio": ("min", "max"),
@@ -45,7 +50,19 @@ SUMMARY_METRICS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-METRICS = {**GROUP_METRICS, **SUMMARY_METRICS}
+HEALTH_METRICS: Mapping[str, tuple[str, ...]] = {
+    "missingness": ("max_ratio",),
+    "proxy": ("max_cramers_v", "max_auc"),
+    "label_issues": ("max_ratio",),
+}
+"""Bounds on the data-health checks (an audit with ``health=True``; the gate runs them when
+its policy sets one): a group's missing rate or suspect-label share over the reference
+group's, and a feature's Cramér's V with a sensitive attribute or its reconstruction AUC
+(each feature alone and all together). Cramér's V and the AUC have no interval and are
+judged on the value."""
+
+
+METRICS = {**GROUP_METRICS, **SUMMARY_METRICS, **HEALTH_METRICS}
 
 
 SETTINGS = ("severity", "judge")
@@ -65,6 +82,8 @@ TOP_KEYS = (
 # differences of rates and on shares lie in [0, 1] (a larger one can never be not met).
 _RATIO_BOUNDS = {("disparate_impact_ratio", "min"), ("disparate_impact_ratio", "max")}
 _RATIO_BOUNDS |= {("demographic_parity_ratio", "min"), ("representation", "min_ratio")}
+_RATIO_BOUNDS |= {("missingness", "max_ratio"), ("label_issues", "max_ratio")}
+_UNIT_BOUNDS = {("proxy", "max_cramers_v"), ("proxy", "max_auc")}  # values in [0, 1]
 
 
 _BOUND_WORDS = {
@@ -73,6 +92,9 @@ _BOUND_WORDS = {
     "max_abs": "within ±",
     "min_share": "a share of at least",
     "min_ratio": "a share / expected share of at least",
+    "max_ratio": "a ratio to the reference group of at most",
+    "max_cramers_v": "a Cramér's V of at most",
+    "max_auc": "a reconstruction AUC of at most",
 }
 
 
@@ -111,7 +133,7 @@ class Rule:
         t = self.threshold
         if self.bound in ("min", "min_share", "min_ratio"):
             return hi >= t
-        if self.bound == "max":
+        if self.bound != "max_abs":  # max and the max_* bounds of the data-health metrics
             return lo <= t
         # max_abs: some point of [lo, hi] lies within [-t, t]
         return lo <= t and hi >= -t
@@ -161,6 +183,13 @@ def read_rules(
                 f"{_example(metric, valid[0])}."
             )
         severity, judge = read_settings(bounds, source, f"{where}.{metric}", defaults)
+        if metric == "proxy":
+            if bounds.get("judge") == "interval":
+                raise ConfigError(
+                    f"{source}: '{where}.proxy.judge' cannot be 'interval': Cramér's V and the "
+                    "reconstruction AUC have no interval. Hint: leave judge out."
+                )
+            judge = "estimate"
         for bound in valid:
             if bound not in bounds:
                 continue
@@ -183,12 +212,19 @@ def read_rules(
             if (metric, bound) in _RATIO_BOUNDS and value <= 0:
                 raise ConfigError(
                     f"{source}: '{name}' is a ratio threshold and must be above 0 (a ratio of "
-                    f"at least 0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
+                    f"at least 0 is always met, one of at most 0 never); got {value!r}. Hint: "
+                    f"{_example(metric, bound)}."
                 )
             if bound == "min_share" and not 0 < value <= 1:
                 raise ConfigError(
                     f"{source}: '{name}' is a share and must lie in (0, 1] (a share of at least "
                     f"0 is always met); got {value!r}. Hint: {_example(metric, bound)}."
+                )
+            if (metric, bound) in _UNIT_BOUNDS and not 0 < value < 1:
+                raise ConfigError(
+                    f"{source}: '{name}' bounds a value in [0, 1] and must lie strictly between "
+                    f"0 and 1 (1 is never exceeded, 0 always is); got {value!r}. Hint: "
+                    f"{_example(metric, bound)}."
                 )
             if bound in ("max", "max_abs") and (metric, bound) not in _RATIO_BOUNDS and value >= 1:
                 raise ConfigError(
@@ -213,5 +249,53 @@ def _example(metric: str, bound: str) -> str:
         ("representation", "min_share"): "0.05",
         ("representation", "min_ratio"): "0.8",
         ("demographic_parity_ratio", "min"): "0.8",
+        ("missingness", "max_ratio"): "1.5",
+        ("label_issues", "max_ratio"): "1.5",
+        ("proxy", "max_cramers_v"): "0.5",
+        ("proxy", "max_auc"): "0.8",
     }.get((metric, bound), "0.1")
     return f"{metric}.{bound} = {value}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule judged on one group (or one attribute for summary metrics)."""
+
+    rule: Rule
+    attribute: str
+    group: str | None
+    estimate: Estimate
+    status: Status
+    reason: str | None = None
+    rows: int | None = None  # rows of the group (None for a whole-attribute check)
+    feature: str | None = None  # the feature column of a data-health check
+
+    @property
+    def id(self) -> str:
+        where = self.attribute if self.group is None else f"{self.attribute}={self.group}"
+        if self.feature is not None:
+            where = f"{where}; {self.feature}"
+        return f"{self.rule.key}[{where}]"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "not met"
+
+
+def judge(
+    rule: Rule,
+    attribute: str,
+    group: str | None,
+    estimate: Estimate,
+    rows: int | None = None,
+    feature: str | None = None,
+) -> CheckResult:
+    """The rule judged on one value: met, not met, or not assessable with the reason."""
+    verdict = rule.holds(estimate)
+    if verdict is None:
+        reason = estimate.reason or "no confidence interval"
+        return CheckResult(
+            rule, attribute, group, estimate, "not assessable", reason, rows, feature
+        )
+    status: Status = "met" if verdict else "not met"
+    return CheckResult(rule, attribute, group, estimate, status, None, rows, feature)

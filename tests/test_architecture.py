@@ -62,6 +62,7 @@ LAYERS = (
     "audit.auditor",
     "audit.comparison",
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
+    "audit.policy_health",  # the data-health rules, judged for policy.py
     "audit.policy",
     "audit.mitigation.methods",
     "audit.mitigation.reweighing",

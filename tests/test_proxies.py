@@ -35,9 +35,23 @@ def test_a_numeric_feature_is_cut_at_its_deciles(adult):
     a = p.of("age", "race")
     expected = np.unique(np.quantile(adult["age"], [i / 10 for i in range(1, 10)]))
     assert a.edges == pytest.approx(tuple(expected))
-    codes = np.searchsorted(expected, adult["age"], side="right")  # [e_i, e_i+1)
+    # (e_i, e_i+1]: a value at a decile falls in the bin below it (a decile holds the values
+    # at or below it), so a feature tied at its lowest decile keeps its other values apart
+    codes = np.searchsorted(expected, adult["age"], side="left")
     table = pd.crosstab(codes, adult["race"]).to_numpy()
     assert a.levels == len(expected) + 1
+    assert a.association.cramers_v == pytest.approx(
+        scipy_association(table, method="cramer", correction=False), rel=1e-12
+    )
+
+
+def test_a_feature_mostly_zero_is_cut_into_zero_and_the_rest(adult):
+    # capital_gain is 0 in 92 % of Adult's rows: every decile is 0, and the table is
+    # (0, above 0) x race, as a hand-made crosstab of capital_gain > 0 gives it
+    a = proxies(adult, features=["capital_gain"], **SPEC).of("capital_gain", "race")
+    assert a.edges == (0.0,)
+    assert a.levels == 2
+    table = pd.crosstab(adult["capital_gain"] > 0, adult["race"]).to_numpy()
     assert a.association.cramers_v == pytest.approx(
         scipy_association(table, method="cramer", correction=False), rel=1e-12
     )

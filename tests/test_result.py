@@ -186,7 +186,7 @@ def test_a_column_of_the_wrong_length_is_refused():
     payload["dimensions"][0]["groups"]["share"]["ci_low"].pop()
     with pytest.raises(
         ConfigError,
-        match=r"does not match schema 2\.0.*groups\.share\.ci_low must hold 2 values; got 1",
+        match=r"does not match schema 2\.1.*groups\.share\.ci_low must hold 2 values; got 1",
     ):
         AuditResult.from_dict(payload)
 

@@ -38,11 +38,21 @@ Withheld = frozenset[str]  # ids of checks whose values a published output does 
 PRIVATE = "*"  # in a Withheld: every value and count is withheld (the reports are private)
 
 
+_NAMES = {
+    "missingness.max_ratio": "missing-rate ratio",
+    "proxy.max_cramers_v": "Cramér's V",
+    "proxy.max_auc": "reconstruction AUC",
+    "label_issues.max_ratio": "suspect-label ratio",
+}
+
+
 def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> str:
     """``"sex = Female: disparate_impact_ratio 0.358 (0.338–0.379); threshold at least 0.8
     (not met)"``. The value of a group with fewer than ``k`` rows is not shown, nor one the
     HTML report withholds (``withheld``, from :func:`withheld_values`)."""
     where = printable(c.attribute if c.group is None else f"{c.attribute} = {c.group}")
+    if c.feature is not None:
+        where = f"{where}, feature {printable(c.feature)}"
     pct = c.rule.metric == "representation" and c.rule.bound == "min_share"
     if PRIVATE in withheld:
         value = "withheld (the published reports are differentially private)"
@@ -50,15 +60,14 @@ def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> s
         value = f"suppressed (a group of fewer than {k} rows)"
     elif c.id in withheld:
         value = "withheld (it would give a suppressed group's count away)"
-    elif c.status == "not assessable":
-        value = f"not assessable ({c.reason})"
+    elif c.status == "not assessable" or not c.estimate.defined:
+        value = f"{c.status} ({c.reason})" if c.status == "not assessable" else str(c.reason)
     else:
         value = fmt_estimate(c.estimate, 1 if pct else 3, percent=pct)
     judged = ", judged on the whole interval" if c.rule.judge == "interval" else ""
-    return (
-        f"{where}: {c.rule.metric} {value}; threshold {c.rule.describe().split(' ', 1)[1]}"
-        f"{judged} ({c.status})"
-    )
+    name = _NAMES.get(c.rule.key, c.rule.metric)
+    bound = c.rule.describe().split(" ", 1)[1]
+    return f"{where}: {name} {value}; threshold {bound}{judged} ({c.status})"
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,10 @@ def check_dataset(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                result = audit(dataset.load(), spec=dataset.spec, created_at=created_at)
+                spec = dataset.spec
+                if policy.needs_health and not spec.health:
+                    spec = replace(spec, health=True)  # the policy bounds data health
+                result = audit(dataset.load(), spec=spec, created_at=created_at)
             finally:
                 keep(caught)
     except AuditError as exc:
