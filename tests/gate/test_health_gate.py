@@ -1,0 +1,163 @@
+"""Data-health thresholds: missingness.max_ratio, proxy.max_cramers_v, proxy.max_auc and
+label_issues.max_ratio judged on hand-made data whose values are known by construction, in
+evaluate(), in `biasaudit check` (which turns health on for them) and in the pytest plugin."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy.stats.contingency import association as scipy_association
+
+import audit
+from audit.cli import cli
+from audit.exceptions import ConfigError
+from audit.policy import Policy, evaluate
+from audit.policy_health import NO_HEALTH, NONE_MISSING
+
+
+def frame() -> pd.DataFrame:
+    """200 F and 200 M rows. ``employer`` is missing in 40 F rows (20 %) and 20 M rows (10 %):
+    F's missing rate over M's is 2 exactly. ``title`` is sex itself (Cramér's V 1, AUC 1);
+    ``shift`` is never missing; ``noise`` is independent of sex by construction (each value
+    equally often in each group)."""
+    rng = np.random.default_rng(3)
+    sex = np.array(["F"] * 200 + ["M"] * 200)
+    employer = np.array(["acme"] * 400, dtype=object)
+    employer[:40] = None
+    employer[200:220] = None
+    return pd.DataFrame(
+        {
+            "sex": sex,
+            "y": rng.integers(0, 2, 400),
+            "employer": employer,
+            "title": np.where(sex == "F", "Ms", "Mr"),
+            "shift": ["day", "night"] * 200,
+            "noise": list("abcd") * 100,
+        }
+    )
+
+
+SPEC = {"sensitive_features": "sex", "label": "y", "reference": {"sex": "M"}}
+
+
+def policy(table: dict[str, dict[str, float]]) -> Policy:
+    return Policy.from_mapping(table, source="test")
+
+
+@pytest.fixture(scope="module")
+def healthy() -> audit.AuditResult:
+    return audit.audit(frame(), health=True, **SPEC)
+
+
+def by_id(outcome) -> dict[str, object]:
+    return {c.id: c for c in outcome.checks}
+
+
+def test_a_missing_rate_twice_the_reference_fails_a_ratio_of_one_and_a_half(healthy):
+    out = by_id(evaluate(healthy, policy({"missingness": {"max_ratio": 1.5}})))
+    check = out["missingness.max_ratio[sex=F; employer]"]
+    assert check.status == "not met"
+    assert check.estimate.value == pytest.approx(0.2 / 0.1, rel=1e-12)
+    assert check.rows == 200
+    assert "missingness.max_ratio[sex=F; shift]" not in out  # never missing: not judged
+    met = evaluate(healthy, policy({"missingness": {"max_ratio": 2.5}}))
+    assert met.passed
+    # the interval of 2 (Katz, 40/200 vs 20/200) reaches below 1.5: judged on it, met
+    lenient = evaluate(healthy, policy({"missingness": {"max_ratio": 1.5, "judge": "interval"}}))
+    assert lenient.passed
+
+
+def test_a_feature_that_is_the_attribute_fails_both_proxy_bounds(healthy):
+    out = by_id(evaluate(healthy, policy({"proxy": {"max_cramers_v": 0.5, "max_auc": 0.8}})))
+    title = out["proxy.max_cramers_v[sex; title]"]
+    assert title.status == "not met"
+    assert title.estimate.value == pytest.approx(1.0)
+    noise = out["proxy.max_cramers_v[sex; noise]"]
+    table = pd.crosstab(frame()["noise"], frame()["sex"]).to_numpy()
+    assert noise.estimate.value == pytest.approx(
+        scipy_association(table, method="cramer", correction=False), abs=1e-12
+    )
+    assert noise.status == "met"
+    assert out["proxy.max_auc[sex; title]"].estimate.value == pytest.approx(1.0)
+    assert out["proxy.max_auc[sex; title]"].status == "not met"
+    assert out["proxy.max_auc[sex; (all features together)]"].status == "not met"
+    assert out["proxy.max_auc[sex; shift]"].status == "met"  # alternates: AUC 0.5
+
+
+def test_an_audit_without_health_is_never_a_pass_of_a_health_bound():
+    plain = audit.audit(frame(), **SPEC)
+    out = evaluate(plain, policy({"missingness": {"max_ratio": 1.5}}))
+    assert [c.status for c in out.checks] == ["not assessable"]
+    assert out.checks[0].reason == NO_HEALTH
+    assert not out.passed
+
+
+def test_data_with_no_missing_value_meets_the_missingness_bound():
+    clean = frame().drop(columns="employer")
+    out = evaluate(
+        audit.audit(clean, health=True, **SPEC), policy({"missingness": {"max_ratio": 1.1}})
+    )
+    assert [(c.status, c.reason) for c in out.checks] == [("met", NONE_MISSING)]
+    assert out.passed
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"proxy": {"max_cramers_v": 1.0}}, "strictly between 0 and 1"),
+        ({"proxy": {"max_auc": 0}}, "strictly between 0 and 1"),
+        ({"proxy": {"max_auc": 0.8, "judge": "interval"}}, "no interval"),
+        ({"missingness": {"max_ratio": 0}}, "must be above 0"),
+        ({"missingnes": {"max_ratio": 1.5}}, "Did you mean 'missingness'"),
+        ({"label_issues": {"max": 1.5}}, "unknown key 'thresholds.label_issues.max'"),
+    ],
+)
+def test_bounds_that_cannot_judge_are_config_errors(table, message):
+    with pytest.raises(ConfigError, match=message):
+        policy(table)
+
+
+def write_project(folder: Path, thresholds: str) -> Path:
+    (folder / "data").mkdir(exist_ok=True)
+    frame().to_csv(folder / "data" / "train.csv", index=False)
+    (folder / "pyproject.toml").write_text(
+        textwrap.dedent(
+            f"""
+            [tool.biasaudit.thresholds]
+            {thresholds}
+
+            [[tool.biasaudit.datasets]]
+            name = "training"
+            path = "data/train.csv"
+            sensitive = ["sex"]
+            label = "y"
+            favorable = 1
+            reference = {{ sex = "M" }}
+            """
+        )
+    )
+    return folder
+
+
+def test_check_runs_the_health_checks_its_policy_bounds(tmp_path):
+    write_project(tmp_path, "missingness.max_ratio = 1.5")
+    run = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "pyproject.toml")])
+    assert run.exit_code == 1, run.output
+    # Katz: exp(log 2 -+ 1.96 sqrt(1/40 - 1/200 + 1/20 - 1/200)) = 1.213 to 3.296
+    text = " ".join(run.output.split())
+    assert "sex = F, feature employer: missing-rate ratio 2.000 (1.213–3.296)" in text
+    write_project(tmp_path, "missingness.max_ratio = 2.5")
+    run = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "pyproject.toml")])
+    assert run.exit_code == 0, run.output
+
+
+def test_the_pytest_plugin_fails_on_a_proxy(pytester: pytest.Pytester):
+    write_project(pytester.path, "proxy.max_cramers_v = 0.5")
+    result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*sex, feature title: Cramér's V 1.000*not met*"])
