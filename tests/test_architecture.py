@@ -108,6 +108,7 @@ LAYERS = (
     "audit.gate",
     "audit.datacard",
     "audit.terminal",
+    "audit.terminal_health",  # the data-health tables, after the audit's own
     "audit.cli.base",
     "audit.cli.options",
     "audit.cli.audit_commands",

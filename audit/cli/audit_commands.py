@@ -21,7 +21,7 @@ from audit.cli.base import (
     quiet_option,
     suppress_option,
 )
-from audit.cli.options import build_spec, input_files, spec_options
+from audit.cli.options import build_spec, health_options, input_files, spec_options
 from audit.exceptions import ConfigError
 
 __all__ = ["audit_command", "compare_command", "report_command"]
@@ -30,6 +30,7 @@ __all__ = ["audit_command", "compare_command", "report_command"]
 @click.command("audit", cls=Command)
 @click.argument("data", type=str)
 @spec_options
+@health_options
 @json_option("the result")
 @html_options
 @overwrite_option
@@ -49,9 +50,10 @@ def audit_command(
     \b
     Example:
       biasaudit audit adult.csv -s sex -s race -l income -f '>50K' --json out.json
+      biasaudit audit adult.csv -s sex -l income -f '>50K' --na-values '?' --health
     """
     from audit.auditor import audit
-    from audit.terminal import render
+    from audit.terminal_health import render_with_health
 
     check_outputs(overwrite, input_files(data, **kw), json=json_out, html=html_out)
     result = audit(data, spec=build_spec(**kw))
@@ -59,7 +61,7 @@ def audit_command(
         result,
         json_out,
         quiet,
-        lambda c: render(result, c),
+        lambda c: render_with_health(result, c),
         (html_out, k, epsilon),
         overwrite=overwrite,
     )

@@ -85,7 +85,7 @@ class Option(click.Option):
         self.section = section
 
 
-SECTIONS = ("Data", "Outcome", "Policy", "Mitigation", "Report", "Output", "Options")
+SECTIONS = ("Data", "Outcome", "Policy", "Health", "Mitigation", "Report", "Output", "Options")
 
 
 class Command(click.Command):

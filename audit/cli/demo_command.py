@@ -38,7 +38,7 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
     from audit.datasets import adult_path
     from audit.mitigation.run import mitigate
     from audit.report.render import write_report
-    from audit.terminal import render
+    from audit.terminal_health import render_with_health
 
     auditor = Auditor(
         sensitive_features=["sex", "race", "age"],
@@ -46,6 +46,8 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
         favorable=">50K",
         bins={"age": [25, 45, 65]},
         reference={"sex": "Male", "race": "White"},
+        na_values=["?"],  # how the UCI files mark a missing value
+        health=True,
     )
     folder = Path(output_dir)
     before = auditor.audit(adult_path("train"))
@@ -53,7 +55,7 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
         before,
         str(folder / "adult-demo.json"),
         quiet,
-        lambda console: render(before, console),
+        lambda console: render_with_health(before, console),
         overwrite=True,
     )
     frame = pd.read_csv(adult_path("train"))

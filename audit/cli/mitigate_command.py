@@ -18,7 +18,7 @@ from audit.cli.base import (
     overwrite_option,
     quiet_option,
 )
-from audit.cli.options import build_spec, input_files, spec_options
+from audit.cli.options import build_spec, health_options, input_files, spec_options
 from audit.mitigation.methods import METHODS, SIZES
 
 __all__ = ["mitigate_command", "show_mitigation"]
@@ -27,6 +27,7 @@ __all__ = ["mitigate_command", "show_mitigation"]
 @click.command("mitigate", cls=Command)
 @click.argument("data", type=str)
 @spec_options
+@health_options
 @option(
     "--method",
     "-m",
@@ -138,6 +139,7 @@ def show_mitigation(result: Any, console: Any) -> None:
     from rich.markup import escape
 
     from audit.terminal import render_comparison, render_model_check
+    from audit.terminal_health import render_health
 
     plan = result.plan
     over = escape(printable(" & ".join(plan.over)))
@@ -156,6 +158,7 @@ def show_mitigation(result: Any, console: Any) -> None:
             highlight=False,
         )
     render_comparison(result.comparison, console)
+    render_health(result.comparison.before, console)
     if result.model_check is not None:
         render_model_check(result.model_check, console)
     if isinstance(result.data, Path):

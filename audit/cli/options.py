@@ -14,7 +14,7 @@ from audit.cli.base import option
 from audit.exceptions import ConfigError
 from audit.spec import AuditSpec
 
-__all__ = ["build_spec", "input_files", "spec_options"]
+__all__ = ["build_spec", "health_options", "input_files", "spec_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,6 +120,32 @@ def spec_options(func: F) -> F:
     return func
 
 
+def health_options(func: F) -> F:
+    """The data-health options of an :class:`AuditSpec`, in the Health section."""
+    options = [
+        option("--health/--no-health", section="Health", default=False, show_default=True,
+               help="Also check the data's health by group: missing values, proxies of the "
+               "sensitive attributes and the label, suspect labels. Off by default: it reads "
+               "every other column and fits cross-validated models on a sample."),
+        option("--features", section="Health", multiple=True, metavar="COL",
+               help="A column the health checks examine (repeat; default: every column "
+               "without a role)."),
+        option("--proxy-sample", section="Health", type=int,
+               default=DEFAULTS["proxy_sample"], show_default=True, metavar="ROWS",
+               help="Rows of the seeded sample the health models are fitted on."),
+        option("--proxy-cramers-v", section="Health", type=float,
+               default=DEFAULTS["proxy_cramers_v"], show_default=True, metavar="V",
+               help="Cramér's V from which a feature is flagged as a proxy."),
+        option("--leakage-auc", section="Health", type=float,
+               default=DEFAULTS["leakage_auc"], show_default=True, metavar="AUC",
+               help="AUC from which a feature alone predicting the label is flagged "
+               "'check for target leakage'."),
+    ]  # fmt: skip
+    for decorate in reversed(options):
+        func = decorate(func)
+    return func
+
+
 def input_files(data: str, **kw: Any) -> list[str | None]:
     """The files a command reads (never written over by its outputs)."""
     return [data, kw.get("reference_population")]
@@ -148,4 +174,9 @@ def build_spec(**kw: Any) -> AuditSpec:
         max_depth=kw["max_depth"],
         allow_high_cardinality=kw["allow_high_cardinality"],
         confidence_level=kw["confidence"],
+        health=kw.get("health", False),
+        features=tuple(kw.get("features", ())) or None,
+        proxy_sample=kw.get("proxy_sample", DEFAULTS["proxy_sample"]),
+        proxy_cramers_v=kw.get("proxy_cramers_v", DEFAULTS["proxy_cramers_v"]),
+        leakage_auc=kw.get("leakage_auc", DEFAULTS["leakage_auc"]),
     )

@@ -54,6 +54,11 @@ DATASET_KEYS: Mapping[str, str | None] = {
     "min_group_size": "min_group_size",
     "max_depth": "max_depth",
     "confidence_level": "confidence_level",
+    "health": "health",
+    "features": "features",
+    "proxy_sample": "proxy_sample",
+    "proxy_cramers_v": "proxy_cramers_v",
+    "leakage_auc": "leakage_auc",
 }
 STANDALONE_NAMES = ("biasaudit.toml", ".biasaudit.toml")
 

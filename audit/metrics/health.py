@@ -170,7 +170,7 @@ class LabelQuality:
 
 @dataclass(frozen=True)
 class DataHealth:
-    """Every data-health measurement of one audit (see the module docstring)."""
+    """Every data-health measurement of one audit (:mod:`audit.health`)."""
 
     features: tuple[str, ...]
     missingness: Missingness
@@ -184,3 +184,22 @@ class DataHealth:
     def reconstruction_for(self, target: str) -> Reconstruction | None:
         """The reconstruction of one sensitive attribute or of the label, if computed."""
         return next((r for r in self.reconstruction if r.target == target), None)
+
+    def associations(self, target: str) -> list[AssociationRow]:
+        """Each feature against ``target`` (a sensitive attribute or the label): its
+        association (None when left out) and its AUC alone (NaN when not computed), the
+        strongest Cramér's V first."""
+        rebuilt = self.reconstruction_for(target)
+        auc = dict(rebuilt.by_feature) if rebuilt is not None else {}
+        found = {i.feature: i for i in self.proxies.items if i.target == target}
+        rows = [(f, found.get(f), auc.get(f, math.nan)) for f in self.proxies.features]
+        return sorted(rows, key=lambda r: -_strength(r[1]))
+
+
+AssociationRow = tuple[str, "FeatureAssociation | None", float]
+
+
+def _strength(item: FeatureAssociation | None) -> float:
+    if item is None or math.isnan(item.association.cramers_v):
+        return -1.0
+    return item.association.cramers_v
