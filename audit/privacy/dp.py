@@ -341,6 +341,7 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
         favorable_values=favourable,
         dimensions=tuple(dims),
         worst_off=None,
+        health=None,  # exact counts, which no noise covers: not published
         warnings=(),
         notes=(privacy_note(privacy),),
     )

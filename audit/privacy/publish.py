@@ -18,6 +18,7 @@ from audit.comparison import Comparison, DimensionChange, GroupChange
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
 from audit.metrics.subgroups import Subgroup, SubgroupScan
+from audit.privacy.health import publish_health
 from audit.privacy.suppression import Suppression
 from audit.result import AuditResult, DimensionResult, GroupResult
 from audit.spec import MISSING_LABEL
@@ -144,7 +145,12 @@ def publish(
     """
     size = result.spec.min_group_size
     dims = tuple(publish_dimension(d, sup, size) for d in result.dimensions)
-    out = replace(result, dimensions=dims, worst_off=_publish_scan(result.worst_off, sup))
+    out = replace(
+        result,
+        dimensions=dims,
+        worst_off=_publish_scan(result.worst_off, sup),
+        health=publish_health(result.health, sup),
+    )
     if derived_from:
         out = replace(
             out,

@@ -14,6 +14,7 @@ from audit.report.sections.appendix import download, embedded_json
 from audit.report.sections.before_after import before_after
 from audit.report.sections.common import LISTED, Ids, View, outcome_table
 from audit.report.sections.headline import headline
+from audit.report.sections.health import health
 from audit.report.sections.methodology import methodology
 from audit.report.sections.model_check import model_check_blocks
 from audit.report.sections.outcomes import outcomes
@@ -71,6 +72,9 @@ def build_sections(
     ]
     if s.before.spec.prediction is not None:
         sections.append(Section("predictions", "Predictions", tuple(predictions(vb, ids))))
+    if s.before.spec.health:
+        blocks = health(p.before, ids, privacy is not None)
+        sections.append(Section("health", "Data health", tuple(blocks)))
     if p.comparison is not None and va is not None:
         blocks = before_after(p.comparison, vb, va, ids)
         if p.model_check is not None and sups.model is not None:
