@@ -112,12 +112,12 @@ def _table(rows: list[Any], cols: list[Any], n: Any) -> np.ndarray:
     """The two-way count table of two key columns (a missing key is a level of its own)."""
 
     def codes(keys: list[Any]) -> np.ndarray:
-        index: dict[Any, int] = {}
-        out = np.empty(len(keys), dtype=np.int64)
-        for i, k in enumerate(keys):
-            key = None if is_missing(k) else k
-            out[i] = index.setdefault(key, len(index))
-        return out
+        # levels in a fixed order (the engine returns groups in any order, and the sums of
+        # the statistics would differ in their last digits)
+        plain = [None if is_missing(k) else k for k in keys]
+        order = sorted(set(plain), key=lambda k: (k is None, repr(k)))
+        index = {k: i for i, k in enumerate(order)}
+        return np.array([index[k] for k in plain], dtype=np.int64)
 
     r, c = codes(rows), codes(cols)
     table = np.zeros((int(r.max()) + 1 if len(r) else 0, int(c.max()) + 1 if len(c) else 0))

@@ -161,3 +161,23 @@ def test_the_pytest_plugin_fails_on_a_proxy(pytester: pytest.Pytester):
     result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*sex, feature title: Cramér's V 1.000*not met*"])
+
+
+def test_published_gate_outputs_withhold_what_the_report_withholds():
+    from audit.gate.run import describe, withheld_values
+    from tests.report.test_health_section import frame as small_cells
+
+    result = audit.audit(
+        small_cells(), sensitive_features="race", label="y", reference={"race": "A"},
+        min_group_size=5, health=True,
+    )  # fmt: skip
+    rules = policy({"missingness": {"max_ratio": 1.1}})
+    outcome = evaluate(result, rules)
+    withheld = withheld_values(result, rules, outcome, 10)
+    checks = by_id(outcome)
+    c_check = checks["missingness.max_ratio[race=C; employer]"]
+    assert c_check.estimate.value == pytest.approx((3 / 12) / (24 / 114))  # exact, judged
+    assert c_check.id in withheld
+    assert "missingness.max_ratio[race=B; employer]" in withheld  # its complement
+    assert "withheld" in describe(c_check, 10, withheld)
+    assert f"{c_check.estimate.value:.3f}" not in describe(c_check, 10, withheld)
