@@ -13,99 +13,27 @@ out of the label's table.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 
 from audit.coding import code_attribute, is_missing
 from audit.crosstab import _missing_policy, check_cardinality
-from audit.data import Dataset, open_data
+from audit.data import open_data
 from audit.exceptions import ConfigError, DataError
-from audit.exprs import role_column, sensitive_key
 from audit.inplace import duckdb_view
 from audit.metrics.association import association
 from audit.metrics.health import FeatureAssociation, Proxies
 from audit.missingness import choose_features, resolve_spec
+from audit.proxy_counts import Found, count_one, count_tables
 from audit.spec import PROXY_CRAMERS_V, AuditSpec
 
 __all__ = ["FeatureAssociation", "Proxies", "proxies"]
 
 STRONG = PROXY_CRAMERS_V
-_DECILES = tuple(i / 10 for i in range(1, 10))
 _ROLES = "one of the spec's columns (sensitive, label, prediction, score or weight)"
-
-
-def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple[float, ...]:
-    x = role_column(spec, feature, dtype).cast(nw.Float64)
-    if dataset.frame.implementation.is_duckdb():
-        # one list quantile: nine separate ones each hold the column (out of memory at 10M rows)
-        relation = nw.to_native(dataset.frame.select(x.alias("__v")))
-        qs = ", ".join(str(q) for q in _DECILES)
-        sql = f"SELECT quantile_cont(__v, [{qs}]) AS q FROM t WHERE NOT isnan(__v)"
-        values = relation.query("t", sql).to_arrow_table().to_pylist()[0]["q"] or []
-        return _distinct(values)
-    row = (
-        dataset.frame.select(
-            *(x.quantile(q, interpolation="linear").alias(f"q{i}") for i, q in enumerate(_DECILES))
-        )
-        .collect()
-        .to_arrow()
-        .to_pylist()[0]
-    )
-    return _distinct(list(row.values()))
-
-
-def _distinct(values: list[Any]) -> tuple[float, ...]:
-    edges: list[float] = []
-    for value in values:
-        if value is not None and math.isfinite(value) and (not edges or value > edges[-1]):
-            edges.append(float(value))
-    return tuple(edges)
-
-
-def _collect(frame: Any) -> Any:
-    if frame.implementation.is_duckdb():
-        return nw.to_native(frame).to_arrow_table()
-    return frame.collect().to_arrow()
-
-
-def _count(
-    dataset: Dataset, spec: AuditSpec, feature: str, max_levels: int
-) -> tuple[Any, tuple[float, ...] | None] | str:
-    """The grouped count of (sensitive keys, label, feature key), the decile edges, or why
-    the feature is left out."""
-    schema = dataset.frame.collect_schema()
-    dtype = schema[feature]
-    if dtype.is_nested():
-        return "nested values"
-    x = role_column(spec, feature, dtype)
-    distinct = int(_collect(dataset.frame.select(x.n_unique().alias("d"))).to_pylist()[0]["d"])
-    edges = None
-    if dtype.is_numeric() and distinct > 10:
-        edges = _edges(dataset, spec, feature, dtype)
-        value = x.cast(nw.Float64)
-        code: nw.Expr = nw.lit(0, nw.Int16)
-        for edge in edges:
-            code = code + (value > edge).cast(nw.Int16)  # (e_i, e_i+1]: ties stay below
-        x = nw.when(~(value.is_null() | value.is_nan())).then(code)
-    elif distinct > max_levels:
-        return f"{distinct:,} distinct values (more than max_levels={max_levels}: an identifier?)"
-    keys = [
-        sensitive_key(spec, a, schema[a]).alias(f"__k{i}")
-        for i, a in enumerate(spec.sensitive_features)
-    ]
-    keys += [role_column(spec, spec.label, schema[spec.label]).alias("__y"), x.alias("__x")]
-    names = [*(f"__k{i}" for i in range(len(spec.sensitive_features))), "__y", "__x"]
-    grouped = (
-        dataset.frame.select(*keys)
-        .group_by(*names, drop_null_keys=False)
-        .agg(nw.len().alias("__n"))
-    )
-    return _collect(grouped), edges
 
 
 def _table(rows: list[Any], cols: list[Any], n: Any) -> np.ndarray:
@@ -147,12 +75,20 @@ def proxies(
     chosen = choose_features([str(c) for c in dataset.columns], features, spec.columns, _ROLES)
     items: list[FeatureAssociation] = []
     skipped: list[tuple[str, str]] = []
+    counted = duckdb_view(dataset, [*spec.sensitive_features, spec.label, *chosen]) or dataset
+    tables: dict[str, Found] = {}
+    if counted.frame.implementation.is_duckdb():
+        try:  # every feature in one pass; on any failure, one feature at a time below
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                tables = count_tables(counted, spec, chosen, max_levels)
+        except Exception:
+            tables = {}
     for feature in chosen:
-        counted = duckdb_view(dataset, [*spec.sensitive_features, spec.label, feature]) or dataset
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                found = _count(counted, spec, feature, max_levels)
+                found = tables.get(feature) or count_one(counted, spec, feature, max_levels)
         except Exception as exc:  # engines raise their own types; messages may quote rows
             if features is None:  # a column nobody named (lists, mixed types): left out, said
                 skipped.append((feature, f"the engine could not count it ({type(exc).__name__})"))

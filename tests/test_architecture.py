@@ -50,6 +50,7 @@ LAYERS = (
     "audit.metrics.health",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
+    "audit.proxy_counts",  # the proxies' count tables on the engine (one pass on DuckDB)
     "audit.proxies",  # features against sensitive attributes and the label: a count per feature
     # DESIGN lists it under mitigation/; the default model and row-level labels need only the
     # spec, and the data-health checks an audit runs use them, so it sits below the result.
