@@ -2,13 +2,18 @@
 grouped count of (sensitive keys, label, feature level), a numeric feature with more than 10
 distinct values cut at its deciles (bins ``(e_i, e_i+1]``).
 
-On DuckDB (files, relations, and pandas or pyarrow frames it reads in place) every feature's
-table comes from one ``GROUP BY GROUPING SETS`` query, after one query of the distinct counts
-(exact for the features whose approximate count is small, where the 10-value rule is decided)
-and the deciles: exact (``quantile_cont``, one column at a time) up to ``EXACT_ROWS`` rows,
-DuckDB's ``approx_quantile`` (t-digest, all columns in the same scan) above; the edges are
-recorded either way, so each table is exactly the count of the bins it names. Other engines
-run one grouped count per feature through narwhals.
+On DuckDB (files, relations, and pandas or pyarrow frames it reads in place) each feature's
+table is one ``GROUP BY`` over the columns coded once, the bins a SQL ``CASE`` (cheaper than
+adding up comparisons; one query per feature is faster than ``GROUPING SETS`` of them all:
+16.6 s against 18.7 s for 20 features of 50M rows). The deciles and distinct counts come
+first. Up to ``EXACT_ROWS`` rows they are exact: DuckDB's ``quantile_cont``, one column at a
+time; ``count(DISTINCT)`` where the 10-value rule is decided, ``approx_count_distinct`` for
+``max_levels`` (a text feature's levels are then counted by its table). Above, they come
+from a seeded reservoir sample of ``SAMPLE`` rows: a decile of the sample is within 0.2
+percentile points of the data's (one standard error), and the table counts the bins of the
+edges recorded, so it is exact for them; a numeric feature the sample shows few values of
+has them counted exactly. (DuckDB's ``approx_quantile`` took 19 s for ten columns of 50M
+rows, the sample 2 s.) Other engines run one grouped count per feature through narwhals.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from audit.spec import AuditSpec
 __all__ = ["DECILES", "EXACT_ROWS", "count_one", "count_tables"]
 
 DECILES = tuple(i / 10 for i in range(1, 10))
-EXACT_ROWS = 10_000_000  # above, deciles by DuckDB's approx_quantile
+EXACT_ROWS = 10_000_000  # above, deciles and distinct counts from a seeded sample
+SAMPLE = 100_000  # rows of that sample: a decile's standard error is under 0.2 points
+SEED = 0
 LEVELS = 10  # a numeric feature with more distinct values is cut at its deciles
 
 Found = tuple[Any, tuple[float, ...] | None] | str  # (arrow table, edges), or why left out
@@ -86,9 +93,57 @@ def _edges(dataset: Dataset, spec: AuditSpec, feature: str, dtype: Any) -> tuple
     return _distinct(list(row.values()))
 
 
-def _too_many(distinct: int, max_levels: int, about: bool = False) -> str:
+def _too_many(distinct: int, max_levels: int, about: bool = False, sampled: bool = False) -> str:
+    if sampled:
+        return (
+            f"{distinct:,} distinct values in a sample of {SAMPLE:,} rows (more than "
+            f"max_levels={max_levels}: an identifier?)"
+        )
     word = "about " if about else ""
     return f"{word}{distinct:,} distinct values (more than max_levels={max_levels}: an identifier?)"
+
+
+def _case(column: str, edges: tuple[float, ...]) -> str:
+    """SQL of the bin index of ``column`` (null when missing): (e_i, e_i+1] is bin i + 1."""
+    branches = " ".join(f"WHEN {column} <= {e!r} THEN {i}" for i, e in enumerate(edges))
+    return (
+        f"CASE WHEN {column} IS NULL OR isnan({column}::DOUBLE) THEN NULL {branches} "
+        f"ELSE {len(edges)} END AS __x"
+    )
+
+
+def _numbers(spec: AuditSpec) -> list[float]:
+    """The ``na_values`` markers that are numbers (missing in a numeric column)."""
+    out = []
+    for marker in spec.na_values:
+        try:
+            out.append(float(marker))
+        except ValueError:
+            continue
+    return out
+
+
+def _from_sample(
+    relation: Any, columns: list[str], markers: list[float]
+) -> tuple[dict[str, int], Any]:
+    """Distinct counts (nulls one value; a missing-value marker may be one more) and a
+    function giving the decile edges of a numeric column (markers left out), from DuckDB's
+    seeded reservoir sample of ``SAMPLE`` rows."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    sql = f"SELECT * FROM t USING SAMPLE reservoir({SAMPLE} ROWS) REPEATABLE ({SEED})"
+    sample = relation.query("t", sql).to_arrow_table().select(columns)
+    distinct = {c: int(pc.count_distinct(sample.column(c), mode="all").as_py()) for c in columns}
+
+    def edges(column: str) -> tuple[float, ...]:
+        values = sample.column(column).to_numpy(zero_copy_only=False).astype(np.float64)
+        values = values[~np.isnan(values) & ~np.isin(values, markers)]
+        if not len(values):
+            return ()
+        return _distinct([float(v) for v in np.quantile(values, DECILES)])
+
+    return distinct, edges
 
 
 def count_one(dataset: Dataset, spec: AuditSpec, feature: str, max_levels: int) -> Found:
@@ -117,9 +172,8 @@ def count_one(dataset: Dataset, spec: AuditSpec, feature: str, max_levels: int) 
 def count_tables(
     dataset: Dataset, spec: AuditSpec, features: Sequence[str], max_levels: int
 ) -> dict[str, Found]:
-    """Every feature's :func:`count_one`, from three queries on DuckDB (see the module
-    docstring); the caller falls back to :func:`count_one` per feature if this raises."""
-    import pyarrow.compute as pc
+    """Every feature's :func:`count_one` on DuckDB (see the module docstring); the caller
+    falls back to :func:`count_one` per feature if this raises."""
 
     schema = dataset.frame.collect_schema()
     out: dict[str, Found] = {}
@@ -136,15 +190,20 @@ def count_tables(
         *_keys(spec, schema), *(e.alias(alias[f]) for f, e in columns.items())
     )
     relation = nw.to_native(base)
-    stats = ["count(*) AS __rows"] + [
-        f"approx_count_distinct({alias[f]}) AS d{j}" for j, f in enumerate(names)
-    ]
-    row = relation.query("t", f"SELECT {', '.join(stats)} FROM t").to_arrow_table().to_pylist()[0]
-    rows = int(row["__rows"])
-    approx = {f: int(row[f"d{j}"]) for j, f in enumerate(names)}
-    small = [
-        f for f in names if approx[f] <= max(4 * LEVELS, 2 * max_levels if f not in numeric else 0)
-    ]
+    rows = int(relation.query("t", "SELECT count(*) AS n FROM t").to_arrow_table()[0][0].as_py())
+    if rows > EXACT_ROWS:  # the raw columns: coding the markers of every row costs seconds
+        raw = nw.to_native(dataset.frame.select(*(nw.col(f).alias(alias[f]) for f in names)))
+        approx, edges_of = _from_sample(raw, [alias[f] for f in names], _numbers(spec))
+        approx = {f: approx[alias[f]] for f in names}
+        sampled = True
+    else:
+        stats = [f"approx_count_distinct({alias[f]}) AS d{j}" for j, f in enumerate(names)]
+        row = relation.query("t", f"SELECT {', '.join(stats)} FROM t").to_arrow_table()
+        approx = {f: int(row.column(f"d{j}")[0].as_py()) for j, f in enumerate(names)}
+        sampled = False
+    # numeric features that may have at most 10 values: counted exactly (text features are
+    # counted by the grouped count itself)
+    small = [f for f in numeric if approx[f] <= 4 * LEVELS]
     exact: dict[str, int] = {}
     if small:
         sql = ", ".join(
@@ -153,45 +212,30 @@ def count_tables(
         )
         found = relation.query("t", f"SELECT {sql} FROM t").to_arrow_table().to_pylist()[0]
         exact = {f: int(found[f"e{j}"]) for j, f in enumerate(small)}
-    edges: dict[str, tuple[float, ...]] = {}
     cut = [f for f in numeric if exact.get(f, approx[f]) > LEVELS]
-    if rows > EXACT_ROWS and cut:
-        qs = ", ".join(str(q) for q in DECILES)
-        sql = ", ".join(
-            f"approx_quantile({alias[f]}::DOUBLE, [{qs}]) "
-            f"FILTER (WHERE NOT isnan({alias[f]}::DOUBLE)) AS q{j}"
-            for j, f in enumerate(cut)
-        )
-        found = relation.query("t", f"SELECT {sql} FROM t").to_arrow_table().to_pylist()[0]
-        edges = {f: _distinct(found[f"q{j}"] or []) for j, f in enumerate(cut)}
+    if sampled:
+        edges = {f: edges_of(alias[f]) for f in cut}
     else:
         edges = {f: _edges(dataset, spec, f, schema[f]) for f in cut}
     kept = []
     for f in names:
-        if f not in edges and f not in exact and approx[f] > 2 * max_levels:
-            out[f] = _too_many(approx[f], max_levels, about=True)
+        # a sample's count is at most the data's; DuckDB's HyperLogLog may be 2 % off
+        if f not in edges and f not in exact and approx[f] > max_levels * (1 if sampled else 2):
+            out[f] = _too_many(approx[f], max_levels, about=True, sampled=sampled)
         elif f not in edges and exact.get(f, 0) > max_levels:
             out[f] = _too_many(exact[f], max_levels)
         else:
             kept.append(f)
     if not kept:
         return out
-    coded = [
-        (_binned(columns[f], edges[f]) if f in edges else columns[f]).alias(alias[f]) for f in kept
-    ]
-    keyed = nw.to_native(dataset.frame.select(*_keys(spec, schema), *coded))
     keys = ", ".join(_key_names(spec))
-    sets = ", ".join(f"({keys}, {alias[f]})" for f in kept)
-    flags = ", ".join(f"GROUPING({alias[f]}) AS __g{alias[f]}" for f in kept)
-    sql = (
-        f"SELECT {keys}, {', '.join(alias[f] for f in kept)}, {flags}, count(*) AS __n "
-        f"FROM t GROUP BY GROUPING SETS ({sets})"
-    )
-    table = keyed.query("t", sql).to_arrow_table()
-    for f in kept:
-        mine = table.filter(pc.equal(table.column(f"__g{alias[f]}"), 0))
-        part = mine.select([*_key_names(spec), alias[f], "__n"]).rename_columns(
-            [*_key_names(spec), "__x", "__n"]
-        )
-        out[f] = (part, edges.get(f))
+    for f in kept:  # one grouped count each: faster on DuckDB than GROUPING SETS of them all
+        x = _case(alias[f], edges[f]) if f in edges else f"{alias[f]} AS __x"
+        sql = f"SELECT {keys}, {x}, count(*) AS __n FROM t GROUP BY ALL"
+        table = relation.query("t", sql).to_arrow_table()
+        levels = len(table.column("__x").unique())
+        if f not in edges and not schema[f].is_numeric() and levels > max_levels:
+            out[f] = _too_many(levels, max_levels)  # more values than the sample showed
+        else:
+            out[f] = (table, edges.get(f))
     return out

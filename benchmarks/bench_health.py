@@ -16,6 +16,7 @@ noisy copy of sex) and 10 text (three with missing values, one a proxy of sex, o
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -100,6 +101,7 @@ def ensure_data(rows: int, seed: int = 0) -> Path:
             done += table.num_rows
         assert writer is not None
         writer.close()
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -118,33 +120,45 @@ def _peak_mb() -> float:
 def _floor_missing(path: str) -> Any:
     import duckdb
 
-    flags = ", ".join(
-        f"sum(({c} IS NULL OR isnan({c}))::INT)" for c in NUMERIC
-    ) + ", " + ", ".join(f"sum(({c} IS NULL OR {c} IN ('', '?'))::INT)" for c in TEXT)
+    flags = (
+        ", ".join(f"sum(({c} IS NULL OR isnan({c}))::INT)" for c in NUMERIC)
+        + ", "
+        + ", ".join(f"sum(({c} IS NULL OR {c} IN ('', '?'))::INT)" for c in TEXT)
+    )
     sql = f"SELECT sex, race, count(*), {flags} FROM '{path}' GROUP BY sex, race"
     return duckdb.connect().sql(sql).fetchall()
 
 
+@functools.lru_cache(maxsize=1)
+def _floor_edges(path: str) -> tuple[tuple[float, ...], ...]:
+    """The numeric features' decile edges (from a 100,000-row sample), found before the
+    floor is timed: the floor is the counting alone."""
+    import duckdb
+
+    qs = "[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]"
+    stats = ", ".join(f"reservoir_quantile({c}, {qs}, 100000)" for c in NUMERIC)
+    row = duckdb.connect().sql(f"SELECT {stats} FROM '{path}'").fetchall()[0]
+    return tuple(tuple(sorted(set(e))) for e in row)
+
+
 def _floor_proxies(path: str) -> Any:
-    """The proxy tables as DuckDB computes them alone: deciles of the numeric features (one
-    approx_quantile each, in one scan), then one GROUPING SETS count of (sex, race, label,
-    feature) for every feature."""
+    """The proxy tables as DuckDB counts them on its own, given the edges: one GROUP BY of
+    (sex, race, label, feature) per feature (the bins a CASE), run one after the other (the
+    fastest of the forms measured: a GROUPING SETS of all 20 took 18.7 s, a UNION ALL 17.2 s,
+    one after the other 16.6 s, at 50M rows)."""
     import duckdb
 
     con = duckdb.connect()
-    qs = "[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]"
-    stats = ", ".join(f"approx_quantile({c}, {qs})" for c in NUMERIC)
-    edges = con.sql(f"SELECT {stats} FROM '{path}'").fetchall()[0]
-    coded = []
-    for c, e in zip(NUMERIC, edges, strict=True):
-        coded.append(" + ".join(f"({c} > {v})::INT" for v in sorted(set(e))) + f" AS {c}")
-    coded += TEXT
-    sets = ", ".join(f"(sex, race, y, {c})" for c in [*NUMERIC, *TEXT])
-    sql = (
-        f"SELECT sex, race, y, {', '.join([*NUMERIC, *TEXT])}, count(*) FROM "
-        f"(SELECT sex, race, y, {', '.join(coded)} FROM '{path}') GROUP BY GROUPING SETS ({sets})"
-    )
-    return con.sql(sql).fetchall()
+    out = []
+    for c, edges in zip(NUMERIC, _floor_edges(path), strict=True):
+        case = " ".join(f"WHEN {c} <= {e!r} THEN {i}" for i, e in enumerate(edges))
+        x = f"CASE WHEN {c} IS NULL OR isnan({c}) THEN NULL {case} ELSE {len(edges)} END"
+        sql = f"SELECT sex, race, y, {x} AS x, count(*) FROM '{path}' GROUP BY ALL"
+        out.append(con.sql(sql).fetchall())
+    for c in TEXT:
+        sql = f"SELECT sex, race, y, {c}, count(*) FROM '{path}' GROUP BY ALL"
+        out.append(con.sql(sql).fetchall())
+    return out
 
 
 def _ours(kind: str, path: str) -> Any:
@@ -178,6 +192,8 @@ def child(kind: str, path: str, reps: int) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
+    if kind == "floor-proxies":
+        _floor_edges(path)
     start = time.perf_counter()
     _ours(kind, path)
     first = time.perf_counter() - start
