@@ -14,8 +14,9 @@ modest (several weak proxies together); one that predicts the label with an AUC 
   and standardised numeric features, :func:`audit.mitigation.ranker.default_model`).
 
 Rows come from the data as a sample: pandas, polars and pyarrow frames are sampled in memory
-(``random_state``), files and DuckDB relations with DuckDB's seeded reservoir sample. Other
-engines (Spark, Dask, Ibis) are refused with a hint: pass a sample of them as pandas.
+(``random_state``), files and DuckDB relations with DuckDB's seeded reservoir sample, Spark
+DataFrames with a seeded Bernoulli sample cut to size on Spark. Other engines (Dask, Ibis)
+are refused with a hint: pass a sample of them as pandas.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 
 from audit.coding import text
@@ -46,16 +48,42 @@ def _sample(dataset: Dataset, columns: list[str], size: int, seed: int) -> Any:
         native = frame.select(*columns).collect().to_pandas()
         return native.sample(n=size, random_state=seed) if len(native) > size else native
     if frame.implementation.is_duckdb():
-        import narwhals as nw
-
         relation = nw.to_native(frame.select(*columns))
         sql = f"SELECT * FROM t USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE ({int(seed)})"
         return relation.query("t", sql).df()
+    implementation = frame.implementation
+    if implementation.is_pyspark() or implementation.is_pyspark_connect():
+        return _spark_sample(nw.to_native(frame.select(*columns)), size, seed)
     raise ConfigError(
         f"The AUC reconstruction reads a sample of rows, which biasaudit does not draw from "
         f"{dataset.info.engine} data. Hint: pass a pandas sample of it (e.g. "
-        "df.sample(fraction=0.01, seed=0).toPandas() for Spark)."
+        "ddf.sample(frac=0.01, random_state=0).compute() for Dask)."
     )
+
+
+def _spark_sample(native: Any, size: int, seed: int) -> Any:
+    """At most ``size`` rows of a Spark DataFrame, seeded: a Bernoulli sample a little larger
+    than ``size`` (short of it with a probability under 1e-20), ordered by a seeded random
+    column, its first ``size`` rows; every row when there are no more. Only the sample
+    reaches the driver."""
+    import importlib
+
+    import pandas as pd
+
+    # the functions of the DataFrame's own kind: a classic and a Connect session may share a
+    # process, and pyspark.sql.functions would build the other kind's columns
+    connect = type(native).__module__.startswith("pyspark.sql.connect")
+    sf = importlib.import_module(f"pyspark.sql{'.connect' if connect else ''}.functions")
+    total = native.count()
+    if total > size:
+        fraction = min(1.0, (size + 10 * math.sqrt(size) + 10) / total)
+        native = (
+            native.sample(withReplacement=False, fraction=fraction, seed=seed)
+            .orderBy(sf.rand(seed))
+            .limit(size)
+        )
+    rows = native.collect()  # toPandas() warns on pandas 3
+    return pd.DataFrame([r.asDict() for r in rows], columns=native.columns)
 
 
 def _numbers(frame: Any, features: list[str]) -> Any:

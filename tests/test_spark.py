@@ -10,6 +10,7 @@ import math
 import shutil
 import socket
 import subprocess
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -396,3 +397,22 @@ def test_missingness_and_proxies_count_on_spark_as_on_pandas(flavour, frames, da
     for a, b in zip(p_spark.items, p_pandas.items, strict=True):
         assert (a.feature, a.target, a.levels) == (b.feature, b.target, b.levels)
         assert a.association.cramers_v == pytest.approx(b.association.cramers_v, rel=1e-9)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_audit_with_health_on_spark_reconstructs_as_on_pandas(flavour, frames, data):
+    spec = {"sensitive_features": ["sex"], "label": "income", "favorable": ">50K",
+            "features": ["workclass", "age", "education_num"], "health": True}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", audit.AuditWarning)
+        on_spark = audit.audit(frames[flavour], **spec).health
+        on_pandas = audit.audit(data, **spec).health
+    assert on_spark.notes == ()
+    assert on_spark.sample_rows == len(data)  # fewer rows than proxy_sample: all of them
+    for a, b in zip(on_spark.reconstruction, on_pandas.reconstruction, strict=True):
+        # the same rows in another order: other folds, so AUCs agree to sampling noise
+        assert dict(a.by_feature) == pytest.approx(dict(b.by_feature), abs=0.01)
+    sampled = audit.audit(frames[flavour], **{**spec, "proxy_sample": 3000}).health
+    again = audit.audit(frames[flavour], **{**spec, "proxy_sample": 3000}).health
+    assert sampled.sample_rows == 3000
+    assert sampled.reconstruction == again.reconstruction  # seeded
