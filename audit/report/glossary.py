@@ -28,6 +28,14 @@ GLOSSARY: dict[str, str] = {
     "Representation ratio": "A group's share divided by the share it was expected to have "
     "(from a reference population); below 1 means under-represented.",
     "Intersection": "Groups defined by several attributes at once, such as sex & race.",
+    "Missing rate": "The share of a group's rows in which a feature has no value (null, empty "
+    "or a declared marker such as '?').",
+    "Cramér's V": "How strongly two variables go together, from 0 (not at all) to 1 (one "
+    "determines the other); a feature with a high V against a sensitive attribute is a proxy.",
+    "AUC": "How well a score tells two groups apart: 0.5 is chance, 1 is perfect (for more "
+    "than two groups, the average of each against the rest).",
+    "Suspect label": "A row whose recorded label a model trained on the other rows finds "
+    "unlikely (cleanlab's confident learning).",
     "Suppressed": "A number left out because the group has fewer rows than the suppression "
     "threshold (n<k), or because it would reveal such a group (complementary).",
     "By construction": "A value a mitigation sets by how it works (reweighing makes the "

@@ -61,8 +61,9 @@ def test_demo_report_draws_every_chart_without_errors(chromium, demo_reports, ar
     report = folder / "adult-demo.html"
     page, seen = _open(chromium, report)
     figures = page.evaluate(FIGURES)
-    # representation (3) + heatmaps (3) + forest + outcomes (3) + dumbbells (3) + trade-off
-    assert len(figures) == 14
+    # representation (3) + heatmaps (3) + forest + outcomes (3) + dumbbells (3) + trade-off,
+    # and data health: missing values by sex, race and age (3), Cramér's V, suspect labels
+    assert len(figures) == 19
     for div_id, svgs, traces in figures:
         assert svgs >= 1, f"{div_id} holds no SVG"
         assert traces >= 1, f"{div_id} drew no trace"
@@ -80,6 +81,7 @@ def test_demo_report_draws_every_chart_without_errors(chromium, demo_reports, ar
         "Summary",
         "Representation",
         "Outcomes",
+        "Data health",
         "Before and after",
         "Methodology",
         "Glossary",
@@ -177,11 +179,11 @@ def test_csp_allows_the_report_s_scripts_and_blocks_an_injected_one(
     script_src = next(d for d in csp.group(1).split(";") if d.split()[0] == "script-src")
     assert "'unsafe-inline'" not in script_src
     assert "'unsafe-eval'" not in script_src
-    assert script_src.count("'sha256-") == 15  # plotly.js and 14 charts
+    assert script_src.count("'sha256-") == 20  # plotly.js and 19 charts
 
     page, seen = _open(chromium, report)
     figures = page.evaluate(FIGURES)
-    assert len(figures) == 14
+    assert len(figures) == 19
     for div_id, svgs, traces in figures:
         assert svgs >= 1, f"{div_id} holds no SVG"
         assert traces >= 1, f"{div_id} drew no trace"
@@ -218,7 +220,7 @@ def test_csp_allows_the_report_s_scripts_and_blocks_an_injected_one(
     assert len(violations) == 1, violations
     assert violations[0].startswith("script-src-elem inline enforce"), violations
     assert any("Content Security Policy" in m for m in seen["console"]), seen
-    assert len(page.evaluate(FIGURES)) == 14  # the report's own scripts still ran
+    assert len(page.evaluate(FIGURES)) == 19  # the report's own scripts still ran
     page.close()
 
 

@@ -392,7 +392,7 @@ def test_semantic_structure(demo_reports):
     steps = [b - a for a, b in itertools.pairwise(outline.headings)]
     assert max(steps) <= 1  # no heading level is skipped
     assert outline.tables == outline.captions > 20
-    assert outline.figures == outline.figcaptions == outline.labelled == 14
+    assert outline.figures == outline.figcaptions == outline.labelled == 19  # 5 of data health
 
 
 # -- privacy ---------------------------------------------------------------------------------

@@ -142,6 +142,7 @@ def methodology(
                 f"Policy: {policy.source}.",
             )
         ),
+        *_health_method(r, ids),
         Heading("Versions", ids("h")),
         Table(
             ids("tab"),
@@ -158,6 +159,35 @@ def methodology(
         Code(command or _python_call(s), "Command or call that reproduces this report"),
     ]
     return out
+
+
+def _health_method(r: AuditResult, ids: Ids) -> list[Block]:
+    """How the data-health checks were made (when the audit ran them)."""
+    h, spec = r.health, r.spec
+    if not spec.health:
+        return []
+    rows = f" on a seeded sample of {h.sample_rows:,} rows" if h is not None else ""
+    return [
+        Heading("Data health", ids("h")),
+        Bullets((
+            "Missing means null, NaN, the empty string"
+            + (f" or one of {', '.join(repr(m) for m in spec.na_values)}" if spec.na_values
+               else "")
+            + "; each group's missing rate has a Wilson interval, its ratio to the reference "
+            "group (the given one, else the largest) a Katz interval, and each feature a "
+            "chi-square test of groups x (present, missing), Holm-adjusted over the features.",
+            "Cramér's V is computed from each feature x attribute count table (numeric features "
+            "with more than 10 values cut at their deciles), with Bergsma's (2013) bias "
+            "correction beside it, and normalised mutual information; a V of at least "
+            f"{spec.proxy_cramers_v:g} flags a proxy.",
+            f"Reconstruction AUCs are cross-validated{rows}: one feature alone by its levels' "
+            "class frequencies in the other folds, all features together by a logistic "
+            "regression; a feature alone predicting the label with an AUC of at least "
+            f"{spec.leakage_auc:g} is flagged for target leakage.",
+            "Suspect labels are those cleanlab's find_label_issues marks, given out-of-fold "
+            "probabilities of the same logistic regression.",
+        )),
+    ]  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
