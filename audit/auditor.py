@@ -13,7 +13,6 @@ from audit.assemble import assemble
 from audit.crosstab import compute_crosstab
 from audit.data import Dataset, open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
-from audit.health import data_health
 from audit.result import AuditResult
 from audit.spec import AuditSpec, SourceInfo
 from audit.table import CrossTab
@@ -109,6 +108,8 @@ class Auditor:
         ct = compute_crosstab(dataset, self.spec)
         result = self.audit_crosstab(ct, dataset.info, created_at=created_at)
         if self.spec.health:
+            from audit.health import data_health  # scipy and scikit-learn: only with health
+
             health = data_health(dataset, self.spec)
             for message in health.notes:
                 warnings.warn(message, AuditWarning, stacklevel=2)

@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2_contingency
 
 __all__ = ["Association", "association"]
 
@@ -58,6 +57,8 @@ def association(table: np.ndarray | list[list[float]]) -> Association:
     if r < 2 or k < 2:
         nan = math.nan
         return Association(nan, nan, nan, int(n), "one of the variables takes a single value")
+    from scipy.stats import chi2_contingency  # scipy: only when a table is measured
+
     chi2 = float(chi2_contingency(counts, correction=False)[0])
     phi2 = chi2 / n
     v = math.sqrt(phi2 / (min(r, k) - 1))
