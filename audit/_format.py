@@ -81,6 +81,8 @@ def count(n: float) -> str:
 
 
 def _num(x: float, digits: int, percent: bool = False) -> str:
+    if math.isinf(x):
+        return "∞" if x > 0 else f"{MINUS}∞"
     text = f"{x * 100:.{digits}f}" if percent else f"{x:.{digits}f}"
     if text.startswith("-") and float(text) == 0:
         text = text[1:]  # -0.0001 rounds to 0.000, not −0.000

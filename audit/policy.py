@@ -189,14 +189,17 @@ class PolicyOutcome:
     def unassessed(self) -> bool:
         """True when the policy does not allow it and nothing that could fail was judged: no
         check at all, or (when the policy has rules of severity ``error``) none of those; or
-        when a data-health rule of severity ``error`` has no judged check (the audit ran
-        without health, or that check could not run)."""
+        when a data-health check of severity ``error`` could not be judged (the audit ran
+        without health, a part could not run, a feature was left out)."""
         if self.allow_unassessed:
             return False
-        health = {c.rule for c in self.checks if c.rule.metric in HEALTH_METRICS}
-        judged = {c.rule for c in self.assessed}
-        if any(r.severity == "error" and r not in judged for r in health):
-            return True  # a data-health bound none of whose checks could be judged
+        if any(
+            c.rule.metric in HEALTH_METRICS
+            and c.rule.severity == "error"
+            and c.status == "not assessable"
+            for c in self.checks
+        ):
+            return True  # a data-health check that could not be judged: never a pass
         if any(c.rule.severity == "error" for c in self.checks):
             return not any(c.rule.severity == "error" for c in self.assessed)
         return not self.assessed
@@ -294,5 +297,6 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
         rules = policy.rules_for(d.attributes[0]) if len(d.attributes) == 1 else policy.rules
         checks.extend(_dimension_checks(d, rules, min_size))
         health = tuple(r for r in rules if r.metric in HEALTH_METRICS)
-        checks.extend(health_checks(d.attributes, result.health, health, min_size))
+        level = result.spec.confidence_level
+        checks.extend(health_checks(d.attributes, result.health, health, min_size, level))
     return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

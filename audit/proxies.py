@@ -64,9 +64,9 @@ def proxies(
 ) -> Proxies:
     """Cramér's V and normalised mutual information of every feature (every column but the
     spec's own, or ``features``) with each sensitive attribute and with the label; pairs
-    with V of at least ``strong`` are flagged ("proxy", or "check for target leakage" for
-    the label). A text feature with more than ``max_levels`` distinct values is left out
-    (listed in ``skipped`` with the reason)."""
+    with a bias-corrected V of at least ``strong`` are flagged ("proxy", or "check for
+    target leakage" for the label). A text feature with more than ``max_levels`` distinct
+    values is left out (listed in ``skipped`` with the reason)."""
     spec = resolve_spec(spec, spec_options)
     if isinstance(strong, bool) or not isinstance(strong, int | float) or not 0 < strong <= 1:
         raise ConfigError(f"strong must be a number in (0, 1]; got {strong!r}.")
@@ -134,7 +134,8 @@ def _item(
 ) -> FeatureAssociation:
     a = association(counts)
     flag = None
-    if a.cramers_v >= strong:  # NaN compares False
+    # the bias-corrected V: the plain one is 1 for a column of distinct values (an identifier)
+    if a.cramers_v_corrected >= strong:  # NaN compares False
         flag = "proxy" if kind == "sensitive" else "check for target leakage"
     return FeatureAssociation(
         feature, target, kind, a, int((counts.sum(axis=1) > 0).sum()), edges, flag

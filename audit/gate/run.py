@@ -64,6 +64,8 @@ def describe(c: CheckResult, k: int = 10, withheld: Withheld = frozenset()) -> s
         value = f"{c.status} ({c.reason})" if c.status == "not assessable" else str(c.reason)
     else:
         value = fmt_estimate(c.estimate, 1 if pct else 3, percent=pct)
+        if c.estimate.reason:  # a defined value that needs a word: an infinite ratio
+            value = f"{value}: {c.estimate.reason}"
     judged = ", judged on the whole interval" if c.rule.judge == "interval" else ""
     name = _NAMES.get(c.rule.key, c.rule.metric)
     bound = c.rule.describe().split(" ", 1)[1]

@@ -4,6 +4,7 @@ evaluate(), in `biasaudit check` (which turns health on for them) and in the pyt
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 
@@ -181,3 +182,42 @@ def test_published_gate_outputs_withhold_what_the_report_withholds():
     assert "missingness.max_ratio[race=B; employer]" in withheld  # its complement
     assert "withheld" in describe(c_check, 10, withheld)
     assert f"{c_check.estimate.value:.3f}" not in describe(c_check, 10, withheld)
+
+
+def test_missing_values_where_the_reference_has_none_exceed_every_ratio_bound():
+    df = frame()
+    df.loc[:49, "title"] = None  # 50 of F's 200 rows; M (the reference) never misses it
+    result = audit.audit(df, health=True, **SPEC)
+    on_value = evaluate(result, policy({"missingness": {"max_ratio": 100}}))
+    check = by_id(on_value)["missingness.max_ratio[sex=F; title]"]
+    assert check.status == "not met"
+    assert check.estimate.value == float("inf")
+    assert not on_value.passed
+    # judged on the interval: the Katz interval of the counts with 0.5 added to each cell
+    # (Haldane), computed here by hand: (50.5 / 201) / (0.5 / 201), se from the four cells
+    lenient = evaluate(result, policy({"missingness": {"max_ratio": 5, "judge": "interval"}}))
+    low = by_id(lenient)["missingness.max_ratio[sex=F; title]"].estimate.ci_low
+    se = (1 / 50.5 - 1 / 201 + 1 / 0.5 - 1 / 201) ** 0.5
+    assert low == pytest.approx(math.exp(math.log(50.5 / 0.5) - 1.959963984540054 * se))
+    assert not lenient.passed  # 17.9: above 5 even at its lower end
+
+
+def test_a_feature_left_out_or_unjudgeable_fails_a_proxy_bound_closed():
+    df = frame()
+    df["zip"] = [f"z{i}" for i in range(400)]  # an identifier: V corrected is undefined
+    result = audit.audit(df, health=True, **SPEC)
+    out = evaluate(result, policy({"proxy": {"max_cramers_v": 0.5}}))
+    zip_check = by_id(out)["proxy.max_cramers_v[sex; zip]"]
+    assert zip_check.status == "not assessable"
+    assert "identifier" in zip_check.reason
+    assert result.health.proxies.of("zip", "sex").flag is None  # plain V 1, corrected n/a
+    assert out.unassessed
+    assert not out.passed
+    # more values than max_levels (1,000): left out of the proxy tables, so not judged
+    wide = pd.concat([frame()] * 6, ignore_index=True)
+    wide["zip"] = [f"z{i % 1200}" for i in range(len(wide))]
+    skipped = audit.audit(wide, health=True, **{**SPEC, "features": ["zip", "noise"]})
+    assert [f for f, _ in skipped.health.proxies.skipped] == ["zip"]
+    out = evaluate(skipped, policy({"proxy": {"max_cramers_v": 0.5}}))
+    assert by_id(out)["proxy.max_cramers_v[sex; zip]"].reason.startswith("left out: ")
+    assert not out.passed

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from audit._format import count, fmt_diff, fmt_p, fmt_rate, fmt_ratio
 from audit.metrics.inference import TestResult
-from audit.policy import Policy, evaluate
+from audit.policy import CheckResult, Policy, evaluate
 from audit.privacy.suppression import Suppression
 from audit.report.model import Cell, Row, Table
 from audit.result import AuditResult, DimensionResult, GroupResult
@@ -31,8 +31,14 @@ class View:
         return frozenset(
             (c.attribute, c.group)
             for c in evaluate(self.judged, self.policy).checks
-            if c.failed and c.group is not None
+            if c.failed and c.group is not None and c.feature is None
         )
+
+    @cached_property
+    def published_checks(self) -> dict[str, CheckResult]:
+        """The policy's checks on the result as published, by id (a value they lack is
+        withheld)."""
+        return {c.id: c for c in evaluate(self.result, self.policy).checks}
 
     @property
     def judged(self) -> AuditResult:

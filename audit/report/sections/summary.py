@@ -12,6 +12,7 @@ from audit.privacy.dp import Privacy
 from audit.report.model import Block, Bullets, Cell, Facts, Heading, Paragraph, Row, Table
 from audit.report.sections.common import Ids, View, gap
 from audit.report.subject import Subject
+from audit.thresholds import HEALTH_METRICS
 
 METHOD_TEXT = {
     "reweighing": "reweighing (Kamiran & Calders 2012): each row is weighted by "
@@ -34,6 +35,13 @@ def _verdict(c: CheckResult | None) -> Cell:
 def _value(c: CheckResult, view: View) -> str:
     """The judged value as the report may show it (withheld where it involves a hidden
     group; the verdict itself is the policy's, on the full result)."""
+    if c.rule.metric in HEALTH_METRICS:  # judged on the health the report publishes
+        published = view.published_checks.get(c.id)
+        if c.estimate.defined and (published is None or not published.estimate.defined):
+            return "withheld"
+        if not c.estimate.defined:
+            return c.reason or c.status
+        return fmt_estimate(c.estimate, 3)
     d = next(d for d in view.result.dimensions if d.name == c.attribute)
     shown: Estimate | None
     if c.group is None:
@@ -76,7 +84,9 @@ def verdict_table(
             _verdict(c),
             Cell(c.rule.describe()),
             Cell(c.attribute),
-            Cell(c.group or "(whole attribute)"),
+            Cell(
+                (c.group or "(whole attribute)") + (f", feature {c.feature}" if c.feature else "")
+            ),
             Cell(_value(c, vb), "num"),
             Cell(c.rule.severity),
             Cell("the whole interval" if c.rule.judge == "interval" else "the estimate"),
