@@ -14,7 +14,7 @@ from audit.data import Dataset
 from audit.exceptions import ConfigError
 from audit.label_quality import LabelQuality, suspect_labels
 from audit.metrics.health import DataHealth
-from audit.missingness import missingness
+from audit.missingness import missingness, text_names
 from audit.proxies import proxies
 from audit.reconstruction import Reconstruction, prepare, reconstruct
 from audit.spec import AuditSpec
@@ -42,11 +42,30 @@ def data_health(dataset: Dataset, spec: AuditSpec) -> DataHealth:
         notes.append(f"Reconstruction AUC and label quality were not computed: {exc}")
     else:
         rows = len(frame)
-        rebuilt = reconstruct(
-            frame, chosen, spec, folds=FOLDS, leak=spec.leakage_auc, random_state=SEED
-        )
+        try:
+            rebuilt = reconstruct(
+                frame, chosen, spec, folds=FOLDS, leak=spec.leakage_auc, random_state=SEED
+            )
+        except ConfigError as exc:
+            notes.append(f"Reconstruction AUC was not computed: {_model_failure(exc)}")
         try:
             suspect = suspect_labels(frame, chosen, spec, folds=FOLDS, random_state=SEED)
         except ConfigError as exc:
-            notes.append(f"Label quality was not computed: {exc}")
+            notes.append(f"Label quality was not computed: {_model_failure(exc)}")
+    others = len(dataset.columns) - len(text_names(dataset.columns))
+    if others:
+        notes.append(
+            f"{others} column(s) whose names are not text were left out of the health checks."
+        )
+    for feature, why in missing.skipped:
+        notes.append(f"Feature '{feature}' was left out of the missing-value counts: {why}.")
     return DataHealth(missing.features, missing, found, rebuilt, suspect, rows, FOLDS, tuple(notes))
+
+
+def _model_failure(exc: ConfigError) -> str:
+    """The reason a model failed, with a hint for the health checks (the model's own hint
+    is about estimators, which the health checks do not take)."""
+    text = str(exc).split(" Hint:")[0]
+    if "failed on the feature columns" not in text:
+        return str(exc)
+    return f"{text} Hint: name the columns to examine with features=[...] (CLI: --features)."

@@ -145,7 +145,7 @@ def missingness(
     dataset = open_data(data, spec)
     dataset.require(spec)
     chosen = choose_features(
-        [str(c) for c in dataset.columns],
+        text_names(dataset.columns),
         features,
         [*spec.sensitive_features, spec.sample_weight],
         f"a sensitive attribute (its missing values are the '{MISSING_LABEL}' group of the audit)",
@@ -153,7 +153,7 @@ def missingness(
     )
     wanted = [*spec.sensitive_features, *chosen]
     counted = duckdb_view(dataset, wanted) or dataset
-    table = _query(counted, spec, chosen)
+    table, chosen, skipped = _count_or_skip(counted, spec, chosen, named=features is not None)
     n = np.asarray(table.column("__n").to_pylist(), dtype=np.int64)
     missing = np.column_stack(
         [
@@ -183,7 +183,39 @@ def missingness(
     highs = [[v for v, k in zip(table.column(f"__hi{j}").to_pylist(), keep, strict=True) if k]
              for j in range(len(chosen))]  # fmt: skip
     constant = _constant(chosen, attributes, codes, names, lows, highs)
-    return Missingness(tuple(chosen), int(n.sum()), tuple(tables), constant)
+    return Missingness(tuple(chosen), int(n.sum()), tuple(tables), constant, tuple(skipped))
+
+
+def text_names(columns: Sequence[Any]) -> list[str]:
+    """The columns whose names are text (the health checks leave the others out)."""
+    return [c for c in columns if isinstance(c, str)]
+
+
+def _count_or_skip(
+    dataset: Dataset, spec: AuditSpec, chosen: list[str], named: bool
+) -> tuple[Any, list[str], list[tuple[str, str]]]:
+    """The grouped count of the features; when nobody named them, those the engine cannot
+    count (nested values, mixed types) are left out, each with its reason."""
+    schema = dataset.frame.collect_schema()
+    skipped = []
+    if not named:
+        skipped = [(f, "nested values") for f in chosen if schema[f].is_nested()]
+        chosen = [f for f in chosen if not schema[f].is_nested()]
+    try:
+        return _query(dataset, spec, chosen), chosen, skipped
+    except DataError:
+        if named or len(chosen) < 2:
+            raise
+    kept = []
+    for f in chosen:  # one at a time, to find the columns the engine cannot count
+        try:
+            _query(dataset, spec, [f])
+            kept.append(f)
+        except DataError:
+            skipped.append((f, "the engine could not count its missing values (mixed types?)"))
+    if not kept:
+        raise DataError("No feature column could be counted. Hint: name some with features=.")
+    return _query(dataset, spec, kept), kept, skipped
 
 
 def _constant(

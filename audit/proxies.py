@@ -26,7 +26,7 @@ from audit.exceptions import ConfigError, DataError
 from audit.inplace import duckdb_view
 from audit.metrics.association import association
 from audit.metrics.health import FeatureAssociation, Proxies
-from audit.missingness import choose_features, resolve_spec
+from audit.missingness import choose_features, resolve_spec, text_names
 from audit.proxy_counts import Found, count_one, count_tables
 from audit.spec import PROXY_CRAMERS_V, AuditSpec
 
@@ -72,7 +72,7 @@ def proxies(
         raise ConfigError(f"strong must be a number in (0, 1]; got {strong!r}.")
     dataset = open_data(data, spec)
     dataset.require(spec)
-    chosen = choose_features([str(c) for c in dataset.columns], features, spec.columns, _ROLES)
+    chosen = choose_features(text_names(dataset.columns), features, spec.columns, _ROLES)
     items: list[FeatureAssociation] = []
     skipped: list[tuple[str, str]] = []
     counted = duckdb_view(dataset, [*spec.sensitive_features, spec.label, *chosen]) or dataset

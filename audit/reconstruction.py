@@ -32,7 +32,7 @@ from audit.coding import text
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
 from audit.metrics.health import Reconstruction
-from audit.missingness import choose_features, resolve_spec
+from audit.missingness import choose_features, resolve_spec, text_names
 from audit.mitigation.ranker import call_model, default_model, group_labels, labels
 from audit.proxies import _ROLES
 from audit.spec import LEAKAGE_AUC, AuditSpec
@@ -52,6 +52,9 @@ def _sample(dataset: Dataset, columns: list[str], size: int, seed: int) -> Any:
         sql = f"SELECT * FROM t USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE ({int(seed)})"
         return relation.query("t", sql).df()
     implementation = frame.implementation
+    if implementation.is_polars():  # a LazyFrame: its columns collected, then sampled
+        native = frame.select(*columns).collect().to_pandas()
+        return native.sample(n=size, random_state=seed) if len(native) > size else native
     if implementation.is_pyspark() or implementation.is_pyspark_connect():
         return _spark_sample(nw.to_native(frame.select(*columns)), size, seed)
     raise ConfigError(
@@ -116,10 +119,50 @@ def prepare(
             raise ConfigError(f"{name} must be an integer of at least {low}; got {value!r}.")
     dataset = open_data(data, spec)
     dataset.require(spec)
-    chosen = choose_features([str(c) for c in dataset.columns], features, spec.columns, _ROLES)
+    chosen = choose_features(text_names(dataset.columns), features, spec.columns, _ROLES)
     columns = [*dict.fromkeys([*spec.columns, *chosen])]
     frame = _sample(dataset, columns, sample, random_state)
-    return _numbers(frame, [*chosen, *spec.bins]), chosen  # binned attributes are numbers too
+    frame = _model_ready(_numbers(frame, [*chosen, *spec.bins]), chosen)  # bins: numbers too
+    return _in_order(frame, chosen), chosen
+
+
+def _model_ready(frame: Any, features: list[str]) -> Any:
+    """The features as the models take them: numbers as float (infinite values missing),
+    dates and durations as seconds, everything else as text (missing as NaN)."""
+    import pandas as pd
+
+    out = frame.copy()
+    for f in features:
+        column = out[f]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            values = np.array(column.to_numpy(dtype=np.float64, na_value=np.nan))  # a copy
+            values[np.isinf(values)] = np.nan
+            out[f] = values
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            out[f] = (column - column.min()) / pd.Timedelta(seconds=1)
+        elif pd.api.types.is_timedelta64_dtype(column):
+            out[f] = column / pd.Timedelta(seconds=1)
+        else:
+            missing = column.isna().to_numpy(dtype=bool)
+            text = np.asarray(column.astype(str).to_numpy(dtype=object), dtype=object)
+            text[missing] = np.nan
+            out[f] = text
+    return out
+
+
+def _in_order(frame: Any, features: list[str]) -> Any:
+    """The rows in an order of their own values (the features as the models take them, the
+    other columns as text: a CSV's label 1 is the text '1'), so the folds do not depend on
+    the order in which an engine returned them (equal rows are interchangeable)."""
+    import pandas as pd
+
+    others = [c for c in frame.columns if c not in features]
+    keyed = frame[features].assign(**{str(c): frame[c].astype(str) for c in others})
+    try:
+        key = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
+    except (TypeError, ValueError):
+        return frame.reset_index(drop=True)
+    return frame.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
 
 
 def outcome(frame: Any, spec: AuditSpec) -> Any:

@@ -142,3 +142,56 @@ def test_cli_health_writes_it_to_the_json_and_the_report_shows_it(marked, tmp_pa
     assert "Data health" in page.read_text()
     plain = CliRunner().invoke(cli, [*args[:9], "-q"])
     assert plain.exit_code == 0, plain.output
+
+
+def test_columns_of_every_kind_are_examined_or_left_out_with_a_reason():
+    import decimal
+
+    rng = np.random.default_rng(0)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "y": rng.integers(0, 2, n),
+            "text": pd.array(rng.choice(["a", "b", None], n), dtype="string"),
+            "inf": np.where(rng.random(n) < 0.05, np.inf, rng.random(n)),
+            "duration": pd.to_timedelta(rng.integers(0, 100, n), unit="s"),
+            "when": pd.date_range("2020-01-01", periods=n, freq="h", tz="UTC"),
+            "decimal": [decimal.Decimal(i % 7) for i in range(n)],
+            "mixed": [[1, "a", 2.5, None][i % 4] for i in range(n)],
+            1: rng.random(n),
+        }
+    )
+    before = df.copy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = audit(df, sensitive_features="sex", label="y", health=True).health
+    assert [str(w.message) for w in caught if issubclass(w.category, AuditWarning)] == list(h.notes)
+    pd.testing.assert_frame_equal(df, before)
+    assert "1 column(s) whose names are not text were left out" in h.notes[0]
+    assert [f for f, _ in h.missingness.skipped] == ["mixed"]
+    assert any("'mixed' was left out" in note for note in h.notes)
+    aucs = dict(h.reconstruction_for("sex").by_feature)
+    assert set(aucs) == {"text", "inf", "duration", "when", "decimal", "mixed"}
+    assert all(0.3 < auc < 0.7 for auc in aucs.values())  # no feature depends on sex
+    assert len(h.label_quality) == 1
+
+
+def test_the_same_rows_give_the_same_aucs_from_every_engine(adult, tmp_path):
+    import polars as pl
+
+    rows = adult.sample(3000, random_state=1).reset_index(drop=True)
+    rows.to_csv(tmp_path / "s.csv", index=False)
+    rows.to_parquet(tmp_path / "s.parquet")
+    sources = (
+        rows,
+        str(tmp_path / "s.csv"),
+        str(tmp_path / "s.parquet"),
+        pl.from_pandas(rows).lazy(),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)
+        found = [audit(s, health=True, **SPEC).health for s in sources]
+    for h in found[1:]:  # the folds follow the rows' values, not the order an engine gives
+        assert h.reconstruction == found[0].reconstruction
+        assert h.label_quality == found[0].label_quality

@@ -71,6 +71,7 @@ class Missingness:
     # (feature, attribute, groups): a feature that varies overall but takes one value in
     # each of these groups of the attribute (so it says nothing about their rows)
     constant: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (feature, reason): columns left out
 
     def table(self, feature: str, *attributes: str) -> FeatureMissing:
         for t in self.tables:

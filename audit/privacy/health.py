@@ -11,8 +11,9 @@ of each attribute, and the pair tables of a report would need a suppression of t
 they stay in the JSON result for the data owner. The same holds for suspect labels, whose
 groups are counted in the sample the model was fitted on (a group under ``k`` rows there is
 withheld even when the audit shows it). Associations and AUCs are statistics of the whole
-data and are published as they are; so is the list of features that take one value within
-a group, for groups that are shown.
+data and are published as they are, except the rows an AUC left out (the groups too small
+for the folds) when they are 1 to ``k - 1``: those and the rows used are written as 0. The
+features that take one value within a group are listed for the groups that are shown.
 """
 
 from __future__ import annotations
@@ -116,4 +117,8 @@ def publish_health(health: DataHealth | None, sup: Suppression) -> DataHealth | 
         for q in health.label_quality
     )
     missing = replace(health.missingness, tables=tables, constant=constant)
-    return replace(health, missingness=missing, label_quality=labels)
+    rebuilt = tuple(
+        replace(r, rows=0, left_out=0) if 0 < r.left_out < sup.k else r  # a small group's size
+        for r in health.reconstruction
+    )
+    return replace(health, missingness=missing, label_quality=labels, reconstruction=rebuilt)

@@ -27,9 +27,13 @@ INTRO = (
 
 
 def _value(e: Estimate, fmt: str = "rate") -> Cell:
-    if not e.defined and (e.reason or "").startswith("withheld"):
+    if _gone(e):
         return Cell("withheld", "suppressed")
     return Cell(fmt_rate(e) if fmt == "rate" else fmt_ratio(e), "num")
+
+
+def _gone(e: Estimate) -> bool:
+    return not e.defined and (e.reason or "").startswith("withheld")
 
 
 def _num(x: float) -> str:
@@ -104,7 +108,7 @@ def _missing_blocks(h: DataHealth, ids: Ids) -> list[Block]:
     for t in h.missingness.tables:
         tables.setdefault(t.name, []).append(t)
     for name, by_feature in tables.items():
-        missed = [t for t in by_feature if any(g.missing for g in t.groups)]
+        missed = [t for t in by_feature if any(g.missing or _gone(g.rate) for g in t.groups)]
         if not missed:
             out.append(Paragraph(f"No feature has a missing value in any group of {name}."))
             continue
