@@ -118,6 +118,7 @@ def to_json(checks: Sequence[DatasetCheck], source: str) -> str:
                         "results": [
                             {
                                 "group": r.group,
+                                "feature": r.feature,  # of a data-health check, else null
                                 "status": r.status,
                                 "value": _num(r.estimate.value),
                                 "ci_low": _num(r.estimate.ci_low),

@@ -4,6 +4,7 @@ evaluate(), in `biasaudit check` (which turns health on for them) and in the pyt
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from pathlib import Path
@@ -152,6 +153,12 @@ def test_check_runs_the_health_checks_its_policy_bounds(tmp_path):
     # Katz: exp(log 2 -+ 1.96 sqrt(1/40 - 1/200 + 1/20 - 1/200)) = 1.213 to 3.296
     text = " ".join(run.output.split())
     assert "sex = F, feature employer: missing-rate ratio 2.000 (1.213–3.296)" in text
+    out = tmp_path / "checks.json"
+    run = CliRunner().invoke(
+        cli, ["check", "--config", str(tmp_path / "pyproject.toml"), "--json", str(out)]
+    )
+    (result,) = json.loads(out.read_text())["datasets"][0]["checks"][0]["results"]
+    assert (result["group"], result["feature"]) == ("F", "employer")
     write_project(tmp_path, "missingness.max_ratio = 2.5")
     run = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "pyproject.toml")])
     assert run.exit_code == 0, run.output
