@@ -32,15 +32,21 @@ def role_column(spec: AuditSpec, column: str, dtype: Any) -> nw.Expr:
     if is_text(dtype):
         return nw.when(~expr.is_in(["", *spec.na_values])).then(expr)
     if dtype.is_numeric() and spec.na_values:
-        numbers = []
-        for marker in spec.na_values:
-            try:
-                numbers.append(float(marker))
-            except ValueError:
-                continue
+        numbers = numeric_markers(spec)
         if numbers:
             return nw.when(~expr.cast(nw.Float64).is_in(numbers)).then(expr)
     return expr
+
+
+def numeric_markers(spec: AuditSpec) -> list[float]:
+    """The ``na_values`` markers that are numbers (missing in a numeric column)."""
+    out = []
+    for marker in spec.na_values:
+        try:
+            out.append(float(marker))
+        except ValueError:
+            continue
+    return out
 
 
 def sensitive_key(spec: AuditSpec, attribute: str, dtype: Any) -> nw.Expr:

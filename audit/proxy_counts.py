@@ -25,7 +25,7 @@ from typing import Any
 import narwhals as nw
 
 from audit.data import Dataset
-from audit.exprs import role_column, sensitive_key
+from audit.exprs import numeric_markers, role_column, sensitive_key
 from audit.spec import AuditSpec
 
 __all__ = ["DECILES", "EXACT_ROWS", "count_one", "count_tables"]
@@ -112,17 +112,6 @@ def _case(column: str, edges: tuple[float, ...]) -> str:
     )
 
 
-def _numbers(spec: AuditSpec) -> list[float]:
-    """The ``na_values`` markers that are numbers (missing in a numeric column)."""
-    out = []
-    for marker in spec.na_values:
-        try:
-            out.append(float(marker))
-        except ValueError:
-            continue
-    return out
-
-
 def _from_sample(
     relation: Any, columns: list[str], markers: list[float]
 ) -> tuple[dict[str, int], Any]:
@@ -193,7 +182,7 @@ def count_tables(
     rows = int(relation.query("t", "SELECT count(*) AS n FROM t").to_arrow_table()[0][0].as_py())
     if rows > EXACT_ROWS:  # the raw columns: coding the markers of every row costs seconds
         raw = nw.to_native(dataset.frame.select(*(nw.col(f).alias(alias[f]) for f in names)))
-        approx, edges_of = _from_sample(raw, [alias[f] for f in names], _numbers(spec))
+        approx, edges_of = _from_sample(raw, [alias[f] for f in names], numeric_markers(spec))
         approx = {f: approx[alias[f]] for f in names}
         sampled = True
     else:

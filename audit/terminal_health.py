@@ -68,13 +68,9 @@ def _proxies(health: DataHealth, targets: list[str], label: str) -> Table:
     table.add_column("flag", overflow="fold")
     for target in targets:
         rebuilt = health.reconstruction_for(target)
-        leaks = dict(rebuilt.flags) if rebuilt is not None else {}
         shown = Text(target if target != label else f"{target} (label)")
-        for feature, item, auc in health.associations(target)[:SHOWN]:
-            if item is None:
-                continue
-            a = item.association
-            flag = " ".join(x for x in (item.flag, leaks.get(feature)) if x)
+        for feature, a, auc, flags in health.proxy_rows(target, SHOWN):
+            flag = " ".join(flags)
             table.add_row(
                 shown,
                 Text(feature),

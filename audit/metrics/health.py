@@ -196,8 +196,21 @@ class DataHealth:
         rows = [(f, found.get(f), auc.get(f, math.nan)) for f in self.proxies.features]
         return sorted(rows, key=lambda r: -_strength(r[1]))
 
+    def proxy_rows(self, target: str, limit: int) -> list[ProxyRow]:
+        """The ``limit`` strongest features against ``target`` that were measured: feature,
+        association, AUC alone and flags (proxy or leakage by V, leakage by AUC)."""
+        rebuilt = self.reconstruction_for(target)
+        leaks = dict(rebuilt.flags) if rebuilt is not None else {}
+        out = []
+        for feature, item, auc in self.associations(target)[:limit]:
+            if item is not None:
+                flags = tuple(x for x in (item.flag, leaks.get(feature)) if x)
+                out.append((feature, item.association, auc, flags))
+        return out
+
 
 AssociationRow = tuple[str, "FeatureAssociation | None", float]
+ProxyRow = tuple[str, Association, float, tuple[str, ...]]
 
 
 def _strength(item: FeatureAssociation | None) -> float:

@@ -212,13 +212,9 @@ def _proxy_blocks(h: DataHealth, result: AuditResult, ids: Ids) -> list[Block]:
     rows = []
     for target in targets:
         rebuilt = h.reconstruction_for(target)
-        leaks = dict(rebuilt.flags) if rebuilt is not None else {}
         shown = target if target != spec.label else f"{target} (label)"
-        for f, item, auc in h.associations(target)[:LISTED]:
-            if item is None:
-                continue
-            v = item.association
-            flag = "; ".join(x for x in (item.flag, leaks.get(f)) if x)
+        for f, v, auc, flags in h.proxy_rows(target, LISTED):
+            flag = "; ".join(flags)
             rows.append(
                 Row(
                     (
