@@ -73,7 +73,7 @@ def demo_command(output_dir: str, model_check: bool, quiet: bool) -> None:
         result,
         str(folder / "adult-demo-mitigation.json"),
         quiet,
-        lambda console: show_mitigation(result, console),
+        lambda console: show_mitigation(result, console, health=False),  # shown above
         overwrite=True,
     )
     html = write_report(

@@ -134,8 +134,9 @@ def mitigate_command(
     )
 
 
-def show_mitigation(result: Any, console: Any) -> None:
-    """The mitigation in one line, the before/after tables and the model check."""
+def show_mitigation(result: Any, console: Any, *, health: bool = True) -> None:
+    """The mitigation in one line, the before/after tables, the data health of the data
+    before (unless ``health`` is False: already shown) and the model check."""
     from rich.markup import escape
 
     from audit.terminal import render_comparison, render_model_check
@@ -158,7 +159,8 @@ def show_mitigation(result: Any, console: Any) -> None:
             highlight=False,
         )
     render_comparison(result.comparison, console)
-    render_health(result.comparison.before, console)
+    if health:
+        render_health(result.comparison.before, console)
     if result.model_check is not None:
         render_model_check(result.model_check, console)
     if isinstance(result.data, Path):
