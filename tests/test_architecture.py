@@ -48,6 +48,7 @@ LAYERS = (
     "audit.metrics.classification",
     "audit.metrics.subgroups",
     "audit.metrics.health",
+    "audit.metrics.conditional",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
     "audit.proxy_counts",  # the proxies' count tables on the engine (one pass on DuckDB)
