@@ -77,3 +77,22 @@ def test_strata_without_both_groups_or_an_outcome_are_left_out_and_counted():
     assert (used, left_out) == (3, 0)
     only_fav = conditional_disparity(np.array([[5.0, 5.0]]), np.array([[5.0, 5.0]]), 0)
     assert (only_fav[1], only_fav[2]) == (0, 1)  # one outcome only: no disparity there
+
+
+def test_berkeley_conditional_demographic_disparity_equals_clarify():
+    import pandas as pd
+    from smclarify.bias.metrics import pretraining
+
+    rows = []
+    for department, (women, men) in BERKELEY.items():
+        for sex, (admitted, applied) in (("F", women), ("M", men)):
+            rows += [(department, sex, 1)] * admitted + [(department, sex, 0)] * (
+                applied - admitted
+            )
+    df = pd.DataFrame(rows, columns=["department", "sex", "admitted"])
+    clarify = pretraining.CDDL(df["sex"], df["sex"] == "F", df["admitted"] == 1, df["department"])
+    fav, total = counts(BERKELEY)
+    cdd, used, left_out = conditional_disparity(fav, total, 0)
+    assert cdd == pytest.approx(float(clarify), rel=1e-12)
+    assert cdd < 0  # within departments, women are a slightly larger share of the admitted
+    assert (used, left_out) == (6, 0)
