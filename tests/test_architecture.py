@@ -49,6 +49,7 @@ LAYERS = (
     "audit.metrics.subgroups",
     "audit.metrics.health",
     "audit.metrics.conditional",
+    "audit.metrics.labels",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
     "audit.proxy_counts",  # the proxies' count tables on the engine (one pass on DuckDB)
