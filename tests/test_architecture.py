@@ -48,8 +48,11 @@ LAYERS = (
     "audit.metrics.classification",
     "audit.metrics.subgroups",
     "audit.metrics.health",
-    "audit.metrics.conditional",
     "audit.metrics.labels",
+    # DESIGN puts multi-class outcomes in labels.py; they are a concept of their own here,
+    # beside Clarify's label metrics in labels.py
+    "audit.metrics.multiclass",
+    "audit.metrics.conditional",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
     "audit.proxy_counts",  # the proxies' count tables on the engine (one pass on DuckDB)
