@@ -52,6 +52,7 @@ LAYERS = (
     # DESIGN puts multi-class outcomes in labels.py; they are a concept of their own here,
     # beside Clarify's label metrics in labels.py
     "audit.metrics.multiclass",
+    "audit.metrics.continuous",  # a continuous label, beside the multi-class one
     "audit.metrics.conditional",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
