@@ -56,6 +56,7 @@ LAYERS = (
     "audit.metrics.conditional",
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
+    "audit.strata",  # disparities within strata: the audit's count with one more key
     "audit.proxy_counts",  # the proxies' count tables on the engine (one pass on DuckDB)
     "audit.proxies",  # features against sensitive attributes and the label: a count per feature
     # DESIGN lists it under mitigation/; the default model and row-level labels need only the

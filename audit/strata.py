@@ -1,0 +1,122 @@
+"""Disparities conditioned on a legitimate factor: for each sensitive attribute, every group
+against the reference group within the strata of a column (a department, a job grade), from
+the audit's one grouped count with the strata as one more key (``GROUP BY strata,
+attributes..., label`` on the engine), its marginals per attribute, and the pure functions
+of :mod:`audit.metrics.conditional`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from audit.crosstab import compute_crosstab
+from audit.data import open_data
+from audit.exceptions import ConfigError
+from audit.metrics.conditional import Stratified, conditional_disparity, stratified
+from audit.metrics.inference import z_value
+from audit.missingness import resolve_spec
+from audit.spec import MISSING_LABEL
+
+__all__ = ["StratifiedAttribute", "StratifiedGroup", "stratified_disparity"]
+
+
+@dataclass(frozen=True)
+class StratifiedGroup:
+    """One group of an attribute within the strata."""
+
+    name: str
+    against_reference: Stratified | None  # None for the reference group itself
+    conditional_demographic_disparity: float  # Clarify's CDDL of the group against the rest
+    cdd_strata_used: int
+    cdd_strata_left_out: int  # strata without one of the outcomes
+
+
+@dataclass(frozen=True)
+class StratifiedAttribute:
+    attribute: str
+    strata: str
+    n_strata: int
+    reference: str | None
+    groups: tuple[StratifiedGroup, ...]
+
+
+def stratified_disparity(
+    data: Any, *, strata: str, spec: Any = None, **spec_options: Any
+) -> tuple[StratifiedAttribute, ...]:
+    """Each attribute's groups against its reference group, stratified by ``strata``.
+
+    The reference group is the given one, else the one with the highest favourable rate
+    over all strata among groups of at least ``min_group_size`` labelled rows (the audit's
+    rule). Strata where a group or the reference has no row are left out of that comparison
+    and counted; the missing-value group is compared but never the reference.
+    """
+    spec = resolve_spec(spec, spec_options)
+    if not isinstance(strata, str) or not strata:
+        raise ConfigError("strata must be a column name. Hint: strata='department'.")
+    if strata in spec.sensitive_features or strata in spec.columns:
+        raise ConfigError(
+            f"strata names '{strata}', a column with a role in the audit (sensitive, label, "
+            "prediction, score or weight). Hint: strata is the legitimate factor the groups "
+            "are compared within, such as a department."
+        )
+    dataset = open_data(data, spec)
+    if strata not in dataset.columns:
+        from audit._suggest import did_you_mean
+
+        known = [str(c) for c in dataset.columns]
+        raise ConfigError(f"strata column '{strata}' not found.{did_you_mean(strata, known)}")
+    numeric = dataset.frame.collect_schema()[strata].is_numeric()
+    keyed = replace(
+        spec,
+        sensitive_features=(*spec.sensitive_features, strata),
+        categorical=(*spec.categorical, strata) if numeric else spec.categorical,
+        max_depth=1,
+    )
+    ct = compute_crosstab(dataset, keyed)
+    z = z_value(spec.confidence_level)
+    s_dim = len(spec.sensitive_features)
+    out = []
+    for i, attribute in enumerate(spec.sensitive_features):
+        m = ct.marginal([s_dim, i])
+        n_strata, n_groups = len(ct.levels[s_dim]), len(ct.levels[i])
+        fav = m.w[:, 1].reshape(n_strata, n_groups)
+        total = (m.w[:, 0] + m.w[:, 1]).reshape(n_strata, n_groups)
+        names = ct.levels[i]
+        ref = _reference(spec, attribute, names, fav, total)
+        groups = []
+        for g, name in enumerate(names):
+            cdd, used, left_out = conditional_disparity(fav, total, g)
+            against = None if g == ref or ref is None else stratified(fav, total, g, ref, z)
+            groups.append(StratifiedGroup(name, against, cdd, used, left_out))
+        out.append(
+            StratifiedAttribute(
+                attribute, strata, n_strata, None if ref is None else names[ref], tuple(groups)
+            )
+        )
+    return tuple(out)
+
+
+def _reference(
+    spec: Any, attribute: str, names: tuple[str, ...], fav: np.ndarray, total: np.ndarray
+) -> int | None:
+    given = spec.reference.get(attribute)
+    if given is not None:
+        if given not in names:
+            raise ConfigError(
+                f"reference group for '{attribute}' is not one of its groups. Hint: see the "
+                "audit's groups of that attribute."
+            )
+        return names.index(given)
+    sizes, favs = total.sum(axis=0), fav.sum(axis=0)
+    eligible = [
+        g for g, name in enumerate(names)
+        if name != MISSING_LABEL and sizes[g] >= spec.min_group_size
+    ]  # fmt: skip
+    if not eligible:
+        eligible = [g for g, name in enumerate(names) if name != MISSING_LABEL and sizes[g] > 0]
+    if not eligible:
+        return None
+    return max(eligible, key=lambda g: favs[g] / sizes[g])
