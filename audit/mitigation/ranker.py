@@ -29,9 +29,10 @@ __all__ = [
 
 
 def feature_columns(columns: list[str], spec: AuditSpec, extra: tuple[str, ...] = ()) -> list[str]:
-    """Every column that is not sensitive, label, prediction, score, weight or ``extra``."""
+    """Every column that is not sensitive, label, prediction, score, weight or ``extra``,
+    and whose name is text (pandas cannot select a column named None or NaN reliably)."""
     roles = set(spec.columns) | set(extra)
-    features = [c for c in columns if c not in roles]
+    features = [c for c in columns if isinstance(c, str) and c not in roles]
     if not features:
         raise ConfigError("No feature columns are left once the spec's columns are removed.")
     return features
