@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from audit.metrics.health import DataHealth
-from audit.metrics.inference import Estimate
+from audit.metrics.inference import Estimate, z_value
 from audit.spec import MISSING_LABEL
 from audit.thresholds import CheckResult, Rule, judge
 
@@ -89,8 +89,6 @@ def _against_none(count: int, n: int, ref_n: int, rule: Rule, level: float) -> E
     lower end of the Katz interval of the counts with 0.5 added to each cell (Haldane)."""
     if rule.judge == "estimate":
         return Estimate(math.inf, math.nan, math.inf, n + ref_n, NONE_IN_REFERENCE)
-    from audit.metrics.inference import z_value
-
     a, b = count + 0.5, 0.5
     log_ratio = math.log((a / (n + 1)) / (b / (ref_n + 1)))
     se = math.sqrt(1 / a - 1 / (n + 1) + 1 / b - 1 / (ref_n + 1))

@@ -32,7 +32,6 @@ from audit.spec import PROXY_CRAMERS_V, AuditSpec
 
 __all__ = ["FeatureAssociation", "Proxies", "proxies"]
 
-STRONG = PROXY_CRAMERS_V
 _ROLES = "one of the spec's columns (sensitive, label, prediction, score or weight)"
 
 
@@ -57,7 +56,7 @@ def proxies(
     data: Any,
     *,
     features: Sequence[str] | None = None,
-    strong: float = STRONG,
+    strong: float = PROXY_CRAMERS_V,
     max_levels: int = 1000,
     spec: AuditSpec | None = None,
     **spec_options: Any,

@@ -39,22 +39,17 @@ from audit.spec import LEAKAGE_AUC, AuditSpec
 
 __all__ = ["Reconstruction", "prepare", "reconstruct", "reconstruction"]
 
-LEAK = LEAKAGE_AUC
-
 
 def _sample(dataset: Dataset, columns: list[str], size: int, seed: int) -> Any:
     frame = dataset.frame
-    if dataset.eager:
+    implementation = frame.implementation
+    if dataset.eager or implementation.is_polars():  # in memory (a LazyFrame: collected)
         native = frame.select(*columns).collect().to_pandas()
         return native.sample(n=size, random_state=seed) if len(native) > size else native
-    if frame.implementation.is_duckdb():
+    if implementation.is_duckdb():
         relation = nw.to_native(frame.select(*columns))
         sql = f"SELECT * FROM t USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE ({int(seed)})"
         return relation.query("t", sql).df()
-    implementation = frame.implementation
-    if implementation.is_polars():  # a LazyFrame: its columns collected, then sampled
-        native = frame.select(*columns).collect().to_pandas()
-        return native.sample(n=size, random_state=seed) if len(native) > size else native
     if implementation.is_pyspark() or implementation.is_pyspark_connect():
         return _spark_sample(nw.to_native(frame.select(*columns)), size, seed)
     raise ConfigError(
@@ -240,7 +235,7 @@ def reconstruction(
     features: Sequence[str] | None = None,
     sample: int = 100_000,
     folds: int = 5,
-    leak: float = LEAK,
+    leak: float = LEAKAGE_AUC,
     random_state: int = 0,
     spec: AuditSpec | None = None,
     **spec_options: Any,

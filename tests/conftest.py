@@ -23,6 +23,14 @@ def adult() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def marked(adult: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Adult training split written as the UCI files write it: missing values as '?'."""
+    path = tmp_path_factory.mktemp("adult") / "adult-marked.csv"
+    adult.fillna("?").to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def train(adult: pd.DataFrame) -> pd.DataFrame:
     """The Adult training split (the same frame as ``adult``; tests never change it)."""
     return adult

@@ -23,14 +23,6 @@ SPEC = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": "
 
 
 @pytest.fixture(scope="module")
-def marked(adult: pd.DataFrame, tmp_path_factory) -> str:
-    """The Adult training split as the UCI files write it: missing values as '?'."""
-    path = tmp_path_factory.mktemp("adult") / "adult-marked.csv"
-    adult.fillna("?").to_csv(path, index=False)
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def healthy(marked) -> AuditResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AuditWarning)

@@ -18,14 +18,6 @@ from audit.spec import AuditSpec
 SPEC = {"sensitive_features": ["sex", "race"], "label": "income", "favorable": ">50K"}
 
 
-@pytest.fixture(scope="module")
-def marked(adult: pd.DataFrame, tmp_path_factory) -> str:
-    """The Adult training split written as the UCI files write it: missing values as '?'."""
-    path = tmp_path_factory.mktemp("adult") / "adult-marked.csv"
-    adult.fillna("?").to_csv(path, index=False)
-    return str(path)
-
-
 def test_occupation_is_missing_more_often_for_women_by_hand(adult, marked):
     m = missingness(marked, na_values=["?"], **SPEC)  # a file: counted by DuckDB
     t = m.table("occupation", "sex")

@@ -201,6 +201,8 @@ def mitigate(
             lazy = resampled.lazy() if isinstance(resampled, nw.DataFrame) else resampled
             out = dataset.emit(lazy, output, overwrite=overwrite)
         after_spec = spec
+    # the data's health is measured on the data before; the after-audit would repeat it
+    after_spec = replace(after_spec, health=False, features=None)
     if method == "reweighing":
         after = Auditor(after_spec).audit_crosstab(after_ct, after_source, created_at=created_at)
     else:
