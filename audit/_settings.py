@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from audit.exceptions import ConfigError
 
 __all__ = [
+    "LABEL_TYPES",
     "Scalar",
+    "Threshold",
     "as_edges",
     "as_mapping",
     "as_markers",
     "as_names",
+    "as_threshold",
     "as_values",
+    "check_outcome",
     "sensitive_only",
 ]
 
@@ -130,3 +136,98 @@ def as_edges(attribute: str, edges: Any) -> tuple[float, ...]:
             f"bins for '{attribute}' must be strictly increasing; got {list(values)}."
         )
     return values
+
+
+LABEL_TYPES: tuple[str, ...] = ("binary", "multiclass", "continuous")
+
+_THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+_OPPOSITE = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
+
+
+class Threshold:
+    """A favourable value written as a comparison with a number, ``">= 0.5"``: a numeric
+    label is favourable where the comparison holds.
+
+    Examples
+    --------
+    >>> t = as_threshold((">= 0.5",))
+    >>> t.name, t.opposite, t.holds(0.7), t.holds(0.2)
+    ('>= 0.5', '< 0.5', True, False)
+    """
+
+    __slots__ = ("op", "value")
+
+    def __init__(self, op: str, value: float) -> None:
+        self.op = op
+        self.value = value
+
+    @property
+    def name(self) -> str:
+        return f"{self.op} {_number(self.value)}"
+
+    @property
+    def opposite(self) -> str:
+        return f"{_OPPOSITE[self.op]} {_number(self.value)}"
+
+    def holds(self, x: float) -> bool:
+        return bool(_COMPARE[self.op](x, self.value))
+
+    def compare(self, x: Any) -> Any:
+        """The comparison, elementwise on an array."""
+        return _COMPARE[self.op](x, self.value)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+
+
+def as_threshold(favorable: tuple[Scalar, ...] | None) -> Threshold | None:
+    """The threshold a single favourable text such as ``">= 0.5"`` spells, else None (then
+    the favourable values are values; on a text label a threshold is read as a value too)."""
+    if favorable is None or len(favorable) != 1 or not isinstance(favorable[0], str):
+        return None
+    match = _THRESHOLD.match(favorable[0])
+    if match is None:
+        return None
+    value = float(match.group(2))
+    if not math.isfinite(value):
+        raise ConfigError(
+            f"favorable {favorable[0]!r} compares with a number that is not finite. Hint: "
+            "favorable='>= 0.5'."
+        )
+    return Threshold(match.group(1), value)
+
+
+def check_outcome(
+    kind: Any, favorable: tuple[Scalar, ...] | None, strata: Any, used: list[str]
+) -> None:
+    """The label type, a threshold favourable value and the strata, checked together."""
+    if kind is not None and (not isinstance(kind, str) or kind not in LABEL_TYPES):
+        raise ConfigError(
+            f"label_type must be one of {', '.join(LABEL_TYPES)}, or None to infer it; got "
+            f"{kind!r}. Hint: label_type='continuous' (CLI: --label-type continuous)."
+        )
+    threshold = as_threshold(favorable)
+    if kind == "continuous" and favorable is not None and threshold is None:
+        raise ConfigError(
+            f"label_type='continuous' with favorable={list(favorable)}: a continuous "
+            "label's favourable outcome is a threshold. Hint: favorable='>= 0.5', or leave "
+            "favorable out to compare the groups' distributions (and their shares above "
+            "the overall median)."
+        )
+    if kind == "multiclass" and threshold is not None:
+        raise ConfigError(
+            f"label_type='multiclass' with the threshold favorable='{threshold.name}' "
+            "(a threshold makes the label binary). Hint: label_type='continuous', or name "
+            "the favourable classes, e.g. favorable=['A', 'B']."
+        )
+    if strata is not None:
+        if not isinstance(strata, str) or not strata:
+            raise ConfigError("strata must be a column name or None. Hint: strata='department'.")
+        if strata in used:
+            raise ConfigError(
+                f"strata names '{strata}', a column with a role in the audit "
+                "(sensitive, label, prediction, score or weight). Hint: strata is a "
+                "legitimate factor the disparity is conditioned on, e.g. strata='department'."
+            )

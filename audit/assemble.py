@@ -266,6 +266,43 @@ def _dimension(
     return result, found
 
 
+UNFAVOURED = (
+    "the label is multi-class and has no favourable value: each class is an outcome "
+    "(see the per-class rates)"
+)
+
+
+def _unfavoured(d: DimensionResult) -> DimensionResult:
+    """A dimension of a multi-class label without a favourable value: its favourable rates
+    and their disparities are undefined, and its reference group is the largest one (the
+    given one if any)."""
+
+    def gone(e: Estimate) -> Estimate:
+        return Estimate.undefined(e.n, UNFAVOURED)
+
+    groups = tuple(
+        replace(
+            g,
+            base_rate=gone(g.base_rate),
+            disparate_impact_ratio=gone(g.disparate_impact_ratio),
+            statistical_parity_difference=gone(g.statistical_parity_difference),
+            test_vs_reference=TestResult.undefined(g.test_vs_reference.n, UNFAVOURED),
+        )
+        for g in d.groups
+    )
+    rule = "largest" if d.reference_rule.startswith("most_favoured") else d.reference_rule
+    return replace(
+        d,
+        reference_rule=rule,
+        groups=groups,
+        demographic_parity_difference=gone(d.demographic_parity_difference),
+        demographic_parity_ratio=gone(d.demographic_parity_ratio),
+        highest_group=None,
+        lowest_group=None,
+        independence=TestResult.undefined(d.independence.n, UNFAVOURED),
+    )
+
+
 def _combinations(n_attributes: int, max_depth: int) -> list[tuple[int, ...]]:
     return [
         combo
@@ -285,8 +322,10 @@ def assemble(
     """Every metric of an audit from its grouped count (no pass over the data). The
     result's spec records the favourable values the audit used, also when they were
     inferred (a 0/1 or boolean label)."""
-    if spec.favorable is None:
+    if spec.favorable is None and ct.favorable_raw:
         spec = replace(spec, favorable=ct.favorable_raw)
+    if not ct.favorable_values and ct.label_class is not None and spec.label_type is None:
+        spec = replace(spec, label_type="multiclass")
     z = z_value(spec.confidence_level)
     found_warnings = list(ct.warnings)
     dims = []
@@ -299,6 +338,9 @@ def assemble(
         replace(d, independence=d.independence.with_holm(p))
         for d, p in zip(dims, omnibus, strict=True)
     ]
+    unfavoured = not ct.favorable_values and ct.label_class is not None
+    if unfavoured:
+        dims = [_unfavoured(d) for d in dims]
     for d in dims:
         if len(d.attributes) == 1:
             tiny = sum(1 for g in d.groups if g.small and g.n > 0)
@@ -326,7 +368,9 @@ def assemble(
         favorable_values=ct.favorable_values,
         prediction_values=ct.prediction_values,
         dimensions=tuple(dims),
-        worst_off=scan_subgroups(
+        worst_off=None
+        if unfavoured
+        else scan_subgroups(
             ct,
             depth=spec.effective_max_depth,
             min_group_size=spec.min_group_size,

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from audit.assemble import assemble
-from audit.crosstab import compute_crosstab
+from audit.crosstab import ContinuousLabelError, compute_crosstab
 from audit.data import Dataset, open_data
 from audit.exceptions import AuditWarning, ConfigError, SmallGroupWarning
 from audit.result import AuditResult
@@ -99,14 +99,37 @@ class Auditor:
     def audit(self, data: object, *, created_at: datetime | str | None = None) -> AuditResult:
         """Audit ``data`` (frame, relation or path); the data is read once and never changed."""
         _stamp(created_at)  # a wrong type is refused before the data is read
-        return self.audit_dataset(open_data(data, self.spec), created_at=created_at)[0]
+        try:
+            return self.audit_dataset(open_data(data, self.spec), created_at=created_at)[0]
+        except ContinuousLabelError as exc:
+            # a numeric label of many values and no favourable one: audited as continuous
+            spec = replace(self.spec, label_type="continuous")
+            result = Auditor(spec).audit_dataset(open_data(data, spec), created_at=created_at)[0]
+            note = (
+                f"{exc.message_head} It is audited as continuous (label_type='continuous'): "
+                "each group's mean, median and distribution against the reference group's, "
+                "and its share above the overall median as the favourable rate."
+            )
+            warnings.warn(note, AuditWarning, stacklevel=2)
+            return replace(result, notes=(note, *result.notes))
 
     def audit_dataset(
         self, dataset: Dataset, *, created_at: datetime | str | None = None
     ) -> tuple[AuditResult, CrossTab]:
         """Audit an opened dataset; also return the grouped count (mitigations reuse it)."""
-        ct = compute_crosstab(dataset, self.spec)
-        result = self.audit_crosstab(ct, dataset.info, created_at=created_at)
+        from audit.label_analysis import outcome_analysis
+
+        spec, summary = self.spec, None
+        if spec.label_type == "continuous":
+            from audit.continuous_label import as_continuous
+
+            spec, rows, median, lo, hi = as_continuous(dataset, spec)
+            summary = (rows, median, lo, hi)
+        ct = compute_crosstab(dataset, spec)
+        result = Auditor(spec).audit_crosstab(ct, dataset.info, created_at=created_at)
+        if summary is not None or spec.strata is not None:
+            outcomes = outcome_analysis(ct, result, dataset, summary)
+            result = replace(result, outcomes=outcomes)
         if self.spec.health:
             from audit.health import data_health  # scipy and scikit-learn: only with health
 
@@ -121,9 +144,12 @@ class Auditor:
     ) -> AuditResult:
         """Every metric of an audit from its grouped count (no pass over the data); the
         audit's findings (small groups...) are also raised as warnings."""
+        from audit.label_analysis import outcome_analysis
+
         result = assemble(
             ct, self.spec, source, created_at=_stamp(created_at), versions=_versions()
         )
+        result = replace(result, outcomes=outcome_analysis(ct, result))
         for message in result.warnings:
             category = SmallGroupWarning if "min_group_size" in message else AuditWarning
             warnings.warn(message, category, stacklevel=3)

@@ -27,6 +27,7 @@ __all__ = [
     "code_outcomes",
     "favorable_map",
     "fmt_edge",
+    "implied_favorable",
     "is_missing",
     "matches",
     "sort_key",
@@ -122,6 +123,20 @@ def text_flags(values: Sequence[object]) -> tuple[Scalar, ...]:
     return ()
 
 
+def implied_favorable(distinct: Sequence[object]) -> tuple[Scalar, ...] | None:
+    """The favourable value a label's values imply without being told: ``True`` of a boolean
+    label, ``1`` of a 0/1 label, and the true/1 spellings of one read as text (a CSV)."""
+    if all(isinstance(v, bool) for v in distinct):
+        return (True,)
+    if all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in distinct
+    ):
+        return (1,)
+    if all(isinstance(v, str) for v in distinct) and text_flags(distinct):
+        return text_flags(distinct)  # 0/1 or true/false read as written (a CSV)
+    return None
+
+
 def favorable_map(
     values: Sequence[object],
     favorable: tuple[Scalar, ...] | None,
@@ -140,15 +155,8 @@ def favorable_map(
             )
         return {}, favorable or ()
     if favorable is None:
-        if all(isinstance(v, bool) for v in distinct):
-            favorable = (True,)
-        elif all(
-            isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in distinct
-        ):
-            favorable = (1,)
-        elif all(isinstance(v, str) for v in distinct) and text_flags(distinct):
-            favorable = text_flags(distinct)  # 0/1 or true/false read as written (a CSV)
-        else:
+        favorable = implied_favorable(distinct)
+        if favorable is None:
             shown = ", ".join(repr(text(v)) for v in distinct[:10])
             raise ConfigError(
                 f"The {role} column '{column}' has {len(distinct)} distinct values ({shown}) "
@@ -269,10 +277,18 @@ def code_outcomes(
     favorable: tuple[Scalar, ...] | None,
     prediction: str | None,
     prediction_favorable: tuple[Scalar, ...] | None,
+    every_class: bool = False,
 ) -> Outcomes:
-    """Code the label and prediction keys of the grouped count."""
+    """Code the label and prediction keys of the grouped count. With ``every_class`` (a
+    multi-class label without a favourable value) no value is favourable: each class is an
+    outcome of its own, and the favourable split is undefined."""
     check_scalars(labels, label, "label")
-    label_map, resolved = favorable_map(labels, favorable, label, "label")
+    resolved: tuple[Scalar, ...] = ()
+    if every_class:
+        values = sorted({v for v in labels if not is_missing(v)}, key=sort_key)
+        label_map = dict.fromkeys(values, 0)
+    else:
+        label_map, resolved = favorable_map(labels, favorable, label, "label")
     missing_of = {v: is_missing(v) for v in set(labels)}
     coded = [-1 if missing_of[v] else label_map[v] for v in labels]
     if predictions is None or prediction is None:

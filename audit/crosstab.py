@@ -17,15 +17,22 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from audit.coding import MAX_NUMERIC_LEVELS, code_attribute, code_outcomes, fmt_edge, is_missing
+from audit._settings import as_threshold
+from audit.coding import (
+    MAX_NUMERIC_LEVELS,
+    code_attribute,
+    fmt_edge,
+    is_missing,
+)
 from audit.data import Dataset
 from audit.exceptions import ConfigError, DataError
-from audit.exprs import role_column, sensitive_key
+from audit.exprs import label_key, role_column, sensitive_key
 from audit.inplace import duckdb_view
+from audit.label_coding import ContinuousLabelError, code_labels, label_classes
 from audit.spec import AuditSpec
 from audit.table import CrossTab, FloatArray
 
-__all__ = ["DEFAULT_MAX_CELLS", "compute_crosstab", "quartiles"]
+__all__ = ["DEFAULT_MAX_CELLS", "ContinuousLabelError", "compute_crosstab", "quartiles"]
 
 DEFAULT_MAX_CELLS = 1_000_000
 """The most cells the grouped count may return before the audit stops (a likely ID column)."""
@@ -48,7 +55,7 @@ def _query(dataset: Dataset, spec: AuditSpec, max_cells: int, scale: float = 1.0
         sensitive_key(spec, attribute, schema[attribute]).alias(_SEN.format(i))
         for i, attribute in enumerate(spec.sensitive_features)
     ]
-    keys.append(role_column(spec, spec.label, schema[spec.label]).alias(_LAB))
+    keys.append(label_key(spec, schema[spec.label])[0].alias(_LAB))
     if spec.prediction is not None:
         keys.append(role_column(spec, spec.prediction, schema[spec.prediction]).alias(_PRED))
     key_names = [_SEN.format(i) for i in range(len(spec.sensitive_features))]
@@ -245,6 +252,10 @@ def compute_crosstab(
         table = _query(counted, spec, max_cells)
     attributes = spec.sensitive_features
     if table.num_rows > max_cells:
+        if spec.favorable is None and spec.label_type is None:
+            # a continuous label makes as many cells as it has values: say that first
+            numbers_as_text = spec.label in dataset.numeric_text
+            label_classes(spec, None, _column(table, _LAB), numbers_as_text)
         example = "bins={'age': [25, 45]}"
         raise DataError(
             f"The sensitive columns {list(attributes)} form more than {max_cells:,} groups. "
@@ -283,14 +294,18 @@ def compute_crosstab(
     predictions = None
     if spec.prediction is not None:
         predictions = [v for v, k in zip(_column(table, _PRED), keep, strict=True) if k]
-    outcomes = code_outcomes(
-        [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k],
-        predictions,
-        label=spec.label,
-        favorable=spec.favorable,
-        prediction=spec.prediction,
-        prediction_favorable=spec.prediction_favorable,
+    threshold = as_threshold(spec.favorable)
+    if threshold is not None and not counted.frame.collect_schema()[spec.label].is_numeric():
+        threshold = None  # on a text label, '>= 0.5' is a value like any other
+    raw_labels = [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k]
+    numbers_as_text = spec.label in counted.numeric_text or spec.label in dataset.numeric_text
+    outcomes, classes, class_codes = code_labels(
+        spec, threshold, raw_labels, predictions, n[keep].tolist(), numbers_as_text
     )
+    label_class = np.array(class_codes, dtype=np.int64)
+    label_values, favorable_values = outcomes.label_values, outcomes.favorable_values
+    if threshold is not None:  # the two classes are named by the comparison
+        label_values, favorable_values = classes, (threshold.name,)
     if outcomes.prediction_values == ():
         warned.append(
             f"Prediction column '{spec.prediction}' holds only missing values; its rates "
@@ -301,7 +316,7 @@ def compute_crosstab(
     # The cells in one canonical order (engines return groups in any order, DuckDB's differs
     # from run to run): every sum over cells, and so every number, is then the same each time.
     sort_keys: list[npt.NDArray[Any]] = [] if prediction is None else [prediction]
-    sort_keys += [label, *(codes[:, j] for j in reversed(range(codes.shape[1])))]
+    sort_keys += [label_class, label, *(codes[:, j] for j in reversed(range(codes.shape[1])))]
     order = np.lexsort(sort_keys)
     return CrossTab(
         attributes=attributes,
@@ -317,13 +332,15 @@ def compute_crosstab(
         n_rows=n_rows,
         n_dropped=n_dropped,
         missing_counts=missing_counts,
-        label_values=outcomes.label_values,
-        favorable_values=outcomes.favorable_values,
+        label_values=label_values,
+        favorable_values=favorable_values,
         favorable_raw=outcomes.favorable_raw,
         prediction_values=outcomes.prediction_values,
         notes=tuple(notes),
         warnings=tuple(warned),
         weight_scale=scale,
+        label_class=label_class[order],
+        classes=classes,
     )
 
 

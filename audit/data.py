@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import narwhals as nw
 
+from audit._settings import as_threshold
 from audit._suggest import close_names
 from audit.exceptions import ColumnNotFoundError, ConfigError, DataError
 from audit.spec import AuditSpec, SourceInfo
@@ -229,7 +230,9 @@ def _text_columns(spec: AuditSpec | None) -> tuple[str, ...]:
     if spec is None:
         return ()
     columns = [c for c in spec.sensitive_features if c not in spec.bins]
-    return (*columns, spec.label, *([spec.prediction] if spec.prediction else []))
+    if spec.label_type != "continuous" and as_threshold(spec.favorable) is None:
+        columns.append(spec.label)  # a continuous label or a threshold compares numbers
+    return (*columns, *([spec.prediction] if spec.prediction else []))
 
 
 def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> Dataset:

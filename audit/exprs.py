@@ -10,10 +10,19 @@ from typing import Any
 
 import narwhals as nw
 
+from audit._settings import as_threshold
 from audit.spec import AuditSpec
 from audit.table import CrossTab
 
-__all__ = ["is_text", "lookup", "missing_expr", "role_column", "sensitive_key", "with_cell"]
+__all__ = [
+    "is_text",
+    "label_key",
+    "lookup",
+    "missing_expr",
+    "role_column",
+    "sensitive_key",
+    "with_cell",
+]
 
 
 def is_text(dtype: Any) -> bool:
@@ -36,6 +45,20 @@ def role_column(spec: AuditSpec, column: str, dtype: Any) -> nw.Expr:
         if numbers:
             return nw.when(~expr.cast(nw.Float64).is_in(numbers)).then(expr)
     return expr
+
+
+def label_key(spec: AuditSpec, dtype: Any) -> tuple[nw.Expr, Any]:
+    """The label as the audit groups it, and that expression's dtype: the column with its
+    missing markers as null or, under a threshold favourable value (``">= 0.5"``) on a
+    numeric label, whether the threshold holds (null where the label is missing)."""
+    expr = role_column(spec, spec.label, dtype)
+    threshold = as_threshold(spec.favorable)
+    if threshold is None or not dtype.is_numeric():
+        return expr, dtype
+    x = expr.cast(nw.Float64)
+    value = nw.lit(threshold.value, nw.Float64)
+    holds = {">=": x >= value, ">": x > value, "<=": x <= value, "<": x < value}[threshold.op]
+    return nw.when(~(x.is_null() | x.is_nan())).then(holds), nw.Boolean()
 
 
 def numeric_markers(spec: AuditSpec) -> list[float]:
@@ -110,7 +133,8 @@ def with_cell(
         sensitive_key(spec, ct.attributes[d], schema[ct.attributes[d]]).alias(_KEY.format(d))
         for d in dims
     ]
-    keys.append(role_column(spec, spec.label, schema[spec.label]).alias(_LABEL))
+    label_expr, label_dtype = label_key(spec, schema[spec.label])
+    keys.append(label_expr.alias(_LABEL))
     staged = frame.with_columns(*keys)
     codes: list[nw.Expr] = []
     for d in dims:
@@ -123,7 +147,7 @@ def with_cell(
         code = nw.when(missing_expr(key, key_dtype)).then(nw.lit(missing, nw.Int64)).otherwise(code)
         codes.append(code.alias(_CODE.format(d)))
     label = nw.col(_LABEL)
-    label_missing = missing_expr(label, schema[spec.label])
+    label_missing = missing_expr(label, label_dtype)
     codes.append(
         nw.when(~label_missing)
         .then(label.is_in(list(ct.favorable_raw)).cast(nw.Int64))

@@ -28,6 +28,7 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 
+from audit._settings import as_threshold
 from audit.coding import text
 from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
@@ -164,6 +165,8 @@ def outcome(frame: Any, spec: AuditSpec) -> Any:
     """Each row's label: 1.0 favourable, 0.0 not, NaN missing, the values compared as text
     as the audit compares them (a CSV read by DuckDB gives text columns; 1 is read as 1.0
     from a float column with a missing label)."""
+    if as_threshold(spec.favorable) is not None and frame[spec.label].dtype.kind in "iufb":
+        return labels(frame, spec, ())
     given = spec.favorable or (1, True, "true")
     favourable = tuple(text(v) for v in given)
     favourable += tuple(

@@ -14,6 +14,7 @@ from audit.exceptions import ConfigError
 from audit.metrics.classification import PredictionSummary
 from audit.metrics.health import DataHealth
 from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.label_kinds import Outcomes
 from audit.metrics.subgroups import SubgroupScan
 from audit.spec import AuditSpec, SourceInfo
 
@@ -26,10 +27,13 @@ __all__ = [
     "PredictionSummary",
 ]
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 """1.1: results say their ``kind``; mitigation plans name ``over`` and ``favorable``.
 2.0: groups (and a plan's cells) are written as columns, one array per field.
-2.1: ``health``, the data-health checks of an audit run with ``health=True``."""
+2.1: ``health``, the data-health checks of an audit run with ``health=True``.
+2.2: ``outcomes``: the label's kind, per-class rates, a continuous label's distributions,
+Clarify's label metrics and the stratified disparities; ``spec.label_type`` and
+``spec.strata``."""
 
 READS = ("1", "2")
 """The major schema versions this biasaudit reads (1.x: groups as a list of objects)."""
@@ -158,6 +162,7 @@ class AuditResult:
     created_at: str
     worst_off: SubgroupScan | None = None  # None in results written before schema 1.2
     health: DataHealth | None = None  # None unless the audit ran with health=True
+    outcomes: Outcomes | None = None  # None in results written before schema 2.2
 
     def __post_init__(self) -> None:
         # Deeply frozen: the mappings cannot be changed after the fact either.

@@ -14,6 +14,7 @@ from audit._settings import (
     as_markers,
     as_names,
     as_values,
+    check_outcome,
     sensitive_only,
 )
 from audit._suggest import did_you_mean
@@ -71,8 +72,18 @@ class AuditSpec:
     label
         The outcome column recorded in the data.
     favorable
-        The label value(s) that count as the favourable outcome (``">50K"``, ``1``, ``"yes"``).
-        May be omitted only for a boolean label (``True``) or a 0/1 label (``1``).
+        The label value(s) that count as the favourable outcome (``">50K"``, ``1``, ``"yes"``),
+        or, for a numeric label, a threshold (``">= 0.5"``, ``"> 3"``, ``"< 10"``). May be
+        omitted for a boolean label (``True``), a 0/1 label (``1``), a multi-class label (each
+        class is then an outcome) and a continuous one (the share above the overall median).
+    label_type
+        ``"binary"``, ``"multiclass"`` or ``"continuous"``; inferred when omitted: a numeric
+        label with more than 20 distinct values and no ``favorable`` is continuous, a label
+        with more than two values and no ``favorable`` multi-class (the audit says so).
+    strata
+        A legitimate factor (``"department"``) to condition the disparities on: the
+        Mantel-Haenszel ratios, the CMH test, the conditional demographic disparity and a
+        Simpson's-paradox flag (:mod:`audit.strata`).
     prediction
         Optional column of binary predictions, coded like the label.
     prediction_favorable
@@ -158,6 +169,8 @@ class AuditSpec:
     proxy_sample: int = 100_000
     proxy_cramers_v: float = PROXY_CRAMERS_V
     leakage_auc: float = LEAKAGE_AUC
+    label_type: Literal["binary", "multiclass", "continuous"] | None = None
+    strata: str | None = None
 
     def __post_init__(self) -> None:
         setv = object.__setattr__
@@ -272,6 +285,7 @@ class AuditSpec:
             )
         setv(self, "confidence_level", float(self.confidence_level))
         self._check_health(used)
+        check_outcome(self.label_type, self.favorable, self.strata, used)
 
     def _check_health(self, used: list[str]) -> None:
         setv = object.__setattr__

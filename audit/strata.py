@@ -7,40 +7,21 @@ of :mod:`audit.metrics.conditional`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from audit.crosstab import compute_crosstab
-from audit.data import open_data
+from audit.data import Dataset, open_data
 from audit.exceptions import ConfigError
-from audit.metrics.conditional import Stratified, conditional_disparity, stratified
+from audit.metrics.conditional import conditional_disparity, stratified
 from audit.metrics.inference import z_value
+from audit.metrics.label_kinds import StratifiedAttribute, StratifiedGroup
 from audit.missingness import resolve_spec
 from audit.spec import MISSING_LABEL
 
-__all__ = ["StratifiedAttribute", "StratifiedGroup", "stratified_disparity"]
-
-
-@dataclass(frozen=True)
-class StratifiedGroup:
-    """One group of an attribute within the strata."""
-
-    name: str
-    against_reference: Stratified | None  # None for the reference group itself
-    conditional_demographic_disparity: float  # Clarify's CDDL of the group against the rest
-    cdd_strata_used: int
-    cdd_strata_left_out: int  # strata without one of the outcomes
-
-
-@dataclass(frozen=True)
-class StratifiedAttribute:
-    attribute: str
-    strata: str
-    n_strata: int
-    reference: str | None
-    groups: tuple[StratifiedGroup, ...]
+__all__ = ["StratifiedAttribute", "StratifiedGroup", "stratified_dataset", "stratified_disparity"]
 
 
 def stratified_disparity(
@@ -62,7 +43,11 @@ def stratified_disparity(
             "prediction, score or weight). Hint: strata is the legitimate factor the groups "
             "are compared within, such as a department."
         )
-    dataset = open_data(data, spec)
+    return stratified_dataset(open_data(data, spec), spec, strata)
+
+
+def stratified_dataset(dataset: Dataset, spec: Any, strata: str) -> tuple[StratifiedAttribute, ...]:
+    """:func:`stratified_disparity` of an opened dataset."""
     if strata not in dataset.columns:
         from audit._suggest import did_you_mean
 
@@ -74,6 +59,7 @@ def stratified_disparity(
         sensitive_features=(*spec.sensitive_features, strata),
         categorical=(*spec.categorical, strata) if numeric else spec.categorical,
         max_depth=1,
+        strata=None,
     )
     ct = compute_crosstab(dataset, keyed)
     z = z_value(spec.confidence_level)

@@ -71,6 +71,10 @@ class CrossTab:
         ``(cells, attributes)`` indices into ``levels``.
     label, prediction
         Per cell: ``1`` favourable, ``0`` unfavourable, ``-1`` missing.
+    label_class, classes
+        Per cell, the index of its label value in ``classes`` (the label's values, or the
+        two sides of a threshold), ``-1`` missing; None where only the favourable split is
+        known (a differentially private count).
     n, w, w2
         Per cell: row count, sum of weights, sum of squared weights.
     """
@@ -95,6 +99,41 @@ class CrossTab:
     notes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
     weight_scale: float = 1.0  # w and w2 are the data's weights divided by this (and its square)
+    label_class: IntArray | None = None
+    classes: tuple[str, ...] = ()
+
+    def _groups(self, dims: tuple[int, ...]) -> tuple[tuple[int, ...], IntArray, IntArray]:
+        """The level counts of ``dims``, the ids of the groups listed, and each cell's group
+        among them."""
+        sizes = tuple(len(self.levels[d]) for d in dims)
+        flat = (
+            np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes)
+            if dims
+            else (np.zeros(len(self.n), dtype=np.int64))
+        )
+        total = math.prod(sizes)
+        if total <= _MAX_DENSE_GROUPS:
+            return sizes, np.arange(total, dtype=np.int64), np.asarray(flat, np.int64)
+        group_ids, index = np.unique(flat, return_inverse=True)
+        return sizes, group_ids, np.asarray(index, np.int64)
+
+    def class_table(self, dims: Sequence[int]) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Rows, sums of weights and of squared weights per group of ``dims`` (in the order
+        of :meth:`marginal`'s keys) and per label class, labelled rows only: ``(G, K)``."""
+        if self.label_class is None:
+            raise DataError("This count has no label classes (a differentially private count).")
+        _, group_ids, index = self._groups(tuple(dims))
+        k = len(self.classes)
+        labelled = self.label_class >= 0
+        bins = index[labelled] * k + self.label_class[labelled]
+        size = len(group_ids) * k
+        out: list[FloatArray] = [
+            np.asarray(np.bincount(bins, weights=v[labelled], minlength=size), np.float64).reshape(
+                -1, k
+            )
+            for v in (self.n.astype(np.float64), self.w, self.w2)
+        ]
+        return out[0], out[1], out[2]
 
     def marginal(self, dims: Sequence[int]) -> Marginal:
         """Sum the table over every attribute not in ``dims``.
@@ -104,18 +143,7 @@ class CrossTab:
         combinations.
         """
         dims = tuple(dims)
-        sizes = tuple(len(self.levels[d]) for d in dims)
-        flat = (
-            np.ravel_multi_index(tuple(self.codes[:, d] for d in dims), sizes)
-            if dims
-            else (np.zeros(len(self.n), dtype=np.int64))
-        )
-        total = math.prod(sizes)
-        if total <= _MAX_DENSE_GROUPS:
-            group_ids = np.arange(total, dtype=np.int64)
-            index = flat
-        else:
-            group_ids, index = np.unique(flat, return_inverse=True)
+        sizes, group_ids, index = self._groups(dims)
         g = len(group_ids)
         lab = np.where(self.label < 0, 2, self.label).astype(np.int64)
         # bincount, not np.add.at (10-20x slower): a (group, label) bin per cell

@@ -36,6 +36,7 @@ LAYERS = (
     "audit.data",
     "audit.table",
     "audit.coding",
+    "audit.label_coding",  # a label's classes, a threshold's two sides, a continuous label
     "audit.exprs",
     "audit.inplace",  # DuckDB reading in-memory frames in place (count and mitigations)
     "audit.crosstab",
@@ -54,6 +55,7 @@ LAYERS = (
     "audit.metrics.multiclass",
     "audit.metrics.continuous",  # a continuous label, beside the multi-class one
     "audit.metrics.conditional",
+    "audit.metrics.label_kinds",  # the result records of the analyses above, for result.py
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
     "audit.strata",  # disparities within strata: the audit's count with one more key
@@ -66,6 +68,10 @@ LAYERS = (
     "audit.label_quality",  # suspect labels by group: cleanlab on the model check's model
     "audit.health",  # the four data-health checks of an audit, together
     "audit.result",
+    # DESIGN has no module for these; a multi-class, continuous or stratified analysis is
+    # a part of an audit's result, from its count and (continuous, strata) the data
+    "audit.continuous_label",  # a continuous label's distributions on the engine
+    "audit.label_analysis",  # the outcome analyses of an audit, together
     "audit.assemble",
     "audit.auditor",
     "audit.comparison",
@@ -87,6 +93,7 @@ LAYERS = (
     "audit.privacy.cells",
     "audit.privacy.suppression",
     "audit.privacy.health",
+    "audit.privacy.outcomes",
     "audit.privacy.publish",
     "audit.privacy.dp_intervals",
     "audit.privacy.dp",

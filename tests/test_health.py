@@ -49,7 +49,7 @@ def test_the_result_holds_what_the_functions_give_on_their_own(healthy, marked, 
 def test_health_round_trips_through_json(healthy):
     again = AuditResult.from_json(healthy.to_json())
     assert again.health == healthy.health
-    assert json.loads(healthy.to_json())["schema_version"] == "2.1"
+    assert json.loads(healthy.to_json())["schema_version"] == "2.2"
     plain = json.loads(audit(pd.DataFrame({"s": ["a", "b"] * 40, "y": [0, 1, 1, 0] * 20}),
                              sensitive_features="s", label="y").to_json())  # fmt: skip
     assert plain["health"] is None

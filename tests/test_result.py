@@ -52,7 +52,7 @@ def test_records_context(result):
 def test_json_round_trip(result, tmp_path):
     text = result.to_json()
     payload = json.loads(text)
-    assert payload["schema_version"] == "2.1"
+    assert payload["schema_version"] == "2.2"
     assert payload["kind"] == "audit"
     again = AuditResult.from_json(text)
     same(again, result)
@@ -108,7 +108,7 @@ def test_result_is_deeply_frozen_and_spec_hashable():
 def test_newer_minor_schema_with_extra_spec_field_is_read():
     df = pd.DataFrame({"g": ["a", "b"] * 40, "y": [1, 0, 0, 1] * 20})
     payload = audit.audit(df, sensitive_features="g", label="y").to_dict()
-    payload["schema_version"] = "2.1"
+    payload["schema_version"] = "2.2"
     payload["spec"]["future_setting"] = True
     assert audit.AuditResult.from_dict(payload).spec.label == "y"
     del payload["n_rows"]
@@ -186,7 +186,7 @@ def test_a_column_of_the_wrong_length_is_refused():
     payload["dimensions"][0]["groups"]["share"]["ci_low"].pop()
     with pytest.raises(
         ConfigError,
-        match=r"does not match schema 2\.1.*groups\.share\.ci_low must hold 2 values; got 1",
+        match=r"does not match schema 2\.2.*groups\.share\.ci_low must hold 2 values; got 1",
     ):
         AuditResult.from_dict(payload)
 

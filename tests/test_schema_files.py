@@ -40,9 +40,17 @@ AUDIT_ARGUMENTS: dict[str, Any] = {
 
 def _as_then(old: AuditResult, again: AuditResult, **changes: Any) -> AuditResult:
     """A result read from a 1.x file, with what such files could not hold taken from the
-    audit run again: library versions, and the worst-off scan (added in 2.0)."""
+    audit run again: library versions, the worst-off scan (added in 2.0) and the outcome
+    analyses (2.2)."""
     assert old.worst_off is None
-    return dataclasses.replace(old, versions=again.versions, worst_off=again.worst_off, **changes)
+    assert old.outcomes is None
+    return dataclasses.replace(
+        old,
+        versions=again.versions,
+        worst_off=again.worst_off,
+        outcomes=again.outcomes,
+        **changes,
+    )
 
 
 def frame() -> pd.DataFrame:
@@ -168,7 +176,7 @@ def test_a_mitigation_and_its_comparison_round_trip_as_columns(tmp_path):
     assert isinstance(payload["plan"]["cells"], dict)  # one array per field of a cell
     assert payload["plan"]["cells"]["name"] == [c.name for c in m.plan.cells]
     comparison = payload["comparison"]
-    assert comparison["schema_version"] == "2.1"
+    assert comparison["schema_version"] == "2.2"
     assert isinstance(comparison["dimensions"][0]["groups"]["before"]["share"]["value"], list)
     assert isinstance(comparison["before"]["dimensions"][0]["groups"], dict)
     again = load_result(text)

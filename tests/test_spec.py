@@ -53,10 +53,11 @@ def test_favourable_value_absent(df):
         run(df, favorable=">50k")
 
 
-def test_multivalued_label_needs_favourable():
+def test_multivalued_label_said_binary_needs_favourable():
+    # Without label_type it is audited as a multi-class label (tests/test_label_kinds.py).
     data = pd.DataFrame({"g": ["a", "b"] * 30, "y": ["low", "mid", "high"] * 20})
     with pytest.raises(ConfigError, match=r"'y' has 3 distinct values.*favorable="):
-        audit.audit(data, sensitive_features="g", label="y")
+        audit.audit(data, sensitive_features="g", label="y", label_type="binary")
 
 
 def test_empty_dataset(df):

@@ -89,8 +89,16 @@ def spec_options(func: F) -> F:
                "values."),
         option("--label", "-l", section="Outcome", required=True, help="The outcome column."),
         option("--favorable", "-f", section="Outcome", multiple=True,
-               help="Favourable label value (repeat for several). Optional for 0/1 or boolean "
-               "labels."),
+               help="Favourable label value (repeat for several), or a threshold on a numeric "
+               "label ('>= 0.5'). Optional for 0/1, boolean, multi-class and continuous labels."),
+        option("--label-type", section="Outcome", default=None,
+               type=click.Choice(["binary", "multiclass", "continuous"]),
+               help="The kind of label; inferred when left out (a numeric label with more "
+               "than 20 values and no --favorable is continuous, one with more than two "
+               "values multi-class)."),
+        option("--strata", section="Outcome", default=None, metavar="COL",
+               help="A legitimate factor to condition the disparities on (Mantel-Haenszel, "
+               "conditional demographic disparity, Simpson's paradox)."),
         option("--prediction", "-p", section="Outcome", default=None,
                help="A binary prediction column."),
         option("--prediction-favorable", section="Outcome", multiple=True,
@@ -179,4 +187,6 @@ def build_spec(**kw: Any) -> AuditSpec:
         proxy_sample=kw.get("proxy_sample", DEFAULTS["proxy_sample"]),
         proxy_cramers_v=kw.get("proxy_cramers_v", DEFAULTS["proxy_cramers_v"]),
         leakage_auc=kw.get("leakage_auc", DEFAULTS["leakage_auc"]),
+        label_type=kw.get("label_type"),
+        strata=kw.get("strata"),
     )

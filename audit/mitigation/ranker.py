@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from audit._settings import as_threshold
 from audit.coding import bin_labels
 from audit.exceptions import ConfigError
 from audit.spec import AuditSpec
@@ -88,8 +89,16 @@ def group_labels(frame: Any, spec: AuditSpec, attribute: str) -> npt.NDArray[Any
 
 
 def labels(frame: Any, spec: AuditSpec, favorable: tuple[Any, ...]) -> npt.NDArray[np.float64]:
-    """1.0 favorable, 0.0 not, NaN missing."""
+    """1.0 favorable, 0.0 not, NaN missing (a threshold favourable value, ``">= 0.5"``, is
+    compared with a numeric label)."""
     column = frame[spec.label]
+    threshold = as_threshold(spec.favorable)
+    if threshold is not None and column.dtype.kind in "iufb":
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            held: npt.NDArray[np.float64] = np.asarray(threshold.compare(x), dtype=np.float64)
+        held[np.isnan(x) | is_missing(column, spec)] = np.nan
+        return held
     out: npt.NDArray[np.float64] = column.isin(list(favorable)).to_numpy(dtype=np.float64)
     out[is_missing(column, spec)] = np.nan
     return out

@@ -342,6 +342,7 @@ def privatize(result: AuditResult, epsilon: float) -> tuple[AuditResult, Privacy
         dimensions=tuple(dims),
         worst_off=None,
         health=None,  # exact counts, which no noise covers: not published
+        outcomes=None,  # likewise
         warnings=(),
         notes=(privacy_note(privacy),),
     )

@@ -19,6 +19,7 @@ from audit.metrics.classification import PredictionSummary
 from audit.metrics.inference import Estimate, TestResult
 from audit.metrics.subgroups import Subgroup, SubgroupScan
 from audit.privacy.health import publish_health
+from audit.privacy.outcomes import publish_outcomes
 from audit.privacy.suppression import Suppression
 from audit.result import AuditResult, DimensionResult, GroupResult
 from audit.spec import MISSING_LABEL
@@ -150,6 +151,7 @@ def publish(
         dimensions=dims,
         worst_off=_publish_scan(result.worst_off, sup),
         health=publish_health(result.health, sup),
+        outcomes=publish_outcomes(result, sup),
     )
     if derived_from:
         out = replace(

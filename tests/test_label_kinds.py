@@ -1,0 +1,268 @@
+"""audit() on every kind of label, on UCI Adult: a multi-class label (marital status by sex and
+race), a continuous one (hours worked per week), a threshold, strata, and Clarify's facet
+metrics; each number against pandas, scipy, statsmodels or smclarify on the same rows."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.stats.contingency import relative_risk
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+import audit
+from audit import continuous_label
+from audit.exceptions import AuditWarning, ConfigError, DataError
+from audit.result import AuditResult
+from tests.conftest import FIXED_TIME
+
+
+def run(data, **spec):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)
+        return audit.audit(data, created_at=FIXED_TIME, **spec)
+
+
+# -- multi-class -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def marital(adult):
+    return run(adult, sensitive_features=["sex", "race"], label="marital_status")
+
+
+def test_a_label_of_many_values_is_audited_class_by_class(marital, adult):
+    o = marital.outcomes
+    assert o.kind == "multiclass"
+    assert marital.spec.label_type == "multiclass"
+    assert o.classes == tuple(sorted(adult.marital_status.unique()))
+    sex = next(d for d in o.multiclass if d.name == "sex")
+    assert sex.reference == "Male"  # the largest group, as no class is favourable
+    table = pd.crosstab(adult.sex, adult.marital_status)
+    women, men = table.loc["Female"], table.loc["Male"]
+    female = next(g for g in sex.groups if g.name == "Female")
+    for k, name in enumerate(o.classes):
+        low, high = proportion_confint(women[name], women.sum(), method="wilson")
+        assert female.rates[k].value == pytest.approx(women[name] / women.sum(), rel=1e-12)
+        assert (female.rates[k].ci_low, female.rates[k].ci_high) == pytest.approx((low, high))
+        rr = relative_risk(int(women[name]), int(women.sum()), int(men[name]), int(men.sum()))
+        ci = rr.confidence_interval(0.95)
+        assert female.ratios[k].value == pytest.approx(rr.relative_risk, rel=1e-12)
+        assert (female.ratios[k].ci_low, female.ratios[k].ci_high) == pytest.approx(
+            (ci.low, ci.high), rel=1e-9
+        )
+        diff = women[name] / women.sum() - men[name] / men.sum()
+        assert female.differences[k].value == pytest.approx(diff, rel=1e-12)
+    tvd = 0.5 * (women / women.sum() - men / men.sum()).abs().sum()
+    assert female.tvd.value == pytest.approx(tvd, rel=1e-12)
+    assert female.tvd.ci_low <= tvd <= female.tvd.ci_high
+    chi2, _p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
+    assert sex.homogeneity.statistic == pytest.approx(chi2, rel=1e-9)
+    assert sex.homogeneity.dof == dof
+    adjusted = multipletests([d.homogeneity.p_value for d in o.multiclass], method="holm")[1]
+    assert [d.homogeneity.p_value_holm for d in o.multiclass] == pytest.approx(list(adjusted))
+
+
+def test_without_a_favourable_class_the_binary_numbers_are_nan_with_a_reason(marital):
+    g = marital.dimension("sex").group("Female")
+    for e in (g.base_rate, g.disparate_impact_ratio, g.statistical_parity_difference):
+        assert np.isnan(e.value)
+        assert "multi-class" in e.reason
+    assert marital.favorable_values == ()
+    assert marital.worst_off is None
+
+
+def test_favourable_classes_still_make_a_binary_label(adult):
+    r = run(adult, sensitive_features="sex", label="marital_status",
+            favorable=["Married-civ-spouse", "Married-AF-spouse"])  # fmt: skip
+    assert r.outcomes.kind == "binary"
+    assert r.outcomes.multiclass is None
+    married = adult.marital_status.str.startswith("Married-") & ~adult.marital_status.eq(
+        "Married-spouse-absent"
+    )
+    rate = married[adult.sex == "Female"].mean()
+    assert r.dimension("sex").group("Female").base_rate.value == pytest.approx(rate, rel=1e-12)
+
+
+def test_the_result_round_trips_through_json(marital):
+    again = AuditResult.from_json(marital.to_json())
+    assert again.to_json() == marital.to_json()
+    assert json.loads(marital.to_json())["outcomes"]["kind"] == "multiclass"
+
+
+# -- continuous ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hours(adult):
+    with pytest.warns(AuditWarning, match="audited as continuous"):
+        return audit.audit(adult, sensitive_features="sex", label="hours_per_week",
+                           created_at=FIXED_TIME)  # fmt: skip
+
+
+def test_a_numeric_label_of_many_values_is_continuous_and_said_so(hours, adult):
+    assert hours.spec.label_type == "continuous"
+    assert "94 distinct values" in hours.notes[0]
+    o = hours.outcomes
+    assert o.kind == "continuous"
+    assert o.exact
+    assert o.median == np.median(adult.hours_per_week)  # 40
+    assert hours.spec.favorable == ("> 40.0",)
+
+
+def test_the_groups_values_against_scipy_and_statsmodels(hours, adult):
+    (sex,) = hours.outcomes.continuous
+    women = adult.hours_per_week[adult.sex == "Female"].to_numpy(dtype=float)
+    men = adult.hours_per_week[adult.sex == "Male"].to_numpy(dtype=float)
+    assert sex.reference == "Male"  # the highest share above the median
+    f = next(g for g in sex.groups if g.name == "Female")
+    ks = stats.ks_2samp(women, men)
+    assert (f.ks, f.ks_p_value) == (pytest.approx(ks.statistic), pytest.approx(ks.pvalue))
+    assert f.wasserstein == pytest.approx(stats.wasserstein_distance(women, men), rel=1e-12)
+    welch = CompareMeans(DescrStatsW(women), DescrStatsW(men)).tconfint_diff(usevar="unequal")
+    assert f.mean_difference.value == pytest.approx(women.mean() - men.mean(), rel=1e-12)
+    assert (f.mean_difference.ci_low, f.mean_difference.ci_high) == pytest.approx(welch)
+    assert f.mean.value == pytest.approx(women.mean(), rel=1e-12)
+    assert (f.mean.ci_low, f.mean.ci_high) == pytest.approx(DescrStatsW(women).tconfint_mean())
+    assert f.mean_ratio.value == pytest.approx(women.mean() / men.mean(), rel=1e-12)
+    # the median's interval: order statistics k and n-k+1, k from binomial(n, 1/2) by hand
+    n, ordered = len(women), np.sort(women)
+    k = int(stats.binom.ppf(0.025, n, 0.5))
+    k += stats.binom.cdf(k, n, 0.5) <= 0.025
+    assert f.median.value == np.median(women)
+    assert (f.median.ci_low, f.median.ci_high) == (ordered[k - 1], ordered[n - k])
+    # the favourable rate is the share above the overall median: Local Law 144's scoring rate
+    share = (women > 40).mean()
+    assert hours.dimension("sex").group("Female").base_rate.value == pytest.approx(share)
+    impact = share / (men > 40).mean()  # against the highest-rated group
+    ratio = hours.dimension("sex").group("Female").disparate_impact_ratio.value
+    assert ratio == pytest.approx(impact, rel=1e-12)
+
+
+def test_a_histogram_stays_within_its_stated_bounds(adult, monkeypatch, hours):
+    monkeypatch.setattr(continuous_label, "EXACT_ROWS", 1000)
+    approx = run(adult, sensitive_features="sex", label="hours_per_week", label_type="continuous")
+    o = approx.outcomes
+    assert not o.exact
+    assert o.bound_wasserstein == pytest.approx(98 / continuous_label.BINS)
+    exact = next(g for g in hours.outcomes.continuous[0].groups if g.name == "Female")
+    f = next(g for g in o.continuous[0].groups if g.name == "Female")
+    assert abs(f.ks - exact.ks) <= o.bound_ks
+    assert abs(f.wasserstein - exact.wasserstein) <= o.bound_wasserstein
+    assert f.mean.value == pytest.approx(exact.mean.value, rel=1e-12)  # sums stay exact
+    assert f.mean_difference.ci_low == pytest.approx(exact.mean_difference.ci_low, rel=1e-9)
+    assert f.median.ci_low <= exact.median.value <= f.median.ci_high
+    assert np.isnan(f.ks_p_value)
+    assert "histogram" in f.reason
+
+
+def test_a_csv_gives_the_numbers_of_the_frame(adult, hours, tmp_path):
+    path = tmp_path / "adult.csv"
+    adult.to_csv(path, index=False)
+    with pytest.warns(AuditWarning, match="audited as continuous"):
+        again = audit.audit(str(path), sensitive_features="sex", label="hours_per_week",
+                            created_at=FIXED_TIME)  # fmt: skip
+    a, b = hours.outcomes.continuous[0].groups, again.outcomes.continuous[0].groups
+    for x, y in zip(a, b, strict=True):
+        assert (x.name, x.n, x.ks, x.median) == (y.name, y.n, y.ks, y.median)
+        assert x.wasserstein == pytest.approx(y.wasserstein, rel=1e-12)
+        assert x.mean.value == pytest.approx(y.mean.value, rel=1e-12)
+
+
+# -- thresholds and bad input ----------------------------------------------------------------
+
+
+def test_a_threshold_makes_a_numeric_label_binary(adult):
+    r = run(adult, sensitive_features="sex", label="hours_per_week", favorable=">= 50")
+    assert r.label_values == ("< 50", ">= 50")
+    assert r.favorable_values == (">= 50",)
+    rate = (adult.hours_per_week[adult.sex == "Female"] >= 50).mean()
+    assert r.dimension("sex").group("Female").base_rate.value == pytest.approx(rate, rel=1e-12)
+    assert r.outcomes.kind == "binary"
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"label_type": "continuous", "favorable": "yes"}, ConfigError, "is a threshold"),
+        ({"favorable": ">= 1000"}, DataError, "holds for none of the 32,561"),
+        ({"favorable": "> 0"}, DataError, "holds for all of the 32,561"),
+        ({"strata": "sex"}, ConfigError, "strata names 'sex'"),
+        ({"strata": "departmnt"}, ConfigError, "strata column 'departmnt' not found"),
+        ({"label_type": "multiclass", "favorable": ">= 40"}, ConfigError, "makes the label"),
+        ({"label_type": "ordinal"}, ConfigError, "label_type must be one of"),
+    ],
+)
+def test_bad_outcome_settings_are_typed_errors(adult, options, error, match):
+    with pytest.raises(error, match=match):
+        run(adult, sensitive_features="sex", label="hours_per_week", **options)
+
+
+def test_a_continuous_text_label_is_a_data_error(adult):
+    with pytest.raises(DataError, match="not numeric"):
+        run(adult, sensitive_features="sex", label="occupation", label_type="continuous")
+
+
+# -- strata and Clarify ----------------------------------------------------------------------
+
+
+def test_strata_in_the_audit_equal_the_function_and_statsmodels(adult):
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    spec = {"sensitive_features": "sex", "label": "income", "favorable": ">50K"}
+    r = run(adult, strata="relationship", **spec)
+    (sex,) = r.outcomes.stratified
+    women = next(g for g in sex.groups if g.name == "Female").against_reference
+    tables = []
+    for _, part in adult.groupby("relationship"):
+        t = pd.crosstab(part.sex, part.income == ">50K").reindex(
+            index=["Female", "Male"], columns=[True, False], fill_value=0
+        )
+        if (t.sum(axis=1) > 0).all():
+            tables.append(t.to_numpy())
+    st = StratifiedTable(tables)
+    assert women.odds_ratio.value == pytest.approx(st.oddsratio_pooled, rel=1e-9)
+    assert women.cmh.p_value == pytest.approx(st.test_null_odds(correction=False).pvalue)
+    assert women.strata_left_out == 6 - len(tables)
+
+
+def test_clarify_facets_in_the_audit_equal_smclarify(adult):
+    from smclarify.bias.metrics import pretraining
+
+    r = run(adult, sensitive_features="race", label="income", favorable=">50K",
+            strata="relationship")  # fmt: skip
+    (race,) = r.outcomes.clarify
+    facet = next(f for f in race.facets if f.group == "Black")
+    label, sensitive = adult.income, adult.race == "Black"
+    positive = label == ">50K"
+    assert facet.metrics.ci == pytest.approx(pretraining.CI(adult.race, sensitive), rel=1e-12)
+    assert facet.metrics.dpl == pytest.approx(pretraining.DPL(label, sensitive, positive))
+    for name in ("KL", "JS", "LP", "TVD", "KS"):
+        theirs = float(getattr(pretraining, name)(label, sensitive))
+        assert getattr(facet.metrics, name.lower()) == pytest.approx(theirs, rel=1e-9), name
+    cddl = pretraining.CDDL(adult.race, sensitive, positive, adult.relationship)
+    assert facet.cddl == pytest.approx(float(cddl), rel=1e-9)
+
+
+# -- published outputs -----------------------------------------------------------------------
+
+
+def test_a_report_leaves_out_groups_with_a_small_class_cell():
+    from audit.privacy.publish import publish
+    from audit.privacy.suppression import suppress
+
+    rows = [("a", c) for c in "xyz" for _ in range(40)] + [("b", "x")] * 60 + [("b", "y")] * 58
+    rows += [("b", "z")] * 2 + [("c", c) for c in "xyz" for _ in range(30)]
+    df = pd.DataFrame(rows, columns=["g", "y"])
+    r = run(df, sensitive_features="g", label="y")
+    shown = publish(r, suppress(r, 10)).outcomes
+    names = [g.name for g in shown.multiclass[0].groups]
+    assert "b" not in names  # 2 rows of class z
+    assert "c" not in names  # the second withheld group: the totals would give b away
+    assert [f.group for f in shown.clarify[0].facets] == names
