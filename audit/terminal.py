@@ -261,6 +261,17 @@ def _worst_off(result: AuditResult) -> Table | _RichText | None:
     return table
 
 
+def _favourable(result: AuditResult) -> str:
+    if not result.favorable_values:
+        return "none (a multi-class label: each class is an outcome)"
+    shown = ", ".join(result.favorable_values)
+    o = result.outcomes
+    median = o.median if o is not None and o.kind == "continuous" else None
+    if median is not None and result.spec.favorable == (f"> {median!r}",):
+        return f"{shown} (above the overall median: the scoring rate)"
+    return shown
+
+
 def render(result: AuditResult, console: Console) -> None:
     """Print the summary: header, one table per attribute, intersections, predictions."""
     spec = result.spec
@@ -279,7 +290,7 @@ def render(result: AuditResult, console: Console) -> None:
             if spec.sample_weight
             else ""
         ),
-        f"label: '{spec.label}', favourable: {', '.join(result.favorable_values)}"
+        f"label: '{spec.label}', favourable: {_favourable(result)}"
         + (f"; prediction: '{spec.prediction}'" if spec.prediction else ""),
         f"groups under {spec.min_group_size} rows are flagged and left out of summaries; "
         f"intervals are {spec.confidence_level:.0%}; p-values Holm-adjusted",

@@ -14,6 +14,7 @@ from audit._format import fmt_bracketed, fmt_p
 from audit.metrics.health import DataHealth
 from audit.result import AuditResult
 from audit.terminal import Text, _num, _print, render
+from audit.terminal_outcomes import render_outcomes
 
 __all__ = ["SHOWN", "render_health", "render_with_health"]
 
@@ -116,8 +117,10 @@ def _labels(health: DataHealth) -> Table | None:
 
 
 def render_with_health(result: AuditResult, console: Console) -> None:
-    """:func:`audit.terminal.render`, then the data-health tables when the audit has them."""
+    """:func:`audit.terminal.render`, then the outcome tables of a multi-class or continuous
+    label or of strata, and the data-health tables when the audit has them."""
     render(result, console)
+    render_outcomes(result, console)
     render_health(result, console)
 
 

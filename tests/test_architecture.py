@@ -125,6 +125,7 @@ LAYERS = (
     "audit.gate",
     "audit.datacard",
     "audit.terminal",
+    "audit.terminal_outcomes",  # the outcome tables of other labels, after the audit's own
     "audit.terminal_health",  # the data-health tables, after the audit's own
     "audit.cli.base",
     "audit.cli.options",
