@@ -27,7 +27,7 @@ from audit.result import AuditResult
 from audit.spec import MISSING_LABEL, AuditSpec
 from audit.table import CrossTab
 
-__all__ = ["label_kind", "outcome_analysis"]
+__all__ = ["favourable_words", "label_kind", "outcome_analysis"]
 
 
 def label_kind(spec: AuditSpec, ct: CrossTab) -> str:
@@ -151,3 +151,16 @@ def _clarify(
             facets.append(ClarifyFacet(name, metrics, value, left_out))
         out.append(ClarifyAttribute(attribute, tuple(facets)))
     return tuple(out)
+
+
+def favourable_words(result: AuditResult) -> str:
+    """The favourable values in words: ``">50K"``; ``"> 40 (above the overall median: the
+    scoring rate)"``; ``"none (a multi-class label: each class is an outcome)"``."""
+    if not result.favorable_values:
+        return "none (a multi-class label: each class is an outcome)"
+    shown = ", ".join(result.favorable_values)
+    o = result.outcomes
+    median = o.median if o is not None and o.kind == "continuous" else None
+    if median is not None and result.spec.favorable == (f"> {median!r}",):
+        return f"{shown} (above the overall median: the scoring rate)"
+    return shown

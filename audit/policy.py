@@ -18,11 +18,13 @@ from audit._suggest import did_you_mean, keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
 from audit.policy_health import health_checks
+from audit.policy_outcomes import outcome_checks
 from audit.result import AuditResult, DimensionResult
 from audit.spec import MISSING_LABEL
 from audit.thresholds import (
     HEALTH_METRICS,
     METRICS,
+    OUTCOME_METRICS,
     SETTINGS,
     SUMMARY_METRICS,
     TOP_KEYS,
@@ -194,12 +196,12 @@ class PolicyOutcome:
         if self.allow_unassessed:
             return False
         if any(
-            c.rule.metric in HEALTH_METRICS
+            (c.rule.metric in HEALTH_METRICS or c.rule.metric in OUTCOME_METRICS)
             and c.rule.severity == "error"
             and c.status == "not assessable"
             for c in self.checks
         ):
-            return True  # a data-health check that could not be judged: never a pass
+            return True  # a data-health or outcome check that could not be judged: never a pass
         if any(c.rule.severity == "error" for c in self.checks):
             return not any(c.rule.severity == "error" for c in self.assessed)
         return not self.assessed
@@ -224,7 +226,7 @@ class PolicyOutcome:
 def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int) -> list[Any]:
     out: list[CheckResult] = []
     for rule in rules:
-        if rule.metric in HEALTH_METRICS:
+        if rule.metric in HEALTH_METRICS or rule.metric in OUTCOME_METRICS:
             continue
         if rule.metric in SUMMARY_METRICS:
             source: Any = d if rule.metric.startswith("demographic_parity") else d.classification
@@ -299,4 +301,6 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
         health = tuple(r for r in rules if r.metric in HEALTH_METRICS)
         level = result.spec.confidence_level
         checks.extend(health_checks(d.attributes, result.health, health, min_size, level))
+        outcome = tuple(r for r in rules if r.metric in OUTCOME_METRICS)
+        checks.extend(outcome_checks(d.name, result.outcomes, outcome, min_size))
     return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text as _RichText
 
 from audit._format import fmt_bracketed, fmt_p, printable
+from audit.label_analysis import favourable_words
 from audit.metrics.inference import Estimate, TestResult
 from audit.result import AuditResult, DimensionResult
 
@@ -261,17 +262,6 @@ def _worst_off(result: AuditResult) -> Table | _RichText | None:
     return table
 
 
-def _favourable(result: AuditResult) -> str:
-    if not result.favorable_values:
-        return "none (a multi-class label: each class is an outcome)"
-    shown = ", ".join(result.favorable_values)
-    o = result.outcomes
-    median = o.median if o is not None and o.kind == "continuous" else None
-    if median is not None and result.spec.favorable == (f"> {median!r}",):
-        return f"{shown} (above the overall median: the scoring rate)"
-    return shown
-
-
 def render(result: AuditResult, console: Console) -> None:
     """Print the summary: header, one table per attribute, intersections, predictions."""
     spec = result.spec
@@ -290,7 +280,7 @@ def render(result: AuditResult, console: Console) -> None:
             if spec.sample_weight
             else ""
         ),
-        f"label: '{spec.label}', favourable: {_favourable(result)}"
+        f"label: '{spec.label}', favourable: {favourable_words(result)}"
         + (f"; prediction: '{spec.prediction}'" if spec.prediction else ""),
         f"groups under {spec.min_group_size} rows are flagged and left out of summaries; "
         f"intervals are {spec.confidence_level:.0%}; p-values Holm-adjusted",

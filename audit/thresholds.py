@@ -17,6 +17,7 @@ __all__ = [
     "GROUP_METRICS",
     "HEALTH_METRICS",
     "METRICS",
+    "OUTCOME_METRICS",
     "SETTINGS",
     "SUMMARY_METRICS",
     "TOP_KEYS",
@@ -62,7 +63,21 @@ group's, and a feature's Cramér's V with a sensitive attribute or its reconstru
 judged on the value."""
 
 
-METRICS = {**GROUP_METRICS, **SUMMARY_METRICS, **HEALTH_METRICS}
+OUTCOME_METRICS: Mapping[str, tuple[str, ...]] = {
+    "tvd": ("max",),
+    "mean_difference": ("max_abs",),
+    "ks": ("max",),
+    "cdd": ("max_abs",),
+}
+"""Bounds on the outcome analyses of other labels and of strata, per group against the
+reference group: the total variation distance of a multi-class label's distribution (with
+its interval), a continuous label's mean difference (in the label's units, Welch interval)
+and Kolmogorov-Smirnov statistic (no interval), and the conditional demographic disparity
+within the spec's strata (no interval). A result without the analysis is not assessable."""
+
+NO_INTERVAL = {"proxy", "ks", "cdd"}  # judged on the value: they have no interval
+
+METRICS = {**GROUP_METRICS, **SUMMARY_METRICS, **HEALTH_METRICS, **OUTCOME_METRICS}
 
 
 SETTINGS = ("severity", "judge")
@@ -183,11 +198,12 @@ def read_rules(
                 f"{_example(metric, valid[0])}."
             )
         severity, judge = read_settings(bounds, source, f"{where}.{metric}", defaults)
-        if metric == "proxy":
+        if metric in NO_INTERVAL:
             if bounds.get("judge") == "interval":
                 raise ConfigError(
-                    f"{source}: '{where}.proxy.judge' cannot be 'interval': Cramér's V and the "
-                    "reconstruction AUC have no interval. Hint: leave judge out."
+                    f"{source}: '{where}.{metric}.judge' cannot be 'interval': {metric} has no "
+                    "interval (nor do Cramér's V and the reconstruction AUC, for proxy). "
+                    "Hint: leave judge out."
                 )
             judge = "estimate"
         for bound in valid:
@@ -226,7 +242,12 @@ def read_rules(
                     f"0 and 1 (1 is never exceeded, 0 always is); got {value!r}. Hint: "
                     f"{_example(metric, bound)}."
                 )
-            if bound in ("max", "max_abs") and (metric, bound) not in _RATIO_BOUNDS and value >= 1:
+            if (
+                bound in ("max", "max_abs")
+                and (metric, bound) not in _RATIO_BOUNDS
+                and metric != "mean_difference"  # in the label's units
+                and value >= 1
+            ):
                 raise ConfigError(
                     f"{source}: '{name}' bounds a difference of rates, which lies in [-1, 1]; "
                     f"got {value!r}, which can never be exceeded. Hint: a bound below 1, "
@@ -253,6 +274,7 @@ def _example(metric: str, bound: str) -> str:
         ("label_issues", "max_ratio"): "1.5",
         ("proxy", "max_cramers_v"): "0.5",
         ("proxy", "max_auc"): "0.8",
+        ("mean_difference", "max_abs"): "5",
     }.get((metric, bound), "0.1")
     return f"{metric}.{bound} = {value}"
 

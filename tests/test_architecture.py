@@ -77,6 +77,7 @@ LAYERS = (
     "audit.comparison",
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
     "audit.policy_health",  # the data-health rules, judged for policy.py
+    "audit.policy_outcomes",  # the rules on other labels and strata, judged for policy.py
     "audit.policy",
     "audit.mitigation.methods",
     "audit.mitigation.reweighing",

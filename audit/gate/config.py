@@ -59,6 +59,8 @@ DATASET_KEYS: Mapping[str, str | None] = {
     "proxy_sample": "proxy_sample",
     "proxy_cramers_v": "proxy_cramers_v",
     "leakage_auc": "leakage_auc",
+    "label_type": "label_type",
+    "strata": "strata",
 }
 STANDALONE_NAMES = ("biasaudit.toml", ".biasaudit.toml")
 

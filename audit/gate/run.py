@@ -43,6 +43,10 @@ _NAMES = {
     "proxy.max_cramers_v": "Cramér's V",
     "proxy.max_auc": "reconstruction AUC",
     "label_issues.max_ratio": "suspect-label ratio",
+    "tvd.max": "total variation distance from the reference's label distribution",
+    "mean_difference.max_abs": "mean difference from the reference",
+    "ks.max": "Kolmogorov-Smirnov statistic against the reference",
+    "cdd.max_abs": "conditional demographic disparity",
 }
 
 
