@@ -109,6 +109,7 @@ LAYERS = (
     "audit.report.sections.headline",
     "audit.report.sections.representation",
     "audit.report.sections.outcomes",
+    "audit.report.sections.label_kinds",  # other kinds of label and strata, after outcomes
     "audit.report.sections.predictions",
     "audit.report.sections.health",
     "audit.report.sections.before_after",

@@ -253,16 +253,70 @@ def test_clarify_facets_in_the_audit_equal_smclarify(adult):
 # -- published outputs -----------------------------------------------------------------------
 
 
-def test_a_report_leaves_out_groups_with_a_small_class_cell():
+def test_a_report_withholds_a_class_with_a_small_cell_and_its_complement():
     from audit.privacy.publish import publish
     from audit.privacy.suppression import suppress
 
     rows = [("a", c) for c in "xyz" for _ in range(40)] + [("b", "x")] * 60 + [("b", "y")] * 58
-    rows += [("b", "z")] * 2 + [("c", c) for c in "xyz" for _ in range(30)]
+    rows += [("b", "z")] * 2 + [("c", c) for c in "xyz" for _ in range(30)] + [("a", "w")] * 50
+    rows += [("b", "w")] * 40 + [("c", "w")] * 45
     df = pd.DataFrame(rows, columns=["g", "y"])
     r = run(df, sensitive_features="g", label="y")
     shown = publish(r, suppress(r, 10)).outcomes
-    names = [g.name for g in shown.multiclass[0].groups]
-    assert "b" not in names  # 2 rows of class z
-    assert "c" not in names  # the second withheld group: the totals would give b away
-    assert [f.group for f in shown.clarify[0].facets] == names
+    (d,) = shown.multiclass
+    assert [g.name for g in d.groups] == ["a", "b", "c"]
+    # class z holds 2 rows of b; the least frequent other class (y: 128 rows against w 135,
+    # x 130) goes with it, so that b's z rate is not 1 minus its other rates
+    classes = shown.classes
+    assert classes == ("w", "x", "y", "z")
+    for g in d.groups:
+        withheld = [c for c, e in zip(classes, g.rates, strict=True) if not e.defined]
+        assert withheld == ["y", "z"]
+        assert g.is_reference or not g.tvd.defined
+    assert np.isnan(d.homogeneity.p_value)
+    assert [a.facets for a in shown.clarify] == [()]  # Clarify's metrics span every class
+    assert r.outcomes.multiclass[0].groups[1].rates[3].value == pytest.approx(2 / 160)
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def test_the_report_shows_each_class_and_withholds_a_rare_one(marital, adult):
+    from audit.report.render import render_html
+    from tests.report.test_render import embedded, row
+
+    html = render_html(marital)
+    assert '<h2 id="label">Label classes</h2>' in html or "Label classes</h2>" in html
+    caption = next(c for c in _captions(html) if c.startswith("sex: the rate of each label"))
+    women = row(html, caption, "Female")
+    share = (adult.marital_status[adult.sex == "Female"] == "Divorced").mean()
+    assert women[2] == f"{share:.1%}".replace("%", "") + "%" or women[2].startswith(
+        f"{share * 100:.1f}%"
+    )
+    # 9 men are Married-AF-spouse: under k = 10, that class is withheld for every group, and
+    # the least frequent other class with it (else it would be 1 minus the rest)
+    classes = dict(zip(marital.outcomes.classes, women[2:-1], strict=True))
+    assert classes["Married-AF-spouse"] == "withheld"
+    assert classes["Married-spouse-absent"] == "withheld"
+    assert women[-1] == "withheld"  # the TVD spans the withheld classes
+    published = embedded(html)["outcomes"]["multiclass"][0]["groups"]
+    assert published["rates"][0][1]["value"] is None  # the JSON in the report withholds it too
+    assert "has several classes and no favourable one" in html
+
+
+def test_the_report_shows_a_continuous_label_and_a_dp_report_does_not(hours):
+    from audit.report.render import render_html
+    from tests.report.test_render import row
+
+    html = render_html(hours)
+    women = row(html, "sex: the label's values by group", "Female")
+    f = next(g for g in hours.outcomes.continuous[0].groups if g.name == "Female")
+    assert women[6] == f"{f.ks:.3f}"  # 0.214, equal to scipy above
+    private = render_html(hours, epsilon=1.0)
+    assert "the label's values by group" not in private  # exact counts: never in a DP report
+
+
+def _captions(html):
+    from tests.report.test_render import tables
+
+    return [t["caption"] for t in tables(html)]

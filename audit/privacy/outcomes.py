@@ -2,13 +2,15 @@
 the per-class rates, a continuous label's statistics, Clarify's facet metrics and the
 stratified disparities of the groups it shows, with the same rule as the audit's tables.
 
-A group is left out where the audit's suppression hides it. A multi-class or Clarify group
-is also left out when one of its class counts (or the rest of its rows) holds 1 to ``k - 1``
-rows, the cell of the table group x class that the count of a binary label would be; when
-exactly one group of a dimension is left out for that reason, the shown group with the fewest
-rows goes too, so the classes' totals cannot give it away. A continuous label's group is
-left out under ``k`` labelled rows (its median is a row's value). Stratified pooled ratios
-are statistics over the strata and are published for the groups shown.
+A group is left out where the audit's suppression hides it. A multi-class label's class is
+withheld for every group (its rates, ratios and differences, and each group's TVD and the
+homogeneity test, which span every class) when one shown group holds 1 to ``k - 1`` rows of
+it; when that is one class, the least frequent other class goes too, so that no rate is 1
+minus the ones shown. Clarify's metrics of such an attribute, which also span every class,
+are not published; nor are the facets of groups under ``k`` rows (or with fewer than ``k``
+rows in the rest). A continuous label's group is left out under ``k`` labelled rows (its
+median is a row's value). Stratified pooled ratios are statistics over the strata and are
+published for the groups shown.
 """
 
 from __future__ import annotations
@@ -17,30 +19,45 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from audit.metrics.label_kinds import Outcomes
+from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.label_kinds import ClassDimension, ClassGroup, Outcomes
 from audit.privacy.suppression import Suppression
-from audit.result import AuditResult, DimensionResult
+from audit.result import AuditResult
 
 __all__ = ["publish_outcomes"]
 
 
-def _small(counts: Sequence[float], k: int) -> bool:
-    total = sum(counts)
-    return any(0 < c < k or 0 < total - c < k for c in counts)
+CLASS_WITHHELD = "withheld: a class of this table holds fewer than k rows of a group"
 
 
-def _keep(
-    d: DimensionResult, sup: Suppression, small: Sequence[bool], sizes: Sequence[int]
-) -> list[bool]:
-    keep = [not sup.hidden(d.attributes, g.key) for g in d.groups]
-    for_cells = [i for i, s in enumerate(small) if s and keep[i]]
-    for i in for_cells:
-        keep[i] = False
-    if len(for_cells) == 1:
-        shown = [i for i, k in enumerate(keep) if k]
-        if shown:
-            keep[min(shown, key=lambda i: sizes[i])] = False
-    return keep
+def _small_classes(m: ClassDimension, keep: Sequence[bool], k: int) -> set[int]:
+    """The classes whose column is withheld: those with a cell of 1 to k - 1 rows in a
+    shown group, and, when that is one class, the least frequent other one too (else each
+    group's withheld rate would be 1 minus the others)."""
+    shown = [g for g, ok in zip(m.groups, keep, strict=True) if ok and g.n > 0]
+    counts = [[round(r.value * g.n) if r.defined else 0 for r in g.rates] for g in shown]
+    gone = {c for row in counts for c, x in enumerate(row) if 0 < x < k}
+    if len(gone) == 1 and counts:
+        totals = [sum(row[c] for row in counts) for c in range(len(counts[0]))]
+        others = [c for c in range(len(totals)) if c not in gone]
+        if others:
+            gone.add(min(others, key=lambda c: totals[c]))
+    return gone
+
+
+def _withhold_classes(g: ClassGroup, gone: set[int]) -> ClassGroup:
+    if not gone:
+        return g
+
+    def hide(values: tuple[Estimate, ...]) -> tuple[Estimate, ...]:
+        return tuple(
+            Estimate.undefined(e.n, CLASS_WITHHELD) if c in gone else e
+            for c, e in enumerate(values)
+        )
+
+    tvd = Estimate.undefined(g.tvd.n, CLASS_WITHHELD)  # it spans the withheld classes
+    return replace(g, rates=hide(g.rates), ratios=hide(g.ratios),
+                   differences=hide(g.differences), tvd=tvd)  # fmt: skip
 
 
 def publish_outcomes(result: AuditResult, sup: Suppression) -> Outcomes | None:
@@ -50,15 +67,20 @@ def publish_outcomes(result: AuditResult, sup: Suppression) -> Outcomes | None:
         return None
     k = sup.k
     out: dict[str, Any] = {}
+    withheld_classes: dict[str, set[int]] = {}
     if o.multiclass is not None:
         dims = []
         for d, m in zip(result.dimensions, o.multiclass, strict=True):
-            counts = [[r.value * g.n for r in g.rates] for g in m.groups]
-            small = [_small([round(c) for c in cs], k) for cs in counts]
-            keep = _keep(d, sup, small, [g.n for g in m.groups])
-            dims.append(
-                replace(m, groups=tuple(g for g, ok in zip(m.groups, keep, strict=True) if ok))
+            keep = [not sup.hidden(d.attributes, g.key) for g in d.groups]
+            gone = _small_classes(m, keep, k)
+            withheld_classes[m.name] = gone
+            groups = tuple(
+                _withhold_classes(g, gone) for g, ok in zip(m.groups, keep, strict=True) if ok
             )
+            test = m.homogeneity
+            if gone or not all(keep):
+                test = TestResult.undefined(test.n, CLASS_WITHHELD)
+            dims.append(replace(m, groups=groups, homogeneity=test))
         out["multiclass"] = tuple(dims)
     if o.continuous is not None:
         shown_values = []
@@ -73,9 +95,6 @@ def publish_outcomes(result: AuditResult, sup: Suppression) -> Outcomes | None:
         out["continuous"] = tuple(shown_values)
     if o.clarify is not None:
         singles = {d.attributes[0]: d for d in result.dimensions if len(d.attributes) == 1}
-        classes_shown = {  # a facet's class counts follow from its metrics: the same cells
-            m.name: {g.name for g in m.groups} for m in out.get("multiclass", ())
-        }
         attributes = []
         for a in o.clarify:
             d = singles[a.attribute]
@@ -84,7 +103,7 @@ def publish_outcomes(result: AuditResult, sup: Suppression) -> Outcomes | None:
                 f for f in a.facets
                 if f.group in names and not sup.hidden(d.attributes, names[f.group].key)
                 and names[f.group].n >= k and result.n_rows_audited - names[f.group].n >= k
-                and f.group in classes_shown.get(d.name, {f.group})
+                and not withheld_classes.get(d.name)  # its metrics span every class
             ]  # fmt: skip
             attributes.append(replace(a, facets=tuple(shown)))
         out["clarify"] = tuple(attributes)

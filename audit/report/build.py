@@ -15,6 +15,8 @@ from audit.report.sections.before_after import before_after
 from audit.report.sections.common import LISTED, Ids, View, outcome_table
 from audit.report.sections.headline import headline
 from audit.report.sections.health import health
+from audit.report.sections.label_kinds import label_kinds
+from audit.report.sections.label_kinds import title as label_title
 from audit.report.sections.methodology import methodology
 from audit.report.sections.model_check import model_check_blocks
 from audit.report.sections.outcomes import outcomes
@@ -70,6 +72,10 @@ def build_sections(
         Section("representation", "Representation", tuple(representation(vb, ids))),
         Section("outcomes", "Outcomes", tuple(outcomes(vb, ids, band, band_label))),
     ]
+    o = s.before.outcomes
+    if o is not None and (o.kind != "binary" or o.stratified is not None):
+        blocks = label_kinds(p.before, ids, privacy is not None)
+        sections.append(Section("label", label_title(o), tuple(blocks)))
     if s.before.spec.prediction is not None:
         sections.append(Section("predictions", "Predictions", tuple(predictions(vb, ids))))
     if s.before.spec.health:

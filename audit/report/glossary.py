@@ -28,6 +28,19 @@ GLOSSARY: dict[str, str] = {
     "Representation ratio": "A group's share divided by the share it was expected to have "
     "(from a reference population); below 1 means under-represented.",
     "Intersection": "Groups defined by several attributes at once, such as sex & race.",
+    "TVD": "Total variation distance: half the sum of the differences between two groups' "
+    "shares of each label class; the share of rows that would need another class to match.",
+    "KS": "The Kolmogorov-Smirnov statistic: the largest gap between two groups' cumulative "
+    "distributions of a continuous label (0: the same, 1: no overlap).",
+    "Wasserstein": "The Wasserstein-1 distance: how far, in the label's units, one group's "
+    "values would have to move on average to match the other's.",
+    "Mantel-Haenszel risk ratio": "The ratio of favourable rates of two groups within each "
+    "stratum (a department, a job grade), pooled over the strata.",
+    "CDD": "Conditional demographic disparity (SageMaker Clarify): within each stratum, a "
+    "group's share of the unfavourable outcomes minus its share of the favourable ones, "
+    "averaged over the strata; above 0, the group is disadvantaged.",
+    "Simpson's paradox": "A gap that reverses when the data is split into strata: pooled "
+    "and stratified ratios on opposite sides of 1.",
     "Missing rate": "The share of a group's rows in which a feature has no value (null, empty "
     "or a declared marker such as '?').",
     "Cramér's V": "How strongly two variables go together, from 0 (not at all) to 1 (one "

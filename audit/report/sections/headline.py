@@ -90,6 +90,16 @@ def attribute_lines(
     lines = []
     for d in v.singles():
         found = _gap(d, v)
+        if found is None and not v.result.favorable_values:
+            lines.append(
+                (
+                    -1.0,
+                    f"{d.name}: the label '{spec.label}' has several classes and no favourable "
+                    "one, so no favourable rate is compared; each class is compared in "
+                    "'Label classes' (a policy bounds them with tvd.max).",
+                )
+            )
+            continue
         if found is None:
             lines.append(
                 (
