@@ -175,6 +175,23 @@ def test_a_csv_gives_the_numbers_of_the_frame(adult, hours, tmp_path):
         assert x.mean.value == pytest.approx(y.mean.value, rel=1e-12)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        [0.0] * 5 + [10.0] * 5,  # the middle ranks in the first and the last bin
+        [3.0, 1.0, 2.0] * 7,  # odd
+        [1.0, 2.0, 2.5, 7.0, 7.5, 9.0] * 4,
+    ],
+)
+def test_the_median_on_duckdb_is_numpys(tmp_path, values):
+    path = tmp_path / "y.parquet"
+    pd.DataFrame({"g": ["a", "b"] * (len(values) // 2) + ["a"] * (len(values) % 2),
+                  "y": values}).to_parquet(path)  # fmt: skip
+    r = run(str(path), sensitive_features="g", label="y", label_type="continuous",
+            min_group_size=1)  # fmt: skip
+    assert r.outcomes.median == np.median(values)
+
+
 # -- thresholds and bad input ----------------------------------------------------------------
 
 
