@@ -139,22 +139,36 @@ def _value_table(
     ]
     width = (hi - lo) / BINS if hi > lo else 1.0
     value = y if exact else ((y - lo) / width).floor().clip(0, BINS - 1).cast(nw.Int64)
-    w = nw.col(spec.sample_weight).cast(nw.Float64) if spec.sample_weight else nw.lit(1.0)
     centred = y - median
-    table = _collect(
-        counted.frame.filter(_valid(y))
-        .select(*keys, value.alias(_Y), w.alias("w"), centred.alias("c"))
-        .with_columns(
-            (nw.col("w") * nw.col("w")).alias("w2"), (nw.col("w") * nw.col("c")).alias("s1")
+    group = [*[_K.format(i) for i in range(len(keys))], _Y]
+    if spec.sample_weight:
+        w = nw.col(spec.sample_weight).cast(nw.Float64)
+        rows = (
+            counted.frame.filter(_valid(y))
+            .select(*keys, value.alias(_Y), w.alias("w"), centred.alias("c"))
+            .with_columns(
+                (nw.col("w") * nw.col("w")).alias("w2"), (nw.col("w") * nw.col("c")).alias("s1")
+            )
+            .with_columns((nw.col("s1") * nw.col("c")).alias("s2"))
         )
-        .with_columns((nw.col("s1") * nw.col("c")).alias("s2"))
-        .group_by(*[_K.format(i) for i in range(len(keys))], _Y, drop_null_keys=False)
-        .agg(nw.len().alias("n"), *(nw.col(c).sum() for c in ("w", "w2", "s1", "s2")))
+        sums: tuple[str, ...] = ("w", "w2", "s1", "s2")
+    else:  # each weight is 1: the rows are the weights and their squares
+        rows = (
+            counted.frame.filter(_valid(y))
+            .select(*keys, value.alias(_Y), centred.alias("s1"))
+            .with_columns((nw.col("s1") * nw.col("s1")).alias("s2"))
+        )
+        sums = ("s1", "s2")
+    table = _collect(
+        rows.group_by(*group, drop_null_keys=False).agg(
+            nw.len().alias("n"), *(nw.col(c).sum() for c in sums)
+        )
     )
     columns = {
-        c: np.asarray(table.column(c).to_numpy(), dtype=np.float64)
-        for c in (_Y, "n", "w", "w2", "s1", "s2")
+        c: np.asarray(table.column(c).to_numpy(), dtype=np.float64) for c in (_Y, "n", *sums)
     }
+    if not spec.sample_weight:
+        columns["w"] = columns["w2"] = columns["n"]
     codes = np.zeros((table.num_rows, len(keys)), dtype=np.int64)
     keep = np.ones(table.num_rows, dtype=bool)
     for j in range(len(keys)):
