@@ -200,22 +200,8 @@ def histogram_shift(h: Histogram, ref: Histogram) -> tuple[float, float, float, 
 def median(x: Values, level: float = 0.95) -> Estimate:
     """The median with the exact distribution-free interval of order statistics (the
     binomial(n, 1/2) ranks that cover it with probability at least ``level``)."""
-    from scipy import stats
-
-    a = np.sort(np.asarray(x, dtype=np.float64))
-    n = len(a)
-    if n == 0:
-        return Estimate.undefined(0, "the group has no values")
-    value = float(np.median(a))
-    alpha = (1 - level) / 2
-    # the largest k with P(B <= k - 1) <= alpha for B ~ binomial(n, 1/2): the interval
-    # [x_(k), x_(n-k+1)] covers the median with probability 1 - 2 P(B <= k - 1) >= level
-    k = int(stats.binom.ppf(alpha, n, 0.5))
-    if stats.binom.cdf(k, n, 0.5) <= alpha:
-        k += 1
-    if k < 1:
-        return Estimate(value, math.nan, math.nan, n, "too few values for the interval")
-    return Estimate(value, float(a[k - 1]), float(a[n - k]), n)
+    values, counts = np.unique(np.asarray(x, dtype=np.float64), return_counts=True)
+    return median_from_counts(values, counts, level)
 
 
 def median_from_counts(
@@ -253,6 +239,8 @@ def median_from_counts(
         before = float(cum[i] - c[i])
         value = float(e[i] + (e[i + 1] - e[i]) * (n / 2 - before) / c[i])
     alpha = (1 - level) / 2
+    # the largest k with P(B <= k - 1) <= alpha for B ~ binomial(n, 1/2): the interval
+    # [x_(k), x_(n-k+1)] covers the median with probability 1 - 2 P(B <= k - 1) >= level
     k = int(stats.binom.ppf(alpha, n, 0.5))
     if stats.binom.cdf(k, n, 0.5) <= alpha:
         k += 1
