@@ -59,13 +59,17 @@ def outcome_analysis(
         from audit.strata import stratified_dataset
 
         stratified = stratified_dataset(dataset, spec, spec.strata)
-    out = Outcomes(
-        kind=kind,
-        classes=ct.classes,
-        multiclass=_multiclass(ct, result, z) if kind == "multiclass" else None,
-        clarify=_clarify(ct, result, stratified),
-        stratified=stratified,
-    )
+    done = result.outcomes  # the count-only analyses, when audit_crosstab made them
+    if done is not None and done.kind == kind:
+        out = replace(done, stratified=stratified, clarify=_clarify(ct, result, stratified))
+    else:
+        out = Outcomes(
+            kind=kind,
+            classes=ct.classes,
+            multiclass=_multiclass(ct, result, z) if kind == "multiclass" else None,
+            clarify=_clarify(ct, result, stratified),
+            stratified=stratified,
+        )
     if dataset is not None and continuous is not None:
         from audit.continuous_label import continuous_dimensions
 

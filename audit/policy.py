@@ -302,5 +302,6 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
         level = result.spec.confidence_level
         checks.extend(health_checks(d.attributes, result.health, health, min_size, level))
         outcome = tuple(r for r in rules if r.metric in OUTCOME_METRICS)
-        checks.extend(outcome_checks(d.name, result.outcomes, outcome, min_size))
+        sizes = {g.name: g.n for g in d.groups}
+        checks.extend(outcome_checks(d.name, result.outcomes, outcome, min_size, sizes))
     return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

@@ -63,7 +63,11 @@ def _values(rule: Rule, name: str, outcomes: Outcomes | None) -> Found | str:
 
 
 def outcome_checks(
-    name: str, outcomes: Outcomes | None, rules: tuple[Rule, ...], min_size: int
+    name: str,
+    outcomes: Outcomes | None,
+    rules: tuple[Rule, ...],
+    min_size: int,
+    sizes: dict[str, int] | None = None,
 ) -> list[CheckResult]:
     """The outcome rules judged on one dimension ``name`` (groups of at least ``min_size``
     labelled rows other than the reference and the missing-value group; the CDD of every
@@ -75,7 +79,8 @@ def outcome_checks(
             out.append(judge(rule, name, None, Estimate.undefined(0, found)))
             continue
         judged = [
-            judge(rule, name, group, value, rows or None)
+            # the group's rows, so that published outputs withhold a small group's value
+            judge(rule, name, group, value, rows or (sizes or {}).get(group))
             for group, value, rows in found
             if MISSING_LABEL not in group.split(" & ")
             and (rule.metric == "cdd" or rows >= min_size)
