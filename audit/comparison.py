@@ -22,7 +22,7 @@ from audit.result import (
     find_dimension,
 )
 
-__all__ = ["Comparison", "DimensionChange", "GroupChange", "compare"]
+__all__ = ["Comparison", "DimensionChange", "GroupChange", "class_tvds", "compare"]
 
 _SAME = ("sensitive_features", "label", "favorable", "prediction", "bins")
 
@@ -181,6 +181,31 @@ def _dimension(
     )
 
 
+_HOW = {
+    "reweighing": "of the weights",
+    "uniform": "of the sampling plan (up to the rounding of cell counts)",
+    "preferential": "of the sampling plan (up to the rounding of cell counts)",
+}
+
+
+def class_tvds(
+    before: AuditResult, after: AuditResult
+) -> dict[tuple[str, str], tuple[Estimate | None, Estimate | None]] | None:
+    """For a multi-class label without a favourable value, each (attribute, group)'s total
+    variation distance from the reference group's class distribution before and after;
+    None for any other label (or audits without the per-class analysis)."""
+    if before.favorable_values:
+        return None
+    out: dict[tuple[str, str], tuple[Estimate | None, Estimate | None]] = {}
+    for side, result in enumerate((before, after)):
+        o = result.outcomes
+        for d in () if o is None else (o.multiclass or ()):
+            for g in d.groups:
+                pair = out.get((d.name, g.name), (None, None))
+                out[(d.name, g.name)] = (g.tvd, pair[1]) if side == 0 else (pair[0], g.tvd)
+    return out
+
+
 @keywords
 def compare(
     before: AuditResult,
@@ -233,12 +258,22 @@ def compare(
         if other is None:
             continue
         sentence = None
-        if mitigation is not None and set(d.attributes) <= mitigated:
-            how = {
-                "reweighing": "of the weights",
-                "uniform": "of the sampling plan (up to the rounding of cell counts)",
-                "preferential": "of the sampling plan (up to the rounding of cell counts)",
-            }.get(mitigation, "of the mitigation")
+        every_class = not before.favorable_values  # a multi-class label: every class
+        if mitigation is not None and set(d.attributes) <= mitigated and every_class:
+            sentence = (
+                f"After {mitigation} over {' & '.join(sorted(mitigated))}, the label's class "
+                f"distribution is the same in every group of '{d.name}' by construction "
+                f"{_HOW.get(mitigation, 'of the mitigation')}: a total variation distance of 0 "
+                "here measures the mitigation itself, not a property of the data, and says "
+                "nothing about how a model trained on it behaves."
+            )
+            if empty_cells:
+                sentence += (
+                    f" Except: {len(empty_cells)} (group, class) cell(s) had no rows, so those "
+                    "groups still have none of that class."
+                )
+        elif mitigation is not None and set(d.attributes) <= mitigated:
+            how = _HOW.get(mitigation, "of the mitigation")
             sentence = (
                 f"After {mitigation} over {' & '.join(sorted(mitigated))}, the base rates of "
                 f"'{d.name}' are equal by construction {how}: a statistical parity difference "

@@ -303,6 +303,10 @@ def compute_crosstab(
         spec, threshold, raw_labels, predictions, n[keep].tolist(), numbers_as_text
     )
     label_class = np.array(class_codes, dtype=np.int64)
+    class_raw: list[Any] = [None] * len(classes)  # the key behind each class, for the engine
+    for value, code in zip(raw_labels, class_codes, strict=True):
+        if code >= 0:
+            class_raw[code] = value
     label_values, favorable_values = outcomes.label_values, outcomes.favorable_values
     if threshold is not None:  # the two classes are named by the comparison
         label_values, favorable_values = classes, (threshold.name,)
@@ -341,6 +345,7 @@ def compute_crosstab(
         weight_scale=scale,
         label_class=label_class[order],
         classes=classes,
+        class_raw=tuple(class_raw),
     )
 
 

@@ -118,9 +118,10 @@ def with_cell(
     dims: Sequence[int],
     name: str,
 ) -> nw.LazyFrame[Any]:
-    """``frame`` with a column ``name``: per row, the cell id ``group * 2 + favourable`` of
-    :meth:`CrossTab.marginal` over ``dims``; null where the row has no cell (missing label,
-    dropped or unseen group).
+    """``frame`` with a column ``name``: per row, the cell id ``group * K + outcome`` of
+    :meth:`CrossTab.marginal` over ``dims`` and :meth:`CrossTab.outcome_codes` (``K = 2``,
+    favourable or not, unless every class of a multi-class label counts); null where the row
+    has no cell (missing label, dropped or unseen group).
 
     Built from the crosstab's levels with :func:`lookup` (no join, so null keys cannot
     silently fail to match), lazily on every engine. The grouping keys, then the codes, then
@@ -148,18 +149,19 @@ def with_cell(
         codes.append(code.alias(_CODE.format(d)))
     label = nw.col(_LABEL)
     label_missing = missing_expr(label, label_dtype)
-    codes.append(
-        nw.when(~label_missing)
-        .then(label.is_in(list(ct.favorable_raw)).cast(nw.Int64))
-        .alias(_LABEL)
-    )
+    k = 2
+    outcome = label.is_in(list(ct.favorable_raw)).cast(nw.Int64)
+    if ct.every_class:  # every class of a multi-class label is an outcome of its own
+        k = len(ct.classes)
+        outcome = lookup(label, ct.class_raw, range(k), -1, nw.Int64)
+    codes.append(nw.when(~label_missing).then(outcome).alias(_LABEL))
     staged = staged.with_columns(*codes)
-    valid: nw.Expr = ~nw.col(_LABEL).is_null()
+    valid: nw.Expr = ~nw.col(_LABEL).is_null() & (nw.col(_LABEL) >= 0)
     flat: nw.Expr = nw.lit(0, nw.Int64)
     for d in dims:
         code = nw.col(_CODE.format(d))
         valid = valid & (code >= 0)
         flat = flat * len(ct.levels[d]) + code
     temporary = [_KEY.format(d) for d in dims] + [_CODE.format(d) for d in dims] + [_LABEL]
-    cell = nw.when(valid).then(flat * 2 + nw.col(_LABEL)).alias(name)
+    cell = nw.when(valid).then(flat * k + nw.col(_LABEL)).alias(name)
     return staged.with_columns(cell).drop(*temporary)

@@ -71,10 +71,10 @@ class CrossTab:
         ``(cells, attributes)`` indices into ``levels``.
     label, prediction
         Per cell: ``1`` favourable, ``0`` unfavourable, ``-1`` missing.
-    label_class, classes
+    label_class, classes, class_raw
         Per cell, the index of its label value in ``classes`` (the label's values, or the
         two sides of a threshold), ``-1`` missing; None where only the favourable split is
-        known (a differentially private count).
+        known (a differentially private count). ``class_raw``: the raw key of each class.
     n, w, w2
         Per cell: row count, sum of weights, sum of squared weights.
     """
@@ -101,6 +101,31 @@ class CrossTab:
     weight_scale: float = 1.0  # w and w2 are the data's weights divided by this (and its square)
     label_class: IntArray | None = None
     classes: tuple[str, ...] = ()
+    class_raw: tuple[Any, ...] = ()
+
+    @property
+    def every_class(self) -> bool:
+        """True for a multi-class label without a favourable value: the mitigations then
+        balance every class, not a favourable split."""
+        return not self.favorable_values and self.label_class is not None
+
+    def outcome_codes(self) -> tuple[int, IntArray]:
+        """The outcomes the mitigations balance: their number K and each cell's (``-1``
+        missing). Favourable or not (K = 2, 1 favourable), or every class of a multi-class
+        label without a favourable value."""
+        if self.every_class:
+            assert self.label_class is not None
+            return len(self.classes), self.label_class
+        return 2, self.label.astype(np.int64)
+
+    def outcome_table(self, dims: Sequence[int]) -> tuple[Marginal, IntArray, FloatArray]:
+        """The :meth:`marginal` over ``dims`` and its labelled rows and sums of weights per
+        group and outcome of :meth:`outcome_codes`: ``(G, K)``."""
+        m = self.marginal(dims)
+        if not self.every_class:
+            return m, m.n[:, :2], m.w[:, :2]
+        n, w, _ = self.class_table(dims)
+        return m, n.round().astype(np.int64), w
 
     def _groups(self, dims: tuple[int, ...]) -> tuple[tuple[int, ...], IntArray, IntArray]:
         """The level counts of ``dims``, the ids of the groups listed, and each cell's group
@@ -185,7 +210,8 @@ def reweighed(
 ) -> CrossTab:
     """The grouped count of the data after reweighing, without a pass over the data.
 
-    Every row of a (group, label) cell is multiplied by the cell's factor f, so the cell's
+    ``ids`` are cell ids ``group * K + outcome`` (:meth:`CrossTab.outcome_codes`). Every
+    row of a (group, label) cell is multiplied by the cell's factor f, so the cell's
     sum of weights becomes f * sum(w) and its sum of squared weights f**2 * sum(w**2); rows
     without a cell keep their weight. The result is exactly the grouped count of the
     reweighed data.
@@ -194,10 +220,11 @@ def reweighed(
     flat = np.zeros(len(ct.n), dtype=np.int64)
     for d, size in zip(dims, sizes, strict=True):
         flat = flat * size + ct.codes[:, d]
-    cell = flat * 2 + ct.label.astype(np.int64)
+    k, outcome = ct.outcome_codes()
+    cell = flat * k + outcome
     lookup = dict(zip((int(i) for i in ids), (float(f) for f in factors), strict=True))
     factor = np.array(
-        [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, ct.label, strict=True)]
+        [1.0 if lab < 0 else lookup.get(int(c), 1.0) for c, lab in zip(cell, outcome, strict=True)]
     )
     w, w2 = ct.w * factor, ct.w2 * factor * factor
     if np.any((w > 0) & (w2 <= 0)) or np.any((ct.w > 0) & (w <= 0)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -12,14 +12,10 @@ from rich.text import Text as _RichText
 
 from audit._format import fmt_bracketed, fmt_p, printable
 from audit.label_analysis import favourable_words
-from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.inference import TestResult
 from audit.result import AuditResult, DimensionResult
 
-if TYPE_CHECKING:
-    from audit.comparison import Comparison
-    from audit.mitigation.model_check import ModelCheck
-
-__all__ = ["STACK_BELOW", "fmt_holm", "render", "render_comparison", "render_model_check"]
+__all__ = ["STACK_BELOW", "Text", "fmt_holm", "print_table", "render"]
 
 STACK_BELOW = 100
 """Consoles narrower than this many columns (a CI log has 80) get every table stacked: one
@@ -79,7 +75,7 @@ def _stacked(table: Table, console: Console) -> Group:
     return Group(*lines)
 
 
-def _print(console: Console, table: Table | _RichText) -> None:
+def print_table(console: Console, table: Table | _RichText) -> None:
     """A table as it is on a wide console, stacked on a narrow one (see STACK_BELOW)."""
     if isinstance(table, Table) and console.width < STACK_BELOW:
         console.print(_stacked(table, console))
@@ -87,7 +83,7 @@ def _print(console: Console, table: Table | _RichText) -> None:
         console.print(table)
 
 
-def _num(value: float, digits: int) -> str:
+def fmt_num(value: float, digits: int) -> str:
     # round(...) + 0.0 turns -0.0 (a rounding residue such as -1e-17) into 0.0 for display
     return "n/a" if math.isnan(value) else f"{round(value, digits) + 0.0:.{digits}f}"
 
@@ -128,7 +124,7 @@ def _attribute_table(d: DimensionResult, result: AuditResult) -> Table:
             flags.append("ref")
         if g.small and g.n > 0:
             flags.append(f"n<{result.spec.min_group_size}")
-        row: list[Text | str] = [Text(g.name), f"{g.n:,}", _num(g.share.value, 3)]
+        row: list[Text | str] = [Text(g.name), f"{g.n:,}", fmt_num(g.share.value, 3)]
         if with_expected:
             row.append(fmt_bracketed(g.representation_ratio, 2))
         row += [
@@ -249,8 +245,8 @@ def _worst_off(result: AuditResult) -> Table | _RichText | None:
         table.add_row(
             Text(g.name),
             f"{g.n_labeled:,}",
-            _num(g.rate.value, 3),
-            _num(g.rest_rate, 3),
+            fmt_num(g.rate.value, 3),
+            fmt_num(g.rest_rate, 3),
             fmt_bracketed(g.ratio_to_rest),
             fmt_bracketed(g.difference_to_rest),
             fmt_p(g.p_adjusted),
@@ -289,126 +285,20 @@ def render(result: AuditResult, console: Console) -> None:
     for d in result.dimensions:
         if len(d.attributes) == 1:
             console.print()
-            _print(console, _attribute_table(d, result))
+            print_table(console, _attribute_table(d, result))
     inter = _intersections(result)
     if inter is not None:
         console.print()
-        _print(console, inter)
+        print_table(console, inter)
     worst = _worst_off(result)
     if worst is not None:
         console.print()
-        _print(console, worst)
+        print_table(console, worst)
     for d in result.dimensions:
         if len(d.attributes) == 1:
             table = _prediction_table(d)
             if table is not None:
                 console.print()
-                _print(console, table)
+                print_table(console, table)
     for message in result.warnings:
         console.print(Text(f"warning: {message}", style="yellow"))
-
-
-def _arrow(a: Estimate | None, b: Estimate | None, digits: int = 3) -> str:
-    left = "n/a" if a is None or math.isnan(a.value) else _num(a.value, digits)
-    right = "n/a" if b is None or math.isnan(b.value) else _num(b.value, digits)
-    return f"{left} -> {right}"
-
-
-def render_comparison(
-    comparison: Comparison, console: Console, title: str = "before -> after"
-) -> None:
-    """One table per attribute: shares, base rates and disparities before and after."""
-    weighted = comparison.after.spec.sample_weight is not None
-    for d in comparison.dimensions:
-        if len(d.attributes) != 1:
-            continue
-        table = Table(
-            box=box.SIMPLE_HEAD,
-            title=Text.assemble((d.name, "bold"), f": {title}"),
-            title_justify="left",
-            caption=Text(
-                "demographic parity ratio "
-                f"{_arrow(d.demographic_parity_ratio_before, d.demographic_parity_ratio_after)}"
-                f"; representation shift p {fmt_holm(d.representation_shift)}"
-            ),
-            caption_justify="left",
-        )
-        for column in (
-            "group",
-            "rows",
-            "effective n" if weighted else "",
-            "share",
-            "base rate",
-            "DI ratio",
-            "SPD",
-        ):
-            if column:
-                table.add_column(
-                    column, justify="left" if column == "group" else "right", overflow="fold"
-                )
-        for g in d.groups:
-            b, a = g.before, g.after
-            row: list[Text | str] = [
-                Text(g.name),
-                f"{b.n if b else 0:,} -> {a.n if a else 0:,}",
-            ]
-            if weighted:
-                row.append(f"{a.n_effective:,.0f}" if a else "n/a")
-            row += [
-                _arrow(b.share if b else None, a.share if a else None),
-                _arrow(b.base_rate if b else None, a.base_rate if a else None),
-                _arrow(
-                    b.disparate_impact_ratio if b else None, a.disparate_impact_ratio if a else None
-                ),
-                _arrow(
-                    b.statistical_parity_difference if b else None,
-                    a.statistical_parity_difference if a else None,
-                ),
-            ]
-            table.add_row(*row)
-        console.print()
-        _print(console, table)
-        if d.by_construction:
-            console.print(Text(f"note: {d.by_construction}", style="italic"))
-    for note in comparison.notes:
-        console.print(Text(f"note: {note}", style="italic"))
-
-
-def render_model_check(check: ModelCheck, console: Console) -> None:
-    """The fixed-model check: accuracy and prediction disparities before and after."""
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        title=Text.assemble(
-            ("fixed-model check", "bold"),
-            f": {check.model}, trained on {check.train_rows:,} rows before and "
-            f"after {check.method}, scored on the same {check.test_rows:,} "
-            "held-out rows",
-        ),
-        title_justify="left",
-    )
-    for column in ("metric", "before", "after"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    table.add_row("accuracy", f"{check.before.accuracy:.4f}", f"{check.after.accuracy:.4f}")
-    table.add_row(
-        "balanced accuracy",
-        f"{check.before.balanced_accuracy:.4f}",
-        f"{check.after.balanced_accuracy:.4f}",
-    )
-    table.add_row("ROC AUC", f"{check.before.roc_auc:.4f}", f"{check.after.roc_auc:.4f}")
-    for attribute in check.before.audit.spec.sensitive_features:
-        sb = check.before.audit.dimension(attribute).classification
-        sa = check.after.audit.dimension(attribute).classification
-        if sb is None or sa is None:
-            continue
-        for label, name in (
-            ("demographic parity difference", "demographic_parity_difference"),
-            ("equal opportunity difference", "equal_opportunity_difference"),
-            ("equalized odds difference", "equalized_odds_difference"),
-        ):
-            table.add_row(
-                Text(f"{attribute}: {label}"),
-                fmt_bracketed(getattr(sb, name)),
-                fmt_bracketed(getattr(sa, name)),
-            )
-    console.print()
-    _print(console, table)

@@ -13,7 +13,7 @@ from rich.table import Table
 from audit._format import fmt_bracketed, fmt_p
 from audit.metrics.health import DataHealth
 from audit.result import AuditResult
-from audit.terminal import Text, _num, _print, render
+from audit.terminal import Text, fmt_num, print_table, render
 from audit.terminal_outcomes import render_outcomes
 
 __all__ = ["SHOWN", "render_health", "render_with_health"]
@@ -75,14 +75,14 @@ def _proxies(health: DataHealth, targets: list[str], label: str) -> Table:
             table.add_row(
                 shown,
                 Text(feature),
-                _num(a.cramers_v, 3),
-                _num(a.cramers_v_corrected, 3),
-                _num(a.normalized_mutual_info, 3),
-                _num(auc, 3),
+                fmt_num(a.cramers_v, 3),
+                fmt_num(a.cramers_v_corrected, 3),
+                fmt_num(a.normalized_mutual_info, 3),
+                fmt_num(auc, 3),
                 Text(flag),
             )
         if rebuilt is not None:
-            together = rebuilt.reason or _num(rebuilt.together, 3)
+            together = rebuilt.reason or fmt_num(rebuilt.together, 3)
             table.add_row(shown, Text("(all features together)"), "", "", "", together, "")
     return table
 
@@ -136,7 +136,7 @@ def render_health(result: AuditResult, console: Console) -> None:
     for part in parts:
         if part is not None:
             console.print()
-            _print(console, part)
+            print_table(console, part)
     for feature, attribute, groups in health.missingness.constant[:SHOWN]:
         console.print(
             Text(f"constant within a group: '{feature}' takes one value in {attribute} = "

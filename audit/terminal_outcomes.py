@@ -13,7 +13,7 @@ from rich.table import Table
 from audit._format import fmt_bracketed, fmt_p
 from audit.metrics.label_kinds import Outcomes
 from audit.result import AuditResult
-from audit.terminal import Text, _num, _print
+from audit.terminal import Text, fmt_num, print_table
 
 __all__ = ["render_outcomes"]
 
@@ -37,7 +37,7 @@ def _multiclass(o: Outcomes) -> list[Table]:
         )
         table = _table(title, ["group", "n", *o.classes, "TVD [CI]"], 1)
         for g in d.groups:
-            rates = [_num(r.value, 3) for r in g.rates]
+            rates = [fmt_num(r.value, 3) for r in g.rates]
             name = g.name + (" (ref)" if g.is_reference else "")
             table.add_row(Text(name), f"{g.n:,}", *rates, fmt_bracketed(g.tvd))
         out.append(table)
@@ -65,9 +65,9 @@ def _continuous(o: Outcomes) -> list[Table]:
                 fmt_bracketed(g.mean),
                 fmt_bracketed(g.median),
                 "" if ref else fmt_bracketed(g.mean_difference, signed=True),
-                "" if ref else _num(g.ks, 3),
+                "" if ref else fmt_num(g.ks, 3),
                 "" if ref or math.isnan(g.ks_p_value) else fmt_p(g.ks_p_value),
-                "" if ref else _num(g.wasserstein, 3),
+                "" if ref else fmt_num(g.wasserstein, 3),
             )
         out.append(table)
     return out
@@ -85,7 +85,7 @@ def _stratified(o: Outcomes) -> list[Table]:
         table = _table(title, columns, 1)
         for g in s.groups:
             a = g.against_reference
-            cdd = _num(g.conditional_demographic_disparity, 3)
+            cdd = fmt_num(g.conditional_demographic_disparity, 3)
             if a is None:
                 table.add_row(Text(f"{g.name} (ref)"), "", "", "", "", cdd, "")
                 continue
@@ -115,7 +115,7 @@ def _clarify(o: Outcomes) -> list[Table]:
         for f in a.facets:
             m = f.metrics
             values = [m.ci, m.dpl, m.kl, m.js, m.lp, m.tvd, m.ks] + ([f.cddl] if strata else [])
-            table.add_row(Text(f.group), *[_num(v, 3) for v in values])
+            table.add_row(Text(f.group), *[fmt_num(v, 3) for v in values])
         out.append(table)
     return out
 
@@ -131,4 +131,4 @@ def render_outcomes(result: AuditResult, console: Console) -> None:
         tables += _clarify(o)
     for table in tables:
         console.print()
-        _print(console, table)
+        print_table(console, table)

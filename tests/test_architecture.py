@@ -129,6 +129,7 @@ LAYERS = (
     "audit.terminal",
     "audit.terminal_outcomes",  # the outcome tables of other labels, after the audit's own
     "audit.terminal_health",  # the data-health tables, after the audit's own
+    "audit.terminal_compare",  # before -> after and the fixed-model check
     "audit.cli.base",
     "audit.cli.options",
     "audit.cli.audit_commands",

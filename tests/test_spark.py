@@ -416,3 +416,24 @@ def test_audit_with_health_on_spark_reconstructs_as_on_pandas(flavour, frames, d
     again = audit.audit(frames[flavour], **{**spec, "proxy_sample": 3000}).health
     assert sampled.sample_rows == 3000
     assert sampled.reconstruction == again.reconstruction  # seeded
+
+
+def test_multiclass_reweighing_and_resampling_equal_pandas(frames, data):
+    """A multi-class label without a favourable value (race, by sex): one weight per class
+    equal to pandas' row by row, and resampled cells of every class with pandas' counts."""
+    kw = {"sensitive_features": ["sex"], "label": "race", "min_group_size": 1}
+    want = audit.mitigate(data, **kw).data["mitigation_weight"].to_numpy()
+    got = _collect(
+        audit.mitigate(frames["classic"], **kw).data.select("row_id", "mitigation_weight")
+    )
+    got = got.sort_values("row_id")["mitigation_weight"].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    kw |= {"method": "uniform", "random_state": 3}
+    result = audit.mitigate(frames["classic"], **kw)
+    rows = _collect(result.data.select("row_id", "sex", "race"))
+    expected = audit.mitigate(data, **kw).data
+    # Spark ranks rows by a hash of their values, not their position: other rows, same counts
+    counts = rows.groupby(["sex", "race"]).size()
+    assert counts.to_dict() == expected.groupby(["sex", "race"]).size().to_dict()
+    for cell in result.plan.cells:
+        assert counts.get((*cell.key, cell.label), 0) == cell.target

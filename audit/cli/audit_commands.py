@@ -102,7 +102,7 @@ def compare_command(
 
     from audit.auditor import audit
     from audit.comparison import compare
-    from audit.terminal import render_comparison
+    from audit.terminal_compare import render_comparison
 
     check_outputs(overwrite, [*input_files(before, **kw), after], json=json_out, html=html_out)
     spec = build_spec(**kw)

@@ -139,7 +139,7 @@ def show_mitigation(result: Any, console: Any, *, health: bool = True) -> None:
     before (unless ``health`` is False: already shown) and the model check."""
     from rich.markup import escape
 
-    from audit.terminal import render_comparison, render_model_check
+    from audit.terminal_compare import render_comparison, render_model_check
     from audit.terminal_health import render_health
 
     plan = result.plan

@@ -11,7 +11,13 @@ import numpy as np
 import numpy.typing as npt
 
 from audit.exceptions import ConfigError, DataError
-from audit.mitigation.methods import RESAMPLING_METHODS, check_method, check_size
+from audit.mitigation.methods import (
+    RESAMPLING_METHODS,
+    cell_ids,
+    check_method,
+    check_size,
+    outcome_names,
+)
 from audit.table import CrossTab
 
 __all__ = [
@@ -33,14 +39,16 @@ PRIME = 2_147_483_579
 
 @dataclass(frozen=True)
 class CellPlan:
-    """How many rows one (group, label) cell has and how many it gets."""
+    """How many rows one (group, label) cell has and how many it gets. Its outcome is
+    ``favorable`` for a binary label, or the class ``label`` (``favorable`` None)."""
 
     key: tuple[str, ...]
     name: str
-    favorable: bool
+    favorable: bool | None
     n: int
     expected_share: float
     target: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,12 @@ class ResamplingPlan:
     n_rows_before: int
     n_rows_after: int
     n_rows_unchanged: int
+    classes: tuple[str, ...] = ()  # the label's classes when every class is balanced
 
-    def target(self, *key: str, favorable: bool) -> int:
+    def target(self, *key: str, favorable: bool | None = None, label: str | None = None) -> int:
+        """The target of the cell (group ``key``, favourable or not, or of class ``label``)."""
         for cell in self.cells:
-            if cell.key == tuple(key) and cell.favorable == favorable:
+            if cell.key == tuple(key) and (cell.favorable, cell.label) == (favorable, label):
                 return cell.target
         raise ConfigError(f"No cell with that key among the {len(self.cells)} cells.")
 
@@ -98,7 +108,9 @@ def resampling_plan(
     :math:`N'` at which no cell loses rows, :math:`\\max n_{g,y} / (P(g)P(y))`;
     ``undersample`` the largest at which no cell gains rows, :math:`\\min n_{g,y} /
     (P(g)P(y))`. Group shares and the overall base rate are kept; within every group the base
-    rate becomes the overall one.
+    rate becomes the overall one. For a multi-class label without a favourable value,
+    :math:`y` ranges over its classes: every group's class distribution becomes the overall
+    one.
     """
     check_method(method, RESAMPLING_METHODS)
     check_size(size)
@@ -107,9 +119,16 @@ def resampling_plan(
             "Resampling draws rows and ignores sample weights; this spec has a sample_weight. "
             "Hint: use method='reweighing', which multiplies the existing weights."
         )
-    m = ct.marginal(tuple(dims))
+    m, counts, _ = ct.outcome_table(tuple(dims))
     assert m.flat_ids is not None
-    n = m.n[:, :2].astype(np.float64)  # (G, [unfavourable, favourable])
+    classes = ct.classes if ct.every_class else ()
+    if classes and method == "preferential":
+        raise ConfigError(
+            "Preferential resampling ranks rows by how close they are to the favourable "
+            "outcome; this multi-class label has no favourable value. Hint: use "
+            "method='uniform' or 'reweighing', or pass favorable=[...]."
+        )
+    n = counts.astype(np.float64)  # (G, K) over labelled rows
     present = n.sum(axis=1) > 0
     n = n[present]
     keys = [k for k, p in zip(m.keys, present, strict=True) if p]
@@ -119,15 +138,16 @@ def resampling_plan(
     label_share = n.sum(axis=0) / total
     if np.any(label_share <= 0):
         raise DataError(
-            "The label is constant (every labelled row has the same outcome): resampling has "
+            "A label class has no labelled row (or the label is constant): resampling has "
             "nothing to balance. Hint: check the label column and the favourable value."
         )
     expected = np.outer(n.sum(axis=1) / total, label_share)  # P(g) P(y)
-    empty = [(names[g], y) for g in range(len(keys)) for y in (0, 1) if n[g, y] == 0]
+    empty = [(g, y) for g in range(len(keys)) for y in range(n.shape[1]) if n[g, y] == 0]
     if empty:
         raise DataError(
             f"{len(empty)} (group, label) cell(s) have no rows, so no row can be drawn for them "
-            "(e.g. a group in which every label is the same). Hint: resample over fewer "
+            "(e.g. a group in which every label is the same, or no row has one of the label's "
+            "classes). Hint: resample over fewer "
             "attributes, or use method='reweighing', which reports such cells."
         )
     if size == "keep":
@@ -140,7 +160,8 @@ def resampling_plan(
     cells: list[CellPlan] = []
     flat_ids: list[int] = []
     for g, key in enumerate(keys):
-        for y, favorable in ((1, True), (0, False)):
+        for favorable, label in outcome_names(classes):
+            y = classes.index(label) if label is not None else int(bool(favorable))
             cells.append(
                 CellPlan(
                     key,
@@ -149,6 +170,7 @@ def resampling_plan(
                     int(n[g, y]),
                     float(expected[g, y]),
                     int(targets[g, y]),
+                    label,
                 )
             )
             flat_ids.append(int(flat[g]))
@@ -162,6 +184,7 @@ def resampling_plan(
         n_rows_before=ct.n_rows,
         n_rows_after=int(targets.sum()) + ct.n_rows - labelled,
         n_rows_unchanged=ct.n_rows - labelled,
+        classes=classes,
     )
     return plan, flat_ids
 
@@ -226,8 +249,7 @@ def multiplicities(
     # the rows by cell (an int64 per row) instead of scanning the rows once per cell.
     by_cell = np.argsort(cells, kind="stable") if len(plan.cells) > 64 else None
     sorted_cells = cells[by_cell] if by_cell is not None else None
-    for cell, fid in zip(plan.cells, flat_ids, strict=True):
-        cell_id = int(fid) * 2 + int(cell.favorable)
+    for cell, cell_id in zip(plan.cells, cell_ids(plan.cells, plan.classes, flat_ids), strict=True):
         if by_cell is None or sorted_cells is None:
             rows = np.flatnonzero(cells == cell_id)
         else:
@@ -277,9 +299,10 @@ def preferential_direction(plan: ResamplingPlan, flat_ids: Sequence[int]) -> dic
     borderline first). Borderline rows are favourable rows with a low score and unfavourable
     rows with a high score (Kamiran & Calders 2012)."""
     out = {}
-    for cell, fid in zip(plan.cells, flat_ids, strict=True):
+    ids = cell_ids(plan.cells, plan.classes, flat_ids)
+    for cell, cell_id in zip(plan.cells, ids, strict=True):
         over = cell.target > cell.n
         # favourable & over: low scores first (+1); favourable & under: high scores first (-1)
         sign = 1.0 if over == cell.favorable else -1.0
-        out[int(fid) * 2 + int(cell.favorable)] = sign
+        out[cell_id] = sign
     return out

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from audit.exceptions import ConfigError, DataError
+from audit.mitigation.methods import cell_ids, outcome_names
 from audit.table import CrossTab
 
 __all__ = ["CellWeight", "ReweighingPlan", "reweighing_plan"]
@@ -19,18 +20,21 @@ __all__ = ["CellWeight", "ReweighingPlan", "reweighing_plan"]
 class CellWeight:
     """One (group, label) cell: its rows, its weight before, and its reweighing factor.
 
-    ``factor`` is NaN with a ``reason`` for a cell without rows (nothing to weigh there: the
-    group's base rate is 0 or 1 and reweighing cannot change it).
+    The cell's outcome is ``favorable`` (True or False) for a binary label, or the class
+    ``label`` (``favorable`` None) for a multi-class label without a favourable value.
+    ``factor`` is NaN with a ``reason`` for a cell without rows (nothing to weigh there:
+    no row of the group has that outcome and reweighing cannot change it).
     """
 
     key: tuple[str, ...]
     name: str
-    favorable: bool
+    favorable: bool | None
     n: int
     weight_before: float
     expected_weight: float
     factor: float
     reason: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,16 +54,17 @@ class ReweighingPlan:
     n_rows: int
     n_rows_unchanged: int
     empty_cells: tuple[str, ...]
+    classes: tuple[str, ...] = ()  # the label's classes when every class is balanced
 
-    def factor(self, *key: str, favorable: bool) -> float:
-        """The factor of the cell (group ``key``, favourable or not).
+    def factor(self, *key: str, favorable: bool | None = None, label: str | None = None) -> float:
+        """The factor of the cell (group ``key``, favourable or not, or of class ``label``).
 
         Examples
         --------
-        ``plan.factor("Female", favourable=True)``.
+        ``plan.factor("Female", favorable=True)``; ``plan.factor("Female", label="B")``.
         """
         for cell in self.cells:
-            if cell.key == tuple(key) and cell.favorable == favorable:
+            if cell.key == tuple(key) and (cell.favorable, cell.label) == (favorable, label):
                 return cell.factor
         raise ConfigError(
             f"No cell with that key among the {len(self.cells)} cells of "
@@ -67,12 +72,14 @@ class ReweighingPlan:
         )
 
     def mapping(self, flat_ids: Sequence[int]) -> tuple[list[int], list[float]]:
-        """Cell ids (``group * 2 + favourable``) and factors of the cells that have rows."""
+        """Cell ids (``group * K + outcome``, :func:`cell_ids`) and factors of the cells
+        that have rows."""
         ids: list[int] = []
         factors: list[float] = []
-        for cell, flat in zip(self.cells, flat_ids, strict=True):
+        every = cell_ids(self.cells, self.classes, flat_ids)
+        for cell, cell_id in zip(self.cells, every, strict=True):
             if cell.n > 0 and not math.isnan(cell.factor):
-                ids.append(int(flat) * 2 + int(cell.favorable))
+                ids.append(cell_id)
                 factors.append(cell.factor)
         return ids, factors
 
@@ -90,21 +97,24 @@ def reweighing_plan(
     :math:`w(g, y) = P(g) P(y) / P(g, y) = W_g W_y / (W W_{g,y})`, AIF360's ``Reweighing``
     generalised to any number of groups. After reweighing, the weighted label distribution is
     the same in every group: statistical parity holds by construction, for the intersection
-    and every attribute in it. Rows whose label is missing are left out of the probabilities
+    and every attribute in it. A multi-class label without a favourable value has a factor
+    per class (:math:`y` ranges over its K classes), so every group's class distribution
+    becomes the overall one. Rows whose label is missing are left out of the probabilities
     and keep their weight.
     """
-    m = ct.marginal(tuple(dims))
+    m, n, w = ct.outcome_table(tuple(dims))  # (G, K) over labelled rows
     assert m.flat_ids is not None
-    w = m.w[:, :2]  # (G, [unfavourable, favourable]) over labelled rows
-    n = m.n[:, :2]
+    classes = ct.classes if ct.every_class else ()
+    outcomes = outcome_names(classes)
     total = float(w.sum())
     label_totals = w.sum(axis=0)
     if total <= 0:
         raise DataError("No labelled rows with positive weight: nothing to reweigh.")
     if np.any(label_totals <= 0):
         raise DataError(
-            "The label is constant (every labelled row has the same outcome): reweighing has "
-            "nothing to balance. Hint: check the label column and the favourable value."
+            "A label class has no labelled row with positive weight (or the label is "
+            "constant): reweighing has nothing to balance. Hint: check the label column "
+            "and the favourable value."
         )
     cells: list[CellWeight] = []
     flat_ids: list[int] = []
@@ -114,23 +124,41 @@ def reweighing_plan(
         group_weight = float(w[g].sum())
         if n[g].sum() == 0:
             continue  # an empty group (or intersection) has nothing to weigh
-        for y, favorable in ((1, True), (0, False)):
+        for favorable, label in outcomes:
+            y = classes.index(label) if label is not None else int(bool(favorable))
             expected = group_weight * float(label_totals[y]) / total
             before = float(w[g, y])
             factor: float = math.nan
             reason: str | None = None
             if n[g, y] == 0:
-                reason = (
-                    "no rows in this cell: the group's base rate is "
-                    f"{'0' if favorable else '1'} and reweighing cannot change it"
-                )
-                empty.append(f"{names[g]} / {'favourable' if favorable else 'unfavourable'}")
+                if label is not None:
+                    reason = (
+                        "no rows in this cell: no row of the group has this class and "
+                        "reweighing cannot change it"
+                    )
+                    empty.append(f"{names[g]} / class {label}")
+                else:
+                    reason = (
+                        "no rows in this cell: the group's base rate is "
+                        f"{'0' if favorable else '1'} and reweighing cannot change it"
+                    )
+                    empty.append(f"{names[g]} / {'favourable' if favorable else 'unfavourable'}")
             elif before <= 0:
                 reason = "the cell's rows have zero total weight"
             else:
                 factor = expected / before
             cells.append(
-                CellWeight(key, names[g], favorable, int(n[g, y]), before, expected, factor, reason)
+                CellWeight(
+                    key,
+                    names[g],
+                    favorable,
+                    int(n[g, y]),
+                    before,
+                    expected,
+                    factor,
+                    reason,
+                    label,
+                )
             )
             flat_ids.append(int(m.flat_ids[g]))
     labelled = int(n.sum())
@@ -141,5 +169,6 @@ def reweighing_plan(
         n_rows=ct.n_rows,
         n_rows_unchanged=ct.n_rows - labelled,
         empty_cells=tuple(empty),
+        classes=classes,
     )
     return plan, flat_ids

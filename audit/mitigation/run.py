@@ -163,12 +163,11 @@ def mitigate(
             f"{dataset.info.engine} frame give a score column (spec.score) instead."
         )
     before, ct = auditor.audit_dataset(dataset, created_at=created_at)
-    if not ct.favorable_values:
+    if ct.every_class and model_check not in (None, False):
         raise ConfigError(
-            f"The label '{spec.label}' is multi-class without a favourable value; the "
-            "mitigations balance a favourable outcome across groups. Hint: pass "
-            "favorable=[...] with the favourable classes (reweighing over every class is "
-            "not available yet)."
+            f"The label '{spec.label}' is multi-class without a favourable value; the fixed-"
+            "model check compares a binary classifier's favourable rates. Hint: leave "
+            "model_check out, or pass favorable=[...] with the favourable classes."
         )
     # a continuous label's favourable split (above its median) as the audit resolved it
     spec = replace(spec, favorable=before.spec.favorable, label_type=before.spec.label_type)

@@ -19,6 +19,7 @@ import narwhals as nw
 from audit.data import Dataset
 from audit.exceptions import DataError
 from audit.exprs import with_cell
+from audit.mitigation.methods import cell_ids
 from audit.mitigation.resampling import ResamplingPlan, key_parameters, preferential_direction
 from audit.spec import AuditSpec
 from audit.table import CrossTab
@@ -179,7 +180,7 @@ def resample_spark(
         ) from None
     if score is not None:
         _check_scores(native, functions, score)
-    ids = [int(f) * 2 + int(c.favorable) for c, f in zip(plan.cells, flat_ids, strict=True)]
+    ids = cell_ids(plan.cells, plan.classes, flat_ids)
     copies = [c.target // c.n for c in plan.cells]
     extras = [c.target % c.n for c in plan.cells]
     cell = functions.col(_CELL)

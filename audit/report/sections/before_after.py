@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from audit._format import count, fmt_p, fmt_pp, fmt_rate, fmt_ratio
-from audit.comparison import EFFECTIVE_N_NOTE, Comparison
+from audit.comparison import EFFECTIVE_N_NOTE, Comparison, class_tvds
 from audit.metrics.inference import Estimate
 from audit.report import figures as fg
 from audit.report.model import Block, Cell, Figure, Heading, Paragraph, Row, Table
@@ -20,6 +20,8 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
     out += [Paragraph(s, "callout") for s in sentences[:1]]
     labels, rate_b, rate_a, share_b, share_a, di_b, di_a = [], [], [], [], [], [], []
     tables: list[Block] = []
+    # a multi-class label without a favourable value: each group's class TVD, not its rate
+    tvds = class_tvds(vb.result, va.result)
     for dc in c.dimensions:
         if len(dc.attributes) != 1:
             continue
@@ -34,6 +36,15 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
                 rows.append(suppressed_row(label or "absent on one side", gc.name, 6))
                 continue
             name = f"{dc.name}: {gc.name}"
+            if tvds is not None:
+                tvd_b, tvd_a = tvds.get((dc.name, gc.name), (None, None))
+                labels.append(name)
+                rate_b.append(math.nan if tvd_b is None else tvd_b.value)
+                rate_a.append(math.nan if tvd_a is None else tvd_a.value)
+                share_b.append(b.share.value)
+                share_a.append(a.share.value)
+                rows.append(_tvd_row(gc.name, b, a, tvd_b, tvd_a))
+                continue
             if b.base_rate.defined and a.base_rate.defined:
                 labels.append(name)
                 rate_b.append(b.base_rate.value)
@@ -65,27 +76,34 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
         if not (vb.tests_hidden(db) or va.tests_hidden(da)):
             t = dc.representation_shift
             note = f"Test of a change in group shares: p {fmt_p(t.p_value)} ({t.method})."
+        heads = (
+            (
+                "Favourable rate",
+                "Change in rate, percentage points (95% CI)",
+                "Disparate impact ratio",
+            )
+            if tvds is None
+            else ("Distance of its class distribution from the reference's (TVD)",)
+        )
         tables.append(
             Table(
                 ids("tab"),
                 f"Before → after: {dc.name}",
-                (
-                    "Group",
-                    "Rows",
-                    "Share",
-                    "Favourable rate",
-                    "Change in rate, percentage points (95% CI)",
-                    "Disparate impact ratio",
-                ),
+                ("Group", "Rows", "Share", *heads),
                 tuple(rows),
                 note,
             )
         )
-    charts = (
+    charts: tuple[tuple[str, list[float], list[float], str, bool], ...] = (
         ("Favourable-outcome rate, before → after", rate_b, rate_a, "favourable rate", True),
         ("Group share, before → after", share_b, share_a, "share of rows (weighted)", True),
         ("Disparate impact ratio, before → after", di_b, di_a, "disparate impact ratio", False),
     )
+    if tvds is not None:
+        charts = (
+            ("Class TVD from the reference group, before → after", rate_b, rate_a, "TVD", False),
+            charts[1],
+        )
     figs: list[Block] = []
     for title, b_vals, a_vals, axis, percent in charts:
         if not labels:
@@ -122,6 +140,23 @@ def before_after(c: Comparison, vb: View, va: View, ids: Ids) -> list[Block]:
         ]
         out.append(_effective_table(c, vb, va, ids("tab")))
     return out
+
+
+def _tvd_row(
+    name: str, b: GroupResult, a: GroupResult, tvd_b: Estimate | None, tvd_a: Estimate | None
+) -> Row:
+    def fmt(e: Estimate | None) -> str:
+        return "n/a" if e is None or math.isnan(e.value) else f"{e.value:.3f}"
+
+    return Row(
+        (
+            Cell(name),
+            Cell(arrow(count(b.n), count(a.n)), "num"),
+            Cell(arrow(_share(b.share.value), _share(a.share.value)), "num"),
+            Cell(arrow(fmt(tvd_b), fmt(tvd_a)), "num"),
+        ),
+        True,
+    )
 
 
 def _share(value: float) -> str:
