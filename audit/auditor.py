@@ -123,9 +123,9 @@ class Auditor:
         if spec.label_type == "continuous":
             from audit.continuous_label import as_continuous
 
-            spec, rows, median, lo, hi = as_continuous(dataset, spec)
-            summary = (rows, median, lo, hi)
-        ct = compute_crosstab(dataset, spec)
+            spec, summary = as_continuous(dataset, spec)
+        binned = summary.binned if summary is not None else None
+        ct = compute_crosstab(dataset, spec, table=binned.crosstab if binned else None)
         result = Auditor(spec).audit_crosstab(ct, dataset.info, created_at=created_at)
         if summary is not None or spec.strata is not None:
             outcomes = outcome_analysis(ct, result, dataset, summary)

@@ -8,20 +8,23 @@ squared weights of each. With up to :data:`EXACT_ROWS` labelled rows the groups'
 exact and KS and Wasserstein-1 equal scipy's; above, the value is a bin of a
 :data:`BINS`-bin histogram over [min, max] with sums of ``w (y - median)`` and its square
 per bin (the means stay exact), and KS, Wasserstein-1 and the medians are those of the
-histograms, with the bounds of :mod:`audit.metrics.continuous` stated in the result.
+histograms, with the bounds of :mod:`audit.metrics.continuous` stated in the result. On
+DuckDB, unweighted and above :data:`EXACT_ROWS`, one binned scan makes the audit's count,
+the exact median and that table together (:mod:`audit.continuous_bins`).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import narwhals as nw
 import numpy as np
 import numpy.typing as npt
 
+from audit.continuous_bins import BINS, Binned, K, Y, binned_scan
 from audit.data import Dataset
 from audit.exceptions import DataError
 from audit.exprs import role_column, sensitive_key
@@ -40,16 +43,25 @@ from audit.result import AuditResult
 from audit.spec import MISSING_LABEL, AuditSpec
 from audit.table import CrossTab
 
-__all__ = ["BINS", "EXACT_ROWS", "as_continuous", "continuous_dimensions"]
+__all__ = ["BINS", "EXACT_ROWS", "LabelSummary", "as_continuous", "continuous_dimensions"]
 
 EXACT_ROWS = 2_000_000
 """Up to this many labelled rows, every value is kept (KS and Wasserstein exact)."""
 
-BINS = 4096
-"""Bins of the histogram of a label with more labelled rows."""
+_Y, _K = Y, K
 
-_Y = "__biasaudit_y"
-_K = "__biasaudit_k{}"
+
+@dataclass(frozen=True)
+class LabelSummary:
+    """A continuous label's labelled rows, median, minimum and maximum; on DuckDB above
+    :data:`EXACT_ROWS` rows also the audit's grouped count and the value table, from
+    :func:`audit.continuous_bins.binned_scan`."""
+
+    rows: int
+    median: float
+    lo: float
+    hi: float
+    binned: Binned | None = None
 
 
 def _collect(frame: Any) -> Any:
@@ -74,9 +86,9 @@ def _valid(y: nw.Expr) -> nw.Expr:
     return ~(y.is_null() | y.is_nan())
 
 
-def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, int, float, float, float]:
+def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, LabelSummary]:
     """The spec of a continuous audit (favourable: above the overall median unless a
-    threshold is given), the labelled rows, and the label's median, minimum and maximum."""
+    threshold is given) and the label's summary."""
     counted, y = _label(dataset, spec)
     values = counted.frame.select(y.alias(_Y)).filter(_valid(nw.col(_Y)))
     duckdb = values.implementation.is_duckdb()
@@ -93,9 +105,16 @@ def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, int, fl
             f"The label '{spec.label}' holds an infinite value. Hint: mark it missing "
             "(na_values) or clip it; a mean, a median and a distance need finite values."
         )
-    median = _median(nw.to_native(values), rows, lo, hi) if duckdb else float(summary["median"])
+    binned = binned_scan(counted, spec, y, rows, lo, hi) if duckdb and rows > EXACT_ROWS else None
+    if binned is not None:
+        median = binned.median
+    elif duckdb:
+        median = _median(nw.to_native(values), rows, lo, hi)
+    else:
+        median = float(summary["median"])
     favorable = spec.favorable or (f"> {median!r}",)
-    return replace(spec, label_type="continuous", favorable=favorable), rows, median, lo, hi
+    spec = replace(spec, label_type="continuous", favorable=favorable)
+    return spec, LabelSummary(rows, median, lo, hi, binned)
 
 
 def _median(relation: Any, rows: int, lo: float, hi: float) -> float:
@@ -126,20 +145,22 @@ def _median(relation: Any, rows: int, lo: float, hi: float) -> float:
 
 
 def _value_table(
-    dataset: Dataset, spec: AuditSpec, ct: CrossTab, exact: bool, median: float, lo: float,
-    hi: float,
-) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.float64]]]:  # fmt: skip
+    dataset: Dataset, spec: AuditSpec, ct: CrossTab, exact: bool, summary: LabelSummary
+) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.float64]]]:
     """Per (group of every attribute, value or bin): the cell's codes in the crosstab's levels
     and its rows, weights, squared weights and centred sums."""
+    if summary.binned is not None:
+        return _coded(summary.binned.values, spec, ct, ("s1", "s2"))
     counted, y = _label(dataset, spec)
     schema = counted.frame.collect_schema()
     keys = [
         sensitive_key(spec, a, schema[a]).alias(_K.format(i))
         for i, a in enumerate(spec.sensitive_features)
     ]
+    lo, hi = summary.lo, summary.hi
     width = (hi - lo) / BINS if hi > lo else 1.0
     value = y if exact else ((y - lo) / width).floor().clip(0, BINS - 1).cast(nw.Int64)
-    centred = y - median
+    centred = y - summary.median
     group = [*[_K.format(i) for i in range(len(keys))], _Y]
     if spec.sample_weight:
         w = nw.col(spec.sample_weight).cast(nw.Float64)
@@ -164,14 +185,23 @@ def _value_table(
             nw.len().alias("n"), *(nw.col(c).sum() for c in sums)
         )
     )
+    return _coded(table, spec, ct, sums)
+
+
+def _coded(
+    table: Any, spec: AuditSpec, ct: CrossTab, sums: tuple[str, ...]
+) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.float64]]]:
+    """A value table's cells coded in the crosstab's levels (the cells of groups the missing
+    policy dropped left out) and its columns as float arrays."""
     columns = {
         c: np.asarray(table.column(c).to_numpy(), dtype=np.float64) for c in (_Y, "n", *sums)
     }
     if not spec.sample_weight:
         columns["w"] = columns["w2"] = columns["n"]
-    codes = np.zeros((table.num_rows, len(keys)), dtype=np.int64)
+    attributes = len(spec.sensitive_features)
+    codes = np.zeros((table.num_rows, attributes), dtype=np.int64)
     keep = np.ones(table.num_rows, dtype=bool)
-    for j in range(len(keys)):
+    for j in range(attributes):
         levels = ct.levels[j]
         index = {v: i for i, v in enumerate(ct.level_values[j])}
         missing = levels.index(MISSING_LABEL) if MISSING_LABEL in levels else -1
@@ -185,12 +215,13 @@ def _value_table(
 
 
 def continuous_dimensions(
-    dataset: Dataset, spec: AuditSpec, ct: CrossTab, result: AuditResult, rows: int,
-    median: float, lo: float, hi: float, z: float,
+    dataset: Dataset, spec: AuditSpec, ct: CrossTab, result: AuditResult,
+    summary: LabelSummary, z: float,
 ) -> tuple[tuple[ContinuousDimension, ...], bool, float, float]:  # fmt: skip
     """Every dimension's groups against its reference group; whether exact, and the bounds."""
-    exact = rows <= EXACT_ROWS
-    codes, cols = _value_table(dataset, spec, ct, exact, median, lo, hi)
+    exact = summary.rows <= EXACT_ROWS and summary.binned is None
+    median, lo, hi = summary.median, summary.lo, summary.hi
+    codes, cols = _value_table(dataset, spec, ct, exact, summary)
     width = (hi - lo) / BINS if hi > lo else 1.0
     edges = lo + width * np.arange(BINS + 1) if not exact else None
     level = 2 * _cdf(z) - 1

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from audit._settings import as_threshold
+from audit.bins_hint import bins_hint, quartiles
 from audit.coding import (
     MAX_NUMERIC_LEVELS,
     code_attribute,
@@ -32,7 +33,7 @@ from audit.label_coding import ContinuousLabelError, code_labels, label_classes
 from audit.spec import AuditSpec
 from audit.table import CrossTab, FloatArray
 
-__all__ = ["DEFAULT_MAX_CELLS", "ContinuousLabelError", "compute_crosstab", "quartiles"]
+__all__ = ["DEFAULT_MAX_CELLS", "ContinuousLabelError", "compute_crosstab"]
 
 DEFAULT_MAX_CELLS = 1_000_000
 """The most cells the grouped count may return before the audit stops (a likely ID column)."""
@@ -174,55 +175,10 @@ def _weights(
     return scaled, w, w2, scale
 
 
-def _bins_hint(dataset: Dataset, spec: AuditSpec) -> str:
-    """``--bins age=28,37,48`` for the numeric sensitive columns without bins: quartile edges
-    computed on the engine (an empty string when there is none)."""
-    schema = dataset.frame.collect_schema()
-    columns = [
-        a
-        for a in spec.sensitive_features
-        if a not in spec.bins
-        and a not in spec.categorical
-        and (schema[a].is_numeric() or a in dataset.numeric_text)
-    ]
-    parts = [
-        f"--bins {a}={','.join(fmt_edge(e) for e in quartiles(dataset, spec, a))}" for a in columns
-    ]
-    return " ".join(p for p in parts if not p.endswith("="))
-
-
-def quartiles(dataset: Dataset, spec: AuditSpec, attribute: str) -> list[float]:
-    """The distinct quartiles of a numeric column (rounded to 3 significant digits), computed
-    on the engine that holds the data."""
-    schema = dataset.frame.collect_schema()
-    x = role_column(spec, attribute, schema[attribute]).cast(nw.Float64)
-    try:
-        row = (
-            dataset.frame.select(
-                *(
-                    x.quantile(q, interpolation="linear").alias(f"q{i}")
-                    for i, q in enumerate((0.25, 0.5, 0.75))
-                )
-            )
-            .collect()
-            .to_arrow()
-            .to_pylist()[0]
-        )
-    except Exception:  # the hint is a courtesy; the error it belongs to is raised anyway
-        return []
-    edges: list[float] = []
-    for value in row.values():
-        if value is None or not math.isfinite(value):
-            continue
-        rounded = float(f"{value:.3g}")
-        if not edges or rounded > edges[-1]:
-            edges.append(rounded)
-    return edges
-
-
 def compute_crosstab(
-    dataset: Dataset, spec: AuditSpec, *, max_cells: int = DEFAULT_MAX_CELLS
-) -> CrossTab:
+    dataset: Dataset, spec: AuditSpec, *, max_cells: int = DEFAULT_MAX_CELLS,
+    table: pa.Table | None = None,
+) -> CrossTab:  # fmt: skip
     """Run the one grouped count of an audit on the data's own engine.
 
     Parameters
@@ -244,7 +200,7 @@ def compute_crosstab(
     dataset.require(spec)
     counted = duckdb_view(dataset, spec.columns) or dataset
     try:
-        table = _query(counted, spec, max_cells)
+        table = _query(counted, spec, max_cells) if table is None else table
     except DataError:
         if counted is dataset:
             raise
@@ -260,7 +216,7 @@ def compute_crosstab(
         raise DataError(
             f"The sensitive columns {list(attributes)} form more than {max_cells:,} groups. "
             "Hint: one of them is probably an identifier or a continuous value; give bins "
-            f"for numeric columns ({_bins_hint(dataset, spec) or example}) or leave the "
+            f"for numeric columns ({bins_hint(dataset, spec) or example}) or leave the "
             "column out."
         )
     n = _numbers(table, _N, np.int64)

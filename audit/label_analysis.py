@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from audit.result import AuditResult
 from audit.spec import MISSING_LABEL, AuditSpec
 from audit.table import CrossTab
 
+if TYPE_CHECKING:
+    from audit.continuous_label import LabelSummary
+
 __all__ = ["favourable_words", "label_kind", "outcome_analysis"]
 
 
@@ -42,13 +46,12 @@ def outcome_analysis(
     ct: CrossTab,
     result: AuditResult,
     dataset: Dataset | None = None,
-    continuous: tuple[int, float, float, float] | None = None,
+    continuous: LabelSummary | None = None,
 ) -> Outcomes | None:
     """Every analysis the label allows: from the count alone, or with ``dataset`` also the
     stratified disparities (``spec.strata``) and a continuous label's distributions
-    (``continuous``: its labelled rows, median, minimum and maximum, from
-    :func:`audit.continuous_label.as_continuous`). None for a count without label classes
-    (a differentially private one)."""
+    (``continuous``: its summary from :func:`audit.continuous_label.as_continuous`). None
+    for a count without label classes (a differentially private one)."""
     if ct.label_class is None:
         return None
     spec = result.spec
@@ -73,14 +76,13 @@ def outcome_analysis(
     if dataset is not None and continuous is not None:
         from audit.continuous_label import continuous_dimensions
 
-        rows, median, lo, hi = continuous
         dims, exact, bound_ks, bound_w = continuous_dimensions(
-            dataset, spec, ct, result, rows, median, lo, hi, z
+            dataset, spec, ct, result, continuous, z
         )
         out = replace(
             out,
             continuous=dims,
-            median=median,
+            median=continuous.median,
             exact=exact,
             bound_ks=bound_ks,
             bound_wasserstein=bound_w,

@@ -11,9 +11,10 @@ group), seeded. Each measurement runs in a fresh Python process: the first call 
 DuckDB start-up) and the median of ``--reps`` warm calls, with the process's peak RSS:
 
 * ``binary``: ``audit.audit(path, sensitive_features=["sex", "race"], label="label")``;
-* ``continuous``: the same with ``label="income", label_type="continuous"`` (the overall
-  median, the grouped count of "above the median", and the grouped value counts, or above 2M
-  labelled rows a 4096-bin histogram, with each group's moments);
+* ``continuous``: the same with ``label="income", label_type="continuous"``: above 2M
+  labelled rows one binned scan (``GROUP BY sex, race, bin`` of a 4096-bin histogram with
+  each cell's sums, keeping the rows of the bins about the median) gives the exact median,
+  the grouped count of "above the median" and each group's histogram and moments;
 * ``floor``: DuckDB's own queries for the same tables: ``GROUP BY sex, race, label``, and the
   median with ``GROUP BY sex, race, bin`` (sums of the centred values and their squares).
 

@@ -38,6 +38,7 @@ LAYERS = (
     "audit.coding",
     "audit.label_coding",  # a label's classes, a threshold's two sides, a continuous label
     "audit.exprs",
+    "audit.bins_hint",  # the hint of the grouped count's cardinality error
     "audit.inplace",  # DuckDB reading in-memory frames in place (count and mitigations)
     "audit.crosstab",
     "audit.metrics.distributions",
@@ -70,6 +71,7 @@ LAYERS = (
     "audit.result",
     # DESIGN has no module for these; a multi-class, continuous or stratified analysis is
     # a part of an audit's result, from its count and (continuous, strata) the data
+    "audit.continuous_bins",  # a large continuous label on DuckDB: one binned scan
     "audit.continuous_label",  # a continuous label's distributions on the engine
     "audit.label_analysis",  # the outcome analyses of an audit, together
     "audit.assemble",

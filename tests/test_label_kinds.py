@@ -183,7 +183,9 @@ def test_a_csv_gives_the_numbers_of_the_frame(adult, hours, tmp_path):
         [1.0, 2.0, 2.5, 7.0, 7.5, 9.0] * 4,
     ],
 )
-def test_the_median_on_duckdb_is_numpys(tmp_path, values):
+@pytest.mark.parametrize("exact_rows", [continuous_label.EXACT_ROWS, 0])  # 0: one binned scan
+def test_the_median_on_duckdb_is_numpys(tmp_path, values, exact_rows, monkeypatch):
+    monkeypatch.setattr(continuous_label, "EXACT_ROWS", exact_rows)
     path = tmp_path / "y.parquet"
     pd.DataFrame({"g": ["a", "b"] * (len(values) // 2) + ["a"] * (len(values) % 2),
                   "y": values}).to_parquet(path)  # fmt: skip
