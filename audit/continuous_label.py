@@ -112,6 +112,12 @@ def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, LabelSu
         median = _median(nw.to_native(values), rows, lo, hi)
     else:
         median = float(summary["median"])
+    if not spec.favorable and median >= hi:
+        raise DataError(
+            f"Half or more of the labelled rows of '{spec.label}' hold its largest value, so "
+            "none lies above its median and the favourable rate ('above the median') is "
+            "empty. Hint: give a threshold, e.g. favorable='>= VALUE'."
+        )
     favorable = spec.favorable or (f"> {median!r}",)
     spec = replace(spec, label_type="continuous", favorable=favorable)
     return spec, LabelSummary(rows, median, lo, hi, binned)

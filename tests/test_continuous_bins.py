@@ -14,7 +14,7 @@ from scipy import stats
 
 import audit
 from audit import continuous_bins, continuous_label
-from audit.exceptions import AuditWarning
+from audit.exceptions import AuditWarning, DataError
 from audit.spec import MISSING_LABEL
 from tests.conftest import FIXED_TIME
 
@@ -162,3 +162,20 @@ def test_the_kept_rows_or_the_rows_read_again_give_the_exact_median(
     for name, part in adult.groupby("race"):
         share = (part.fnlwgt > median).mean()
         assert r.dimension("race").group(name).base_rate.value == pytest.approx(share, rel=1e-12)
+
+
+@pytest.mark.parametrize("exact_rows", [continuous_label.EXACT_ROWS, 0])
+def test_a_median_at_the_maximum_is_a_typed_error(adult, tmp_path, monkeypatch, exact_rows):
+    monkeypatch.setattr(continuous_label, "EXACT_ROWS", exact_rows)
+    # 92% of the rows have no capital gain: 0 is the largest value of its negation
+    df = adult.assign(loss=-adult.capital_gain.astype(float))
+    assert (df.loss == df.loss.max()).mean() > 0.5
+    with pytest.raises(DataError, match=r"none lies above its median.*favorable='>= VALUE'"):
+        run(_file(df, tmp_path, "parquet"), sensitive_features="sex", label="loss",
+            label_type="continuous")  # fmt: skip
+    r = run(_file(df, tmp_path, "parquet"), sensitive_features="sex", label="loss",
+            label_type="continuous", favorable=">= -1000")  # fmt: skip
+    women = df.loss[df.sex == "Female"]
+    assert r.dimension("sex").group("Female").base_rate.value == pytest.approx(
+        (women >= -1000).mean(), rel=1e-12
+    )
