@@ -796,6 +796,12 @@ def assert_positive_weights_counted(result: AuditResult, data: Any) -> None:
     w = _weights(data, column)
     if w is None or len(w) == 0 or not (np.all(np.isfinite(w)) and np.all(w > 0)):
         return
+    outcomes = result.outcomes
+    # a multi-class label without a favourable value has no base rate: its class rates are
+    # the ones that must then be defined
+    classes = {} if outcomes is None or result.spec.favorable else {
+        c.name: {g.name: g for g in c.groups} for c in outcomes.multiclass or ()
+    }  # fmt: skip
     for d in result.dimensions:
         for g in d.groups:
             if g.n > 0:
@@ -803,7 +809,13 @@ def assert_positive_weights_counted(result: AuditResult, data: Any) -> None:
                     f"group {g.name!r} of {d.name!r} has {g.n} rows of positive weight but "
                     f"weight {g.weight!r} (base rate {g.base_rate!r})"
                 )
-                if g.n_labeled > 0:
+                if g.n_labeled > 0 and d.name in classes:
+                    rates = classes[d.name][g.name].rates
+                    assert all(r.defined for r in rates), (
+                        f"group {g.name!r} of {d.name!r}: a class rate is undefined although "
+                        f"its {g.n_labeled} labelled rows have positive weights: {rates!r}"
+                    )
+                elif g.n_labeled > 0:
                     assert g.base_rate.defined, (
                         f"group {g.name!r} of {d.name!r}: base rate undefined although its "
                         f"{g.n_labeled} labelled rows have positive weights: {g.base_rate!r}"
