@@ -28,10 +28,10 @@ from audit.result import (
 from audit.spec import MISSING_LABEL, OTHER_LABEL, AuditSpec, SourceInfo
 from audit.table import CrossTab, Marginal
 
-__all__ = ["assemble"]
+__all__ = ["assemble", "choose_reference"]
 
 
-def _choose_reference(
+def choose_reference(
     m: Marginal,
     spec: AuditSpec,
     rates: Sequence[Proportion],
@@ -161,7 +161,7 @@ def _dimension(
     small = [s.rows < spec.min_group_size for s in shares]
     real = [_real(k) for k in m.keys]
     eligible = [real[i] and rates[i].rows >= spec.min_group_size for i in range(len(rates))]
-    ref_index, rule, warning = _choose_reference(m, spec, rates, eligible, keep_given)
+    ref_index, rule, warning = choose_reference(m, spec, rates, eligible, keep_given)
     if warning:
         found.append(warning)
     ref_rate = rates[ref_index] if ref_index is not None else None

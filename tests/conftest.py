@@ -23,6 +23,12 @@ def adult() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def adult_test() -> pd.DataFrame:
+    """The bundled UCI Adult test split as pandas (missing values as NaN)."""
+    return pd.read_csv(adult_path("test"))
+
+
+@pytest.fixture(scope="session")
 def marked(adult: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The Adult training split written as the UCI files write it: missing values as '?'."""
     path = tmp_path_factory.mktemp("adult") / "adult-marked.csv"

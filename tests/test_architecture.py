@@ -56,6 +56,7 @@ LAYERS = (
     "audit.metrics.multiclass",
     "audit.metrics.continuous",  # a continuous label, beside the multi-class one
     "audit.metrics.conditional",
+    "audit.metrics.drift",  # periods: PSI of group shares, the trend of a disparate impact
     "audit.metrics.label_kinds",  # the result records of the analyses above, for result.py
     "audit.metrics",
     "audit.missingness",  # missing values by group: its own grouped count, beside the audit's
@@ -77,6 +78,9 @@ LAYERS = (
     "audit.assemble",
     "audit.auditor",
     "audit.comparison",
+    # DESIGN puts drift in comparison.py; it is a concept of its own (periods, a baseline)
+    "audit.drift_result",
+    "audit.drift",
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
     "audit.policy_health",  # the data-health rules, judged for policy.py
     "audit.policy_outcomes",  # the rules on other labels and strata, judged for policy.py

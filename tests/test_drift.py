@@ -1,0 +1,206 @@
+"""drift(): shares, base rates and their changes per period, the population stability index by
+hand, the composition test against scipy, the Newcombe changes against statsmodels, the
+disparate-impact trend against statsmodels' WLS; UCI Adult's train and test splits, and
+periods built here whose composition and outcome move by known amounts."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy.stats import chi2_contingency
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+from audit.drift import drift
+from audit.drift_result import DriftResult
+from audit.exceptions import AuditWarning, ConfigError, DataError
+from audit.metrics.drift import EMPTY_SHARE, di_trend, psi
+
+
+def run(data, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)
+        return drift(data, **options)
+
+
+# -- the pure functions ----------------------------------------------------------------------
+
+
+def test_psi_by_hand():
+    value, smoothed = psi([0.4, 0.3, 0.3], [0.5, 0.3, 0.2])
+    assert value == pytest.approx((0.4 - 0.5) * math.log(0.4 / 0.5) + 0.1 * math.log(0.3 / 0.2))
+    assert not smoothed
+    assert psi([0.5, 0.5], [0.5, 0.5]) == (0.0, False)
+    # an empty group takes a share of 0.0001; a group absent from both periods adds nothing
+    value, smoothed = psi([0.5, 0.5, 0.0, 0.0], [0.6, 0.3, 0.1, 0.0])
+    expected = (-0.1 * math.log(0.5 / 0.6) + 0.2 * math.log(0.5 / 0.3)
+                + (EMPTY_SHARE - 0.1) * math.log(EMPTY_SHARE / 0.1))  # fmt: skip
+    assert (value, smoothed) == (pytest.approx(expected), True)
+
+
+def test_the_trend_is_statsmodels_wls_with_known_variances():
+    x, n = np.array([30.0, 26, 21, 17]), np.array([100.0, 110, 95, 105])
+    xr, nr = np.array([40.0, 44, 41, 39]), np.array([100.0, 100, 98, 97])
+    t = di_trend(x, n, xr, nr, 1.959963984540054)
+    y = np.log((x / n) / (xr / nr))
+    var = (1 - x / n) / x + (1 - xr / nr) / xr
+    fit = sm.WLS(y, sm.add_constant(np.arange(4.0)), weights=1 / var).fit(
+        cov_type="fixed scale", cov_kwds={"scale": 1.0}
+    )
+    assert t.slope.value == pytest.approx(fit.params[1], rel=1e-12)
+    lo, hi = fit.conf_int()[1]
+    assert (t.slope.ci_low, t.slope.ci_high) == (pytest.approx(lo), pytest.approx(hi))
+    assert t.p_value == pytest.approx(fit.pvalues[1], rel=1e-9)
+    assert t.factor.value == pytest.approx(math.exp(fit.params[1]))
+    assert (t.periods, t.left_out) == (4, 0)
+
+
+def test_a_trend_leaves_out_periods_without_a_favourable_row_and_says_so():
+    t = di_trend([0, 5, 6], [10, 10, 10], [5, 5, 5], [10, 10, 10], 1.96)
+    assert (t.periods, t.left_out) == (2, 1)
+    t = di_trend([0, 5], [10, 10], [5, 5], [10, 10], 1.96)
+    assert np.isnan(t.slope.value)
+    assert "fewer than two periods" in t.reason
+
+
+# -- built periods: one group moves ----------------------------------------------------------
+
+
+def _period(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
+    """(sex, region, rows, favourable rows) -> a frame with those counts exactly."""
+    out = []
+    for sex, region, n, fav in rows:
+        out += [(sex, region, 1)] * fav + [(sex, region, 0)] * (n - fav)
+    return pd.DataFrame(out, columns=["sex", "region", "hired"])
+
+
+@pytest.fixture(scope="module")
+def moving():
+    """Three years: south grows from 20% to 40% of the rows in 2017 (every region half
+    women); men's rate is 32% throughout, women's falls from 30% to 15% in 2017."""
+    years = []
+    for year, south, women_rate in ((2015, 200, 0.3), (2016, 200, 0.3), (2017, 400, 0.15)):
+        north = 1000 - south
+        cells = [("F", "south", south // 2, round(south / 2 * women_rate)),
+                 ("M", "south", south // 2, round(south / 2 * 0.32)),
+                 ("F", "north", north // 2, round(north / 2 * women_rate)),
+                 ("M", "north", north // 2, round(north / 2 * 0.32))]  # fmt: skip
+        years.append(_period(cells).assign(date=f"{year}-06-30"))
+    return pd.concat(years, ignore_index=True)
+
+
+def test_the_moved_group_and_only_it(moving):
+    r = run(moving, time="date", freq="year", sensitive_features=["sex", "region"],
+            label="hired", favorable=[1])  # fmt: skip
+    assert r.periods == ("2015", "2016", "2017")
+    assert r.baseline == "2015"
+    assert r.period_rows == (1000, 1000, 1000)
+    region, sex = r.dimension("region"), r.dimension("sex")
+    # composition: south 0.2 -> 0.4, north 0.8 -> 0.6
+    expected = (0.6 - 0.8) * math.log(0.6 / 0.8) + (0.4 - 0.2) * math.log(0.4 / 0.2)
+    assert region.period("2017").psi == pytest.approx(expected, rel=1e-12)
+    assert region.period("2016").psi == 0.0
+    assert sex.period("2017").psi == 0.0
+    chi2, p, _, _ = chi2_contingency([[800, 600], [200, 400]], correction=False)
+    test = region.period("2017").composition_test
+    assert (test.statistic, test.p_value) == (pytest.approx(chi2), pytest.approx(p))
+    assert sex.period("2017").composition_test.statistic == pytest.approx(0.0)
+    south = next(g for g in region.period("2017").groups if g.name == "south")
+    assert south.share.value == pytest.approx(0.4)
+    assert south.share_change.ci_low > 0  # the moved group
+    # outcome: women 0.3 -> 0.15; men unchanged
+    women = next(g for g in sex.period("2017").groups if g.name == "F")
+    men = next(g for g in sex.period("2017").groups if g.name == "M")
+    assert women.base_rate.value == pytest.approx(0.15)
+    assert women.base_rate_change.value == pytest.approx(-0.15)
+    assert women.base_rate_change.ci_high < 0
+    assert men.base_rate_change.value == 0.0
+    assert men.base_rate_change.ci_low < 0
+    assert sex.reference == "M"  # 0.32 against 0.30 in the baseline
+    (trend,) = sex.trends
+    assert trend.name == "F"
+    assert trend.trend.factor.value < 1
+    assert trend.trend.p_value < 0.01
+    for g in sex.period("2016").groups:
+        assert g.base_rate_change.value == 0.0
+
+
+def test_quarters_months_and_a_named_baseline(moving):
+    df = moving.assign(date=pd.to_datetime(moving.date))
+    r = run(df, time="date", freq="quarter", baseline="2016-Q2", sensitive_features="sex",
+            label="hired", favorable=[1])  # fmt: skip
+    assert r.periods == ("2015-Q2", "2016-Q2", "2017-Q2")
+    assert r.baseline == "2016-Q2"
+    assert r.dimension("sex").period("2016-Q2").groups[0].base_rate_change.value == 0.0
+    r = run(df, time="date", freq="month", sensitive_features="sex", label="hired",
+            favorable=[1])  # fmt: skip
+    assert r.periods == ("2015-06", "2016-06", "2017-06")
+
+
+# -- real data: Adult's train and test splits ------------------------------------------------
+
+
+def test_adult_train_against_test_equals_pandas_scipy_and_statsmodels(adult, adult_test):
+    r = run([adult, adult_test], names=["train", "test"], sensitive_features=["sex", "race"],
+            label="income", favorable=">50K")  # fmt: skip
+    assert r.periods == ("train", "test")
+    assert r.period_rows == (len(adult), len(adult_test))
+    race = r.dimension("race")
+    p = adult_test.race.value_counts(normalize=True)
+    q = adult.race.value_counts(normalize=True)
+    expected = float(((p - q) * np.log(p / q)).sum())
+    assert race.period("test").psi == pytest.approx(expected, rel=1e-9)
+    table = pd.concat([adult.race.value_counts(), adult_test.race.value_counts()], axis=1)
+    _chi2, pvalue, _, _ = chi2_contingency(table.to_numpy(), correction=False)
+    assert race.period("test").composition_test.p_value == pytest.approx(pvalue, rel=1e-9)
+    for name in ("Black", "White", "Other"):
+        g = next(x for x in race.period("test").groups if x.name == name)
+        a = adult_test.income[adult_test.race == name] == ">50K"
+        b = adult.income[adult.race == name] == ">50K"
+        lo, hi = confint_proportions_2indep(a.sum(), len(a), b.sum(), len(b), method="newcomb")
+        assert g.base_rate_change.value == pytest.approx(a.mean() - b.mean(), rel=1e-12)
+        assert (g.base_rate_change.ci_low, g.base_rate_change.ci_high) == (
+            pytest.approx(lo, rel=1e-9), pytest.approx(hi, rel=1e-9))  # fmt: skip
+        share = (adult_test.race == name).mean()
+        low, high = proportion_confint((adult_test.race == name).sum(), len(adult_test),
+                                       method="wilson")  # fmt: skip
+        assert (g.share.value, g.share.ci_low, g.share.ci_high) == (
+            pytest.approx(share), pytest.approx(low), pytest.approx(high))  # fmt: skip
+    # the intersection sex x race is there too, and the result round-trips through JSON
+    assert r.dimension("sex", "race").period("test").groups
+    again = DriftResult.from_json(r.to_json())
+    assert again.to_json() == r.to_json()
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({}, ConfigError, "needs time="),
+        ({"time": "date", "freq": "week"}, ConfigError, "freq must be one of"),
+        ({"time": "dat"}, ConfigError, "time column 'dat' not found"),
+        ({"time": "sex"}, ConfigError, "a column with a role"),
+        ({"time": "region"}, DataError, "could not be read as dates"),
+        ({"time": "date", "baseline": "1999"}, ConfigError, "baseline '1999' is not a period"),
+    ],
+)
+def test_bad_drift_settings_are_typed_errors(moving, options, error, match):
+    with pytest.raises(error, match=match):
+        run(moving, sensitive_features="sex", label="hired", favorable=[1], **options)
+
+
+def test_rows_without_a_date_are_counted_and_one_period_is_an_error(moving):
+    holed = moving.assign(date=moving.date.where(moving.index % 10 != 0, None))
+    r = run(holed, time="date", sensitive_features="sex", label="hired", favorable=[1])
+    assert r.rows_without_time == int(holed.date.isna().sum()) == 300
+    assert sum(r.period_rows) == 2700
+    assert "300 rows have no value" in r.notes[0]
+    one = moving[moving.date.str.startswith("2015")]
+    with pytest.raises(DataError, match="spans a single year"):
+        run(one, time="date", sensitive_features="sex", label="hired", favorable=[1])
