@@ -162,7 +162,7 @@ def _period_name(code: str, freq: str | None) -> str:
 
 def _by_time(
     data: Any, time: str, freq: str | None, spec: AuditSpec
-) -> tuple[list[Any], list[str], int, str]:
+) -> tuple[list[Any], list[str], int, tuple[str, ...]]:
     if time in spec.columns:
         raise ConfigError(
             f"time names '{time}', a column with a role in the audit. Hint: time is the column "
@@ -207,7 +207,7 @@ def _by_time(
             f"The time column '{time}' spans a single {freq or 'period'} ({periods[0]}). Hint: "
             "a finer freq, or several datasets."
         )
-    source = dataset.info.path or dataset.info.kind
+    source = (dataset.info.path or dataset.info.kind,)
     return [_Slice(ct, i) for i in kept], periods, int(ct.missing_counts[0]), source
 
 
@@ -238,15 +238,17 @@ class _Slice:
 
 def _datasets(
     data: Sequence[Any], names: Sequence[str] | None, spec: AuditSpec
-) -> tuple[list[Any], list[str], str]:
+) -> tuple[list[Any], list[str], tuple[str, ...]]:
     import os
 
     if names is not None and len(names) != len(data):
         raise ConfigError(f"names has {len(names)} entries for {len(data)} datasets.")
-    tables, periods = [], []
+    tables, periods, sources = [], [], []
     for i, item in enumerate(data):
-        ct = compute_crosstab(open_data(item, spec), replace(spec, strata=None))
+        dataset = open_data(item, spec)
+        ct = compute_crosstab(dataset, replace(spec, strata=None))
         tables.append(_Slice(ct))
+        sources.append(dataset.info.path or dataset.info.kind)
         if names is not None:
             periods.append(str(names[i]))
         elif isinstance(item, str | os.PathLike):
@@ -255,7 +257,7 @@ def _datasets(
             periods.append(str(i + 1))
     if len(set(periods)) != len(periods):
         raise ConfigError("The periods' names repeat. Hint: give names=[...] (--names).")
-    return tables, periods, ", ".join(periods)
+    return tables, periods, tuple(sources)
 
 
 def _dimensions(
@@ -335,11 +337,7 @@ def _dimension(
                     share_change=difference(part, then, z),
                     base_rate=rate.estimate(z, "no labelled rows in this period"),
                     base_rate_change=difference(rate, _proportion(counts, base, g), z),
-                    disparate_impact_ratio=(
-                        ratio(rate, _proportion(counts, p, ref), z)
-                        if ref is not None
-                        else Estimate.undefined(rate.rows, "no reference group")
-                    ),
+                    disparate_impact_ratio=_impact(rate, counts, p, g, ref, z),
                 )
             )
         value, smoothed = psi(weight[p] / max(total, 1e-300), weight[base] / weight[base].sum())
@@ -370,6 +368,16 @@ def _dimension(
     name = " x ".join(attrs)
     reference = names[ref] if ref is not None else None
     return DriftDimension(attrs, name, reference, tuple(out_periods), tuple(trends))
+
+
+def _impact(
+    rate: Proportion, counts: _Counts, p: int, g: int, ref: int | None, z: float
+) -> Estimate:
+    if ref is None:
+        return Estimate.undefined(rate.rows, "no reference group")
+    if g == ref and rate.total > 0:
+        return Estimate(1.0, 1.0, 1.0, rate.rows)  # the reference group itself
+    return ratio(rate, _proportion(counts, p, ref), z)
 
 
 def _effective(w: Any, w2: Any) -> float:

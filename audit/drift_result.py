@@ -3,11 +3,13 @@ rates, their change against the baseline period, and each group's disparate-impa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from audit._format import fmt_p
 from audit._serde import build, read_json, to_jsonable
 from audit.exceptions import ConfigError
 from audit.metrics.drift import Trend
@@ -15,7 +17,17 @@ from audit.metrics.inference import Estimate, TestResult
 from audit.result import SCHEMA_VERSION, Layout, find_dimension
 from audit.spec import AuditSpec
 
-__all__ = ["DriftDimension", "DriftGroup", "DriftPeriod", "DriftResult", "GroupTrend"]
+__all__ = [
+    "PSI_MAJOR",
+    "PSI_MODERATE",
+    "DriftDimension",
+    "DriftGroup",
+    "DriftPeriod",
+    "DriftResult",
+    "GroupTrend",
+    "drift_findings",
+    "psi_band",
+]
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,7 @@ class DriftResult:
 
     schema_version: str
     spec: AuditSpec
-    source: str
+    sources: tuple[str, ...]  # the file (or kind of frame) of each dataset
     time: str | None
     freq: str | None
     periods: tuple[str, ...]
@@ -108,7 +120,7 @@ class DriftResult:
         existing file only with ``overwrite``)."""
         from audit._io import dump_json
 
-        return dump_json(self.to_dict(), path, indent, overwrite=overwrite, inputs=())
+        return dump_json(self.to_dict(), path, indent, overwrite=overwrite, inputs=self.sources)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DriftResult:
@@ -125,3 +137,50 @@ class DriftResult:
     @classmethod
     def from_json(cls, source: str | Path) -> DriftResult:
         return cls.from_dict(read_json(source, "drift result"))
+
+
+PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
+"""The customary population stability index bands: below 0.1 stable, 0.25 and above major."""
+
+
+def psi_band(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if value >= PSI_MAJOR:
+        return "major shift"
+    return "moderate shift" if value >= PSI_MODERATE else "stable"
+
+
+def drift_findings(result: DriftResult, alpha: float = 0.05) -> list[str]:
+    """Plain sentences: the attributes whose composition moved, the groups whose base rate
+    changed (interval excluding 0) and the disparate impacts with a trend (p < alpha)."""
+    out = []
+    for d in result.dimensions:
+        if len(d.attributes) != 1:
+            continue
+        for p in d.periods:
+            if p.period == result.baseline:
+                continue
+            if p.psi >= PSI_MODERATE or p.composition_test.p_value_holm < alpha:
+                out.append(
+                    f"{d.name}: its composition in {p.period} differs from {result.baseline} "
+                    f"(PSI {p.psi:.3f}, {psi_band(p.psi)}; "
+                    f"p {fmt_p(p.composition_test.p_value_holm)})."
+                )
+            for g in p.groups:
+                c = g.base_rate_change
+                if c.defined and (c.ci_low > 0 or c.ci_high < 0):
+                    out.append(
+                        f"{d.name} = {g.name}: base rate {c.value * 100:+.1f} pp in {p.period} "
+                        f"against {result.baseline} ({c.ci_low * 100:+.1f} to "
+                        f"{c.ci_high * 100:+.1f})."
+                    )
+        for t in d.trends:
+            if t.trend.p_value < alpha:
+                f = t.trend.factor
+                out.append(
+                    f"{d.name} = {t.name}: its disparate impact against {d.reference} changes by "
+                    f"x{f.value:.3f} per period ({f.ci_low:.3f} to {f.ci_high:.3f}; p "
+                    f"{fmt_p(t.trend.p_value)})."
+                )
+    return out

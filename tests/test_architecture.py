@@ -124,6 +124,7 @@ LAYERS = (
     "audit.report.sections.appendix",
     "audit.report.sections",
     "audit.report.build",
+    "audit.report.drift_report",  # a drift result's sections
     "audit.report.render",
     "audit.report",
     "audit.gate.config",
@@ -136,12 +137,14 @@ LAYERS = (
     "audit.terminal_outcomes",  # the outcome tables of other labels, after the audit's own
     "audit.terminal_health",  # the data-health tables, after the audit's own
     "audit.terminal_compare",  # before -> after and the fixed-model check
+    "audit.terminal_drift",  # each period against the baseline
     "audit.cli.base",
     "audit.cli.options",
     "audit.cli.audit_commands",
     "audit.cli.mitigate_command",
     "audit.cli.check_command",
     "audit.cli.demo_command",
+    "audit.cli.drift_command",
     "audit.cli",
     "audit.cli.__main__",
     "audit.pytest_plugin",

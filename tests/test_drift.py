@@ -204,3 +204,85 @@ def test_rows_without_a_date_are_counted_and_one_period_is_an_error(moving):
     one = moving[moving.date.str.startswith("2015")]
     with pytest.raises(DataError, match="spans a single year"):
         run(one, time="date", sensitive_features="sex", label="hired", favorable=[1])
+
+
+# -- the command line and the report ---------------------------------------------------------
+
+
+def embedded(html: str) -> dict:
+    """The report's downloadable JSON."""
+    import base64
+    import json
+    import re
+
+    match = re.search(r'href="data:application/json;base64,([A-Za-z0-9+/=]+)"', html)
+    assert match is not None
+    return json.loads(base64.b64decode(match.group(1)))
+
+
+def test_the_command_writes_json_and_a_report(tmp_path):
+    from click.testing import CliRunner
+
+    from audit.cli import cli
+    from audit.datasets import adult_path
+    from tests.report.test_render import row
+
+    out, html = tmp_path / "drift.json", tmp_path / "drift.html"
+    args = ["drift", str(adult_path("train")), str(adult_path("test")), "-s", "sex", "-l", "income",
+            "-f", ">50K", "--names", "train,test",
+            "--json", str(out), "--html", str(html)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "sex: each period against train" in result.output
+    back = DriftResult.from_json(out)
+    assert back.periods == ("train", "test")
+    text = html.read_text(encoding="utf-8")
+    women = row(text, "sex: each period against train; disparate impact against Male (the "
+                "baseline's reference group)", "test")  # fmt: skip
+    assert women[1] == "Female"
+    assert embedded(text)["kind"] == "drift"
+    bad = CliRunner().invoke(cli, [*args[:3], "--time", "date", *args[3:9]])
+    assert bad.exit_code == 2
+    assert "--time takes one DATA" in bad.output
+
+
+def test_the_report_withholds_a_small_group_and_its_complement(moving):
+    from audit.report.render import render_html
+
+    few = pd.DataFrame({"sex": ["X"] * 4, "region": "north", "hired": [1, 0, 0, 1],
+                        "date": "2017-06-30"})  # fmt: skip
+    r = run(pd.concat([moving, few]), time="date", sensitive_features="sex", label="hired",
+            favorable=[1])  # fmt: skip
+    html = render_html(r, k=10, generated_at="2026-01-01T00:00:00+00:00")
+    x = next(g for g in r.dimension("sex").period("2017").groups if g.name == "X")
+    assert x.n == 4  # the result keeps it; the report does not
+    shown = embedded(html)["dimensions"]
+    sex = next(d for d in shown if d["name"] == "sex")
+    names_2017 = next(p for p in sex["periods"] if p["period"] == "2017")["groups"]["name"]
+    assert "X" not in names_2017
+    assert "F" not in names_2017  # the next smallest group of that period, 500 rows
+    assert next(p for p in sex["periods"] if p["period"] == "2017")["psi"] is None
+    assert "withheld" in html
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_drift_report_draws_in_chromium(chromium, moving, tmp_path):
+    from audit.report.render import write_report
+
+    r = run(moving, time="date", sensitive_features=["sex", "region"], label="hired",
+            favorable=[1])  # fmt: skip
+    path = write_report(r, tmp_path / "drift.html")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+    traces = page.evaluate(
+        "Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => "
+        "d.querySelectorAll('.trace').length)"
+    )
+    assert traces == [2, 2, 2, 2]  # rate and share charts for sex and region, two groups each
+    assert errors == []
+    page.close()

@@ -1,5 +1,6 @@
-"""The ``biasaudit`` command: ``audit``, ``mitigate``, ``compare``, ``report``, ``check`` and
-``demo``. Thin: each command parses its options, calls the API, prints and sets the exit code.
+"""The ``biasaudit`` command: ``audit``, ``mitigate``, ``compare``, ``drift``, ``report``,
+``check`` and ``demo``. Thin: each command parses its options, calls the API, prints and
+sets the exit code.
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
 ("Error: ..." on stderr, no traceback).
@@ -16,6 +17,7 @@ from audit.cli.audit_commands import audit_command, compare_command, report_comm
 from audit.cli.base import Group
 from audit.cli.check_command import check_command
 from audit.cli.demo_command import demo_command
+from audit.cli.drift_command import drift_command
 from audit.cli.mitigate_command import mitigate_command
 
 __all__ = ["cli", "main"]
@@ -31,6 +33,7 @@ for _command in (
     audit_command,
     mitigate_command,
     compare_command,
+    drift_command,
     report_command,
     check_command,
     demo_command,

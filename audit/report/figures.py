@@ -24,6 +24,7 @@ __all__ = [
     "dumbbell",
     "forest",
     "heatmap",
+    "lines",
     "render",
     "tradeoff",
 ]
@@ -131,6 +132,32 @@ def bars(
     fig.update_yaxes(autorange="reversed", automargin=True)
     if reference_line is not None:
         fig.add_vline(x=reference_line, line_dash="dot", line_color=GREY)
+    return fig
+
+
+def lines(
+    title: str, x: Sequence[str], series: Sequence[tuple[str, Sequence[Point]]], *, axis: str
+) -> Any:
+    """One line per series over the periods ``x``, with interval error bars; a NaN value
+    (withheld or undefined) leaves a gap."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (name, points) in enumerate(series):
+        fig.add_trace(
+            go.Scatter(
+                name=esc(name),
+                x=[esc(v) for v in x],
+                y=[None if math.isnan(p.value) else p.value for p in points],
+                error_y=_errors(points),
+                mode="lines+markers",
+                line={"color": SERIES[i % len(SERIES)]},
+                hovertemplate="%{x}: %{y:.1%}<extra>" + esc(name) + "</extra>",
+            )
+        )
+    fig.update_layout(_layout(title, 380))
+    fig.update_xaxes(type="category", automargin=True)
+    fig.update_yaxes(title_text=esc(axis), tickformat=".0%", rangemode="tozero", automargin=True)
     return fig
 
 

@@ -151,6 +151,10 @@ def render_html(
         :mod:`audit.privacy.dp`), and everything else is computed from the noisy counts; no
         exact count is in the file. Audit reports and comparisons of two unweighted audits.
     """
+    from audit.drift_result import DriftResult
+
+    if isinstance(obj, DriftResult):
+        return _render_drift(obj, k=k, title=title, command=command, generated_at=generated_at)
     subject = Subject.of(obj)
     privacy = None
     if epsilon is not None:
@@ -167,6 +171,32 @@ def render_html(
         generated_at=generated_at or now(),
         version=package_version(),
         sections=sections,
+        css=Markup(_asset("templates/report.css")),
+        plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
+    )
+    text: str = (
+        _environment().get_template("report.html.j2").render(report=report, script_src=_SCRIPT_SRC)
+    )
+    return _with_script_hashes(text, report)
+
+
+def _render_drift(
+    result: Any, *, k: int, title: str | None, command: str | None, generated_at: str | None
+) -> str:
+    from audit.report.drift_report import drift_sections
+
+    spec = result.spec
+    favorable = ", ".join(map(str, spec.favorable or ("the label's favourable value",)))
+    report = Report(
+        title=title or f"Drift over {len(result.periods)} periods: {', '.join(result.periods)}",
+        subtitle=(
+            f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
+            f"(favourable: {favorable}); {sum(result.period_rows):,} rows; baseline "
+            f"{result.baseline}."
+        ),
+        generated_at=generated_at or now(),
+        version=package_version(),
+        sections=drift_sections(result, k=k, command=command),
         css=Markup(_asset("templates/report.css")),
         plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
     )
@@ -209,6 +239,8 @@ def write_report(
 
 def input_paths(obj: Any) -> tuple[str | None, ...]:
     """The files the results of ``obj`` were computed from (a report never overwrites them)."""
+    if hasattr(obj, "periods") and hasattr(obj, "sources"):  # a DriftResult
+        return tuple(obj.sources)
     subject = Subject.of(obj)
     sides = [subject.before] + ([subject.after] if subject.after is not None else [])
     return tuple(side.source.path for side in sides)
@@ -216,6 +248,9 @@ def input_paths(obj: Any) -> tuple[str | None, ...]:
 
 def default_path(obj: Any, folder: str | Path = "reports") -> Path:
     """``reports/<name>.html``: the data file's name, plus the mitigation or "comparison"."""
+    if hasattr(obj, "periods") and hasattr(obj, "sources"):  # a DriftResult
+        stem = Path(obj.sources[0]).name.split(".")[0] if obj.sources else "data"
+        return Path(folder) / f"{stem or 'data'}-drift.html"
     subject = Subject.of(obj)
     source = subject.before.source.path
     stem = Path(source).name.split(".")[0] if source else "audit"
