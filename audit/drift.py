@@ -365,7 +365,7 @@ def _dimension(
             int(rows[:, g].sum() + rows[:, ref].sum()),
         )
         trends.append(GroupTrend(name, trend))
-    name = " x ".join(attrs)
+    name = " & ".join(attrs)
     reference = names[ref] if ref is not None else None
     return DriftDimension(attrs, name, reference, tuple(out_periods), tuple(trends))
 

@@ -17,11 +17,13 @@ from typing import Any
 from audit._suggest import did_you_mean, keywords
 from audit.exceptions import ConfigError
 from audit.metrics.inference import Estimate
+from audit.policy_drift import drift_checks
 from audit.policy_health import health_checks
 from audit.policy_outcomes import outcome_checks
 from audit.result import AuditResult, DimensionResult
 from audit.spec import MISSING_LABEL
 from audit.thresholds import (
+    DRIFT_METRICS,
     HEALTH_METRICS,
     METRICS,
     OUTCOME_METRICS,
@@ -81,6 +83,12 @@ class Policy:
         own = self.by_attribute.get(attribute, ())
         replaced = {(r.metric, r.bound) for r in own}
         return tuple(r for r in self.rules if (r.metric, r.bound) not in replaced) + own
+
+    @property
+    def needs_drift(self) -> bool:
+        """Whether a rule bounds drift (the gate then computes the dataset's drift)."""
+        rules = [*self.rules, *(r for own in self.by_attribute.values() for r in own)]
+        return any(r.metric in DRIFT_METRICS for r in rules)
 
     @property
     def needs_health(self) -> bool:
@@ -196,7 +204,7 @@ class PolicyOutcome:
         if self.allow_unassessed:
             return False
         if any(
-            (c.rule.metric in HEALTH_METRICS or c.rule.metric in OUTCOME_METRICS)
+            c.rule.metric in (*HEALTH_METRICS, *OUTCOME_METRICS, *DRIFT_METRICS)
             and c.rule.severity == "error"
             and c.status == "not assessable"
             for c in self.checks
@@ -228,6 +236,8 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
     for rule in rules:
         if rule.metric in HEALTH_METRICS or rule.metric in OUTCOME_METRICS:
             continue
+        if rule.metric in DRIFT_METRICS:
+            continue  # judged on the drift result (policy_drift.py)
         if rule.metric in SUMMARY_METRICS:
             source: Any = d if rule.metric.startswith("demographic_parity") else d.classification
             if source is None:
@@ -264,8 +274,11 @@ def _dimension_checks(d: DimensionResult, rules: tuple[Rule, ...], min_size: int
 
 
 @keywords
-def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutcome:
-    """Judge every rule of ``policy`` on ``result``.
+def evaluate(
+    result: AuditResult, policy: Policy = DEFAULT_POLICY, *, drift: Any = None
+) -> PolicyOutcome:
+    """Judge every rule of ``policy`` on ``result`` (and its drift rules on ``drift``, the
+    :class:`~audit.drift_result.DriftResult` of the same data, or why there is none).
 
     Disparities are judged for every group with at least ``min_group_size`` labelled rows
     (the policy's, else the audit's) other than the reference group and the missing-value
@@ -304,4 +317,10 @@ def evaluate(result: AuditResult, policy: Policy = DEFAULT_POLICY) -> PolicyOutc
         outcome = tuple(r for r in rules if r.metric in OUTCOME_METRICS)
         sizes = {g.name: g.n for g in d.groups}
         checks.extend(outcome_checks(d.name, result.outcomes, outcome, min_size, sizes))
+    for attribute in result.spec.sensitive_features:
+        own = tuple(r for r in policy.rules_for(attribute) if r.metric in DRIFT_METRICS)
+        checks.extend(drift_checks(drift, own, (attribute,), min_size))
+    if policy.intersections:
+        own = tuple(r for r in policy.rules if r.metric in DRIFT_METRICS)
+        checks.extend(drift_checks(drift, own, (), min_size, intersections=True))
     return PolicyOutcome(policy.source, tuple(checks), policy.allow_unassessed)

@@ -75,16 +75,27 @@ its interval), a continuous label's mean difference (in the label's units, Welch
 and Kolmogorov-Smirnov statistic (no interval), and the conditional demographic disparity
 within the spec's strata (no interval). A result without the analysis is not assessable."""
 
-NO_INTERVAL = {"proxy", "ks", "cdd"}  # judged on the value: they have no interval
+DRIFT_METRICS: Mapping[str, tuple[str, ...]] = {
+    "drift": ("max_psi",),
+    "drift.base_rate_change": ("max_abs",),
+}
+"""Bounds on the drift of each attribute since the baseline period (a dataset with ``drift =
+{time = ...}`` or ``drift = {against = [...]}``): the population stability index of its group
+shares in every later period (no interval), and each group's base-rate change (Newcombe
+interval). Written ``drift.max_psi`` and ``drift.base_rate_change.max_abs``."""
 
-METRICS = {**GROUP_METRICS, **SUMMARY_METRICS, **HEALTH_METRICS, **OUTCOME_METRICS}
+NO_INTERVAL = {"proxy", "ks", "cdd", "drift"}  # judged on the value: they have no interval
+
+METRICS = {
+    **GROUP_METRICS, **SUMMARY_METRICS, **HEALTH_METRICS, **OUTCOME_METRICS, **DRIFT_METRICS
+}  # fmt: skip
 
 
 SETTINGS = ("severity", "judge")
 
 
 TOP_KEYS = (
-    *METRICS,
+    *(m for m in METRICS if "." not in m),
     "min_group_size",
     "intersections",
     "allow_unassessed",
@@ -110,6 +121,7 @@ _BOUND_WORDS = {
     "max_ratio": "a ratio to the reference group of at most",
     "max_cramers_v": "a Cramér's V of at most",
     "max_auc": "a reconstruction AUC of at most",
+    "max_psi": "a population stability index of at most",
 }
 
 
@@ -179,9 +191,25 @@ def read_settings(
     return severity, judge
 
 
+def _nested(table: Mapping[str, Any], source: str, where: str) -> Mapping[str, Any]:
+    """``drift.base_rate_change`` is a table inside ``drift`` (TOML nests dotted keys): the
+    table with it as a metric of its own."""
+    drift = table.get("drift")
+    if not isinstance(drift, Mapping) or "base_rate_change" not in drift:
+        return table
+    check_keys(drift, ("max_psi", "base_rate_change", *SETTINGS), source, f"{where}.drift")
+    out = {k: v for k, v in table.items() if k != "drift"}
+    out["drift.base_rate_change"] = drift["base_rate_change"]
+    rest = {k: v for k, v in drift.items() if k != "base_rate_change"}
+    if "max_psi" in rest:
+        out["drift"] = rest
+    return out
+
+
 def read_rules(
     table: Mapping[str, Any], defaults: tuple[Severity, Judge], source: str, where: str
 ) -> tuple[Rule, ...]:
+    table = _nested(table, source, where)
     out = []
     for metric, valid in METRICS.items():
         if metric not in table:

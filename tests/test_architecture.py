@@ -84,6 +84,7 @@ LAYERS = (
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
     "audit.policy_health",  # the data-health rules, judged for policy.py
     "audit.policy_outcomes",  # the rules on other labels and strata, judged for policy.py
+    "audit.policy_drift",  # the drift rules, judged on a drift result
     "audit.policy",
     "audit.mitigation.methods",
     "audit.mitigation.reweighing",
@@ -102,6 +103,7 @@ LAYERS = (
     "audit.privacy.health",
     "audit.privacy.outcomes",
     "audit.privacy.publish",
+    "audit.privacy.drift",  # a drift result's small groups
     "audit.privacy.dp_intervals",
     "audit.privacy.dp",
     "audit.privacy",

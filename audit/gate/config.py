@@ -61,7 +61,9 @@ DATASET_KEYS: Mapping[str, str | None] = {
     "leakage_auc": "leakage_auc",
     "label_type": "label_type",
     "strata": "strata",
+    "drift": None,
 }
+DRIFT_KEYS = ("time", "freq", "baseline", "against")
 STANDALONE_NAMES = ("biasaudit.toml", ".biasaudit.toml")
 
 
@@ -75,6 +77,17 @@ def _unknown(table: Mapping[str, Any], valid: tuple[str, ...], source: str, wher
 
 
 @dataclass(frozen=True)
+class DriftConfig:
+    """A dataset's periods for the drift rules: its ``time`` column at ``freq``, or the
+    earlier datasets ``against`` (files, the first the baseline) followed by it."""
+
+    time: str | None = None
+    freq: str | None = "year"
+    baseline: str | None = None
+    against: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
 class DatasetConfig:
     """One declared dataset: where it comes from and the spec it is audited with."""
 
@@ -84,12 +97,14 @@ class DatasetConfig:
     loader: str | None = None
     root: Path | None = None  # the configuration's folder (loaders are imported from there)
     population: Path | None = None  # the reference population CSV, when given as a file
+    drift: DriftConfig | None = None  # how the gate's drift rules find the periods
 
     @property
     def inputs(self) -> tuple[str, ...]:
         """The files this dataset is read from, the loader's module included (outputs never
         write over them); found without importing anything."""
         found = [str(p) for p in (self.path, self.population) if p is not None]
+        found += [str(p) for p in (self.drift.against if self.drift else ())]
         if self.loader is not None:
             origin = _module_file(self.loader.partition(":")[0], self.root)
             if origin is not None:
@@ -371,4 +386,31 @@ def _dataset(entry: Any, index: int, label: str, root: Path) -> DatasetConfig:
     except TypeError as exc:
         raise ConfigError(f"{label}: dataset '{name}': {exc}") from None
     path = (root / entry["path"]) if has_path else None
-    return DatasetConfig(name, spec, path, entry.get("loader"), root, population_path)
+    drift = _drift(entry["drift"], label, f"{where}.drift", root) if "drift" in entry else None
+    return DatasetConfig(name, spec, path, entry.get("loader"), root, population_path, drift)
+
+
+def _drift(table: Any, label: str, key: str, root: Path) -> DriftConfig:
+    where = f"{label}: '{key}'"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table, e.g. drift = {{time = 'date'}}.")
+    _unknown(table, DRIFT_KEYS, label, f"{key}.")
+    time, against = table.get("time"), table.get("against", [])
+    if (time is None) == (not against):
+        raise ConfigError(
+            f"{where} needs exactly one of 'time' (a column of dates) and 'against' (the "
+            "earlier datasets, e.g. ['data/last-release.parquet'])."
+        )
+    if time is not None and (not isinstance(time, str) or not time):
+        raise ConfigError(f"{where}.time must be a column name.")
+    if not isinstance(against, list) or not all(isinstance(a, str) and a for a in against):
+        raise ConfigError(f"{where}.against must be a list of file paths.")
+    freq = table.get("freq", "year")
+    if freq not in ("year", "quarter", "month", "value"):
+        raise ConfigError(f"{where}.freq must be 'year', 'quarter', 'month' or 'value'.")
+    baseline = table.get("baseline")
+    if baseline is not None and not isinstance(baseline, str | int):
+        raise ConfigError(f"{where}.baseline must be a period's name.")
+    period = None if freq == "value" else freq
+    base = None if baseline is None else str(baseline)
+    return DriftConfig(time, period, base, tuple(root / a for a in against))

@@ -47,6 +47,8 @@ _NAMES = {
     "mean_difference.max_abs": "mean difference from the reference",
     "ks.max": "Kolmogorov-Smirnov statistic against the reference",
     "cdd.max_abs": "conditional demographic disparity",
+    "drift.max_psi": "population stability index of the shares against the baseline",
+    "drift.base_rate_change.max_abs": "base-rate change since the baseline",
 }
 
 
@@ -157,6 +159,7 @@ def withheld_values(
     outcome: PolicyOutcome,
     k: int,
     epsilon: float | None = None,
+    drift: Any = None,
 ) -> Withheld:
     """The checks whose values a published output must not show: those the HTML report
     withholds under the same suppression (a group hidden beside a small one, a comparison
@@ -171,7 +174,10 @@ def withheld_values(
         return frozenset({PRIVATE, *(c.id for c in outcome.checks)})
 
     try:
-        published = evaluate(publish(result, suppress(result, k)), policy)
+        from audit.privacy.drift import publish_drift
+
+        shown_drift = publish_drift(drift, k) if drift is not None else None
+        published = evaluate(publish(result, suppress(result, k)), policy, drift=shown_drift)
     except AuditError:
         return frozenset(c.id for c in outcome.checks)
     shown = {c.id: c for c in published.checks}
@@ -258,7 +264,9 @@ def check_dataset(
                 spec = dataset.spec
                 if policy.needs_health and not spec.health:
                     spec = replace(spec, health=True)  # the policy bounds data health
-                result = audit(dataset.load(), spec=spec, created_at=created_at)
+                data = dataset.load()
+                result = audit(data, spec=spec, created_at=created_at)
+                drift = _drift(dataset, data) if policy.needs_drift else None
             finally:
                 keep(caught)
     except AuditError as exc:
@@ -278,7 +286,28 @@ def check_dataset(
             "traceback; the message is not shown here because it may quote data.",
             tuple(notices),
         )
-    return replace(judged(dataset, result, policy, k, epsilon), notices=tuple(notices))
+    checked = judged(dataset, result, policy, k, epsilon, drift)
+    return replace(checked, notices=tuple(notices))
+
+
+def _drift(dataset: DatasetConfig, data: Any) -> Any:
+    """The drift result the policy's drift rules are judged on (None: the dataset declares
+    no periods, so those rules are not assessable)."""
+    from audit.drift import drift
+
+    d = dataset.drift
+    if d is None:
+        return None
+    if d.time is not None:
+        return drift(data, time=d.time, freq=d.freq, baseline=d.baseline, spec=dataset.spec)
+    for path in d.against:
+        if not any(ch in str(path) for ch in "*?[") and not path.exists():
+            from audit.exceptions import ConfigError
+
+            raise ConfigError(f"drift.against: file '{path}' does not exist.")
+    names = [p.name for p in d.against] + ["current"]
+    periods = [str(p) for p in d.against] + [data]
+    return drift(periods, names=names, baseline=d.baseline, spec=dataset.spec)
 
 
 def judged(
@@ -287,11 +316,12 @@ def judged(
     policy: Policy,
     k: int,
     epsilon: float | None = None,
+    drift: Any = None,
 ) -> DatasetCheck:
     """The audit of a declared dataset judged by the policy (its published outputs withhold
     every value when the reports are drawn with ``epsilon``)."""
-    outcome = evaluate(result, policy)
-    withheld = withheld_values(result, policy, outcome, k, epsilon)
+    outcome = evaluate(result, policy, drift=drift)
+    withheld = withheld_values(result, policy, outcome, k, epsilon, drift)
     groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k, withheld)
     return DatasetCheck(dataset.name, result, outcome, tuple(groups), private=epsilon is not None)
 

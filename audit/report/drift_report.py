@@ -1,12 +1,6 @@
 """The report of a drift result: the findings in plain words, per attribute a chart of each
-group's base rate and share over the periods and the table behind it, and the method.
-
-Small groups are protected as in an audit report: a group with fewer than ``k`` rows in a
-period is withheld there (its count, share, rates and changes), with the next smallest group
-of that period so that neither follows from the period's total; that period's stability
-index and composition test (functions of every count) and the withheld groups' trends are
-withheld too, and so is every disparate impact of a period whose reference group is hidden.
-"""
+group's base rate and share over the periods and the table behind it, and the method; the
+numbers as published (:func:`audit.privacy.drift.publish_drift`)."""
 
 from __future__ import annotations
 
@@ -17,66 +11,18 @@ from audit.drift_result import (
     PSI_MAJOR,
     PSI_MODERATE,
     DriftDimension,
-    DriftGroup,
-    DriftPeriod,
     DriftResult,
-    GroupTrend,
     drift_findings,
     psi_band,
 )
-from audit.metrics.inference import Estimate, TestResult
+from audit.metrics.inference import Estimate
+from audit.privacy.drift import publish_drift
 from audit.report.figures import Point, lines, render
 from audit.report.model import Block, Bullets, Cell, Code, Figure, Paragraph, Row, Section, Table
 from audit.report.sections.appendix import download
 from audit.report.sections.common import Ids
 
-__all__ = ["drift_sections", "publish_drift"]
-
-
-def _withheld(n: int, k: int) -> str:
-    return f"withheld (fewer than {k} rows in a group of this period)"
-
-
-def _hide_period(p: DriftPeriod, k: int, ref: str | None) -> tuple[DriftPeriod, set[str]]:
-    small = [g for g in p.groups if 0 < g.n < k]
-    if not small:
-        return p, set()
-    names = {g.name for g in small}
-    others = sorted((g for g in p.groups if g.name not in names and g.n > 0), key=lambda g: g.n)
-    if len(small) == 1 and others:
-        names.add(others[0].name)  # else the one small group is the total minus the rest
-    why = _withheld(0, k)
-    gone = Estimate.undefined(0, why)
-    hidden_ref = ref in names
-    groups = []
-    for g in p.groups:
-        if g.name in names:
-            groups.append(DriftGroup(g.name, 0, gone, gone, gone, gone, gone))
-        elif hidden_ref:
-            groups.append(replace(g, disparate_impact_ratio=gone))
-        else:
-            groups.append(g)
-    test = TestResult.undefined(0, why)
-    return replace(p, psi=math.nan, composition_test=test, groups=tuple(groups)), names
-
-
-def publish_drift(result: DriftResult, k: int) -> DriftResult:
-    """The result as the report shows it (see the module docstring)."""
-    dims = []
-    for d in result.dimensions:
-        periods, hidden = [], set()
-        for p in d.periods:
-            shown, names = _hide_period(p, k, d.reference)
-            periods.append(shown)
-            hidden |= names
-        gone = Estimate.undefined(0, _withheld(0, k))
-        trends = tuple(
-            t if t.name not in hidden and d.reference not in hidden
-            else GroupTrend(t.name, replace(t.trend, slope=gone, factor=gone, p_value=math.nan))
-            for t in d.trends
-        )  # fmt: skip
-        dims.append(replace(d, periods=tuple(periods), trends=trends))
-    return replace(result, dimensions=tuple(dims))
+__all__ = ["drift_sections"]
 
 
 def _pct(e: Estimate) -> str:
