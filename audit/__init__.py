@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from audit.auditor import Auditor, audit
     from audit.comparison import Comparison, compare
+    from audit.drift_periods import drift
+    from audit.drift_result import DriftResult
     from audit.exceptions import (
         AuditError,
         AuditWarning,
@@ -50,6 +52,8 @@ _WHERE = {
     "TestResult": "audit.metrics.inference",
     "audit": "audit.auditor",
     "compare": "audit.comparison",
+    "drift": "audit.drift_periods",
+    "DriftResult": "audit.drift_result",
     "load_reference_population": "audit.population",
     "mitigate": "audit.mitigation.run",
     "MitigationResult": "audit.mitigation.result",
@@ -70,6 +74,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DimensionResult",
+    "DriftResult",
     "Estimate",
     "GroupResult",
     "MitigationResult",
@@ -79,6 +84,7 @@ __all__ = [
     "TestResult",
     "audit",
     "compare",
+    "drift",
     "evaluate",
     "load_reference_population",
     "load_result",

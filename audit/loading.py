@@ -14,11 +14,13 @@ from audit.result import AuditResult
 __all__ = ["load_result"]
 
 
-def load_result(source: str | os.PathLike[str]) -> AuditResult | Comparison | MitigationResult:
+def load_result(source: str | os.PathLike[str]) -> Any:
     """The result whose JSON (text or a file) ``source`` holds, whatever its kind.
 
-    The kind is told by the JSON's ``kind`` field (``audit``, ``comparison`` or
-    ``mitigation``), or, for results written before it existed, by their keys.
+    The kind is told by the JSON's ``kind`` field (``audit``, ``comparison``, ``mitigation``
+    or ``drift``), or, for results written before it existed, by their keys: an
+    :class:`AuditResult`, a :class:`Comparison`, a :class:`MitigationResult` or a
+    :class:`~audit.drift_result.DriftResult`.
     """
     data = read_json(source)
     kind = data.get("kind") or _kind_of(data)
@@ -26,6 +28,10 @@ def load_result(source: str | os.PathLike[str]) -> AuditResult | Comparison | Mi
         return MitigationResult.from_dict(data)
     if kind == "comparison":
         return Comparison.from_dict(data)
+    if kind == "drift":
+        from audit.drift_result import DriftResult
+
+        return DriftResult.from_dict(data)
     if kind == "audit":
         return AuditResult.from_dict(data)
     raise ConfigError(

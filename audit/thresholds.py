@@ -199,7 +199,9 @@ def _nested(table: Mapping[str, Any], source: str, where: str) -> Mapping[str, A
         return table
     check_keys(drift, ("max_psi", "base_rate_change", *SETTINGS), source, f"{where}.drift")
     out = {k: v for k, v in table.items() if k != "drift"}
-    out["drift.base_rate_change"] = drift["base_rate_change"]
+    own = drift["base_rate_change"]
+    inherited = {k: drift[k] for k in SETTINGS if k in drift}  # drift.severity applies to both
+    out["drift.base_rate_change"] = {**inherited, **own} if isinstance(own, Mapping) else own
     rest = {k: v for k, v in drift.items() if k != "base_rate_change"}
     if "max_psi" in rest:
         out["drift"] = rest

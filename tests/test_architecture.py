@@ -80,7 +80,7 @@ LAYERS = (
     "audit.comparison",
     # DESIGN puts drift in comparison.py; it is a concept of its own (periods, a baseline)
     "audit.drift_result",
-    "audit.drift",
+    "audit.drift_periods",
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
     "audit.policy_health",  # the data-health rules, judged for policy.py
     "audit.policy_outcomes",  # the rules on other labels and strata, judged for policy.py

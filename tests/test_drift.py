@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from scipy.stats import chi2_contingency
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from audit.drift import drift
+from audit.drift_periods import drift
 from audit.drift_result import DriftResult
 from audit.exceptions import AuditWarning, ConfigError, DataError
 from audit.metrics.drift import EMPTY_SHARE, di_trend, psi

@@ -79,7 +79,7 @@ def drift_command(
       biasaudit drift applications.parquet --time date --freq quarter -s sex -l hired -f 1
       biasaudit drift train.csv test.csv -s sex -s race -l income -f '>50K'
     """
-    from audit.drift import drift
+    from audit.drift_periods import drift
     from audit.terminal_drift import render_drift
 
     if epsilon is not None:

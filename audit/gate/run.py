@@ -293,7 +293,7 @@ def check_dataset(
 def _drift(dataset: DatasetConfig, data: Any) -> Any:
     """The drift result the policy's drift rules are judged on (None: the dataset declares
     no periods, so those rules are not assessable)."""
-    from audit.drift import drift
+    from audit.drift_periods import drift
 
     d = dataset.drift
     if d is None:

@@ -15,7 +15,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 import audit
 from audit.cli import cli
-from audit.drift import drift
+from audit.drift_periods import drift
 from audit.exceptions import AuditWarning, ConfigError
 from audit.policy import Policy, evaluate
 
@@ -78,6 +78,11 @@ def test_psi_and_base_rate_change_bounds_in_evaluate():
 def test_bad_drift_thresholds_are_config_errors(table, match):
     with pytest.raises(ConfigError, match=match):
         policy(table)
+
+
+def test_drift_settings_reach_the_base_rate_change_bound():
+    (rule,) = policy({"drift": {"severity": "warn", "base_rate_change": {"max_abs": 0.1}}}).rules
+    assert (rule.key, rule.severity) == ("drift.base_rate_change.max_abs", "warn")
 
 
 def _project(tmp_path, drift_table: str) -> str:
