@@ -263,6 +263,19 @@ def test_the_report_withholds_a_small_group_and_its_complement(moving):
     assert "F" not in names_2017  # the next smallest group of that period, 500 rows
     assert next(p for p in sex["periods"] if p["period"] == "2017")["psi"] is None
     assert "withheld" in html
+    # hidden in the baseline: its change in a later period would give the baseline's rate away
+    later = pd.concat([few] * 10)  # 40 rows of X in 2017: shown there
+    early = pd.concat([moving, few.assign(date="2015-06-30"), later])
+    r = run(early, time="date", sensitive_features="sex", label="hired", favorable=[1])
+    from audit.privacy.drift import publish_drift
+
+    shown = publish_drift(r, 10).dimension("sex")
+    x_2017 = next(g for g in shown.period("2017").groups if g.name == "X")
+    assert x_2017.n == 40
+    assert x_2017.base_rate.defined
+    assert not x_2017.base_rate_change.defined
+    assert r.dimension("sex").period("2017").groups[2].base_rate_change.defined
+    assert all(math.isnan(p.psi) for p in shown.periods)
 
 
 @pytest.mark.browser

@@ -3,7 +3,9 @@ group with fewer than ``k`` rows in a period is withheld there (its count, share
 changes), with the next smallest group of that period so that neither follows from the
 period's total; that period's stability index and composition test (functions of every
 count) and the withheld groups' trends are withheld too, and so is every disparate impact of
-a period whose reference group is hidden."""
+a period whose reference group is hidden. A group hidden in the baseline period has its
+changes withheld in every period (each is a difference with the baseline's value), and
+every period's stability index and test are withheld."""
 
 from __future__ import annotations
 
@@ -45,14 +47,32 @@ def _hide_period(p: DriftPeriod, k: int, ref: str | None) -> tuple[DriftPeriod, 
 
 def publish_drift(result: DriftResult, k: int) -> DriftResult:
     """The result as the report shows it (see the module docstring)."""
+    gone = Estimate.undefined(0, _withheld(0, k))
     dims = []
     for d in result.dimensions:
         periods, hidden = [], set()
+        base_hidden: set[str] = set()
         for p in d.periods:
             shown, names = _hide_period(p, k, d.reference)
             periods.append(shown)
             hidden |= names
-        gone = Estimate.undefined(0, _withheld(0, k))
+            if p.period == result.baseline:
+                base_hidden = names
+        if base_hidden:  # every change and stability index involves the baseline's counts
+            test = TestResult.undefined(0, _withheld(0, k))
+            periods = [
+                replace(
+                    p,
+                    psi=math.nan,
+                    composition_test=test,
+                    groups=tuple(
+                        replace(g, share_change=gone, base_rate_change=gone)
+                        if g.name in base_hidden else g
+                        for g in p.groups
+                    ),
+                )
+                for p in periods
+            ]  # fmt: skip
         trends = tuple(
             t if t.name not in hidden and d.reference not in hidden
             else GroupTrend(t.name, replace(t.trend, slope=gone, factor=gone, p_value=math.nan))
