@@ -90,6 +90,7 @@ LAYERS = (
     "audit.mitigation.reweighing",
     "audit.mitigation.resampling",
     "audit.mitigation.spark",  # Spark-only mitigations, imported lazily by engine.py
+    "audit.mitigation.synthetic",
     "audit.mitigation.engine",
     "audit.mitigation.sklearn",
     "audit.mitigation.model_check",

@@ -18,8 +18,9 @@ __all__ = [
     "outcome_names",
 ]
 
-METHODS: tuple[str, ...] = ("reweighing", "uniform", "preferential")
-"""``reweighing`` adds a weight column; ``uniform`` and ``preferential`` resample rows."""
+METHODS: tuple[str, ...] = ("reweighing", "uniform", "preferential", "synthetic")
+"""``reweighing`` adds a weight column; ``uniform`` and ``preferential`` resample rows;
+``synthetic`` adds rows generated inside the cells (SMOTE-NC)."""
 RESAMPLING_METHODS: tuple[str, ...] = ("uniform", "preferential")
 SIZES: tuple[str, ...] = ("keep", "oversample", "undersample")
 """Resampling size: ``keep`` n rows, ``oversample`` (no cell loses rows), ``undersample``."""

@@ -87,7 +87,9 @@ def mitigate(
         (``sensitive_features=``, ``label=``, ``favorable=``...).
     method
         ``"reweighing"`` (a new weight column), ``"uniform"`` or ``"preferential"``
-        resampling (rows drawn so every (group, label) cell has its expected size).
+        resampling (rows drawn so every (group, label) cell has its expected size), or
+        ``"synthetic"``: new rows generated inside each cell that must grow (SMOTE-NC,
+        :mod:`audit.mitigation.synthetic`; in-memory frames), marked ``is_synthetic``.
     over
         Sensitive attributes whose intersection is balanced (default: all of them).
     output
@@ -154,7 +156,14 @@ def mitigate(
     dims = _dims(spec, over)
     dataset = open_data(data, spec)
     dataset.check_output(output, overwrite=overwrite)  # before any work
-    if method != "reweighing":
+    if method == "synthetic" and not (dataset.eager and not dataset.is_file):
+        raise ConfigError(
+            "Synthetic oversampling generates rows from their neighbours, so it needs the rows "
+            f"in memory; this is a {dataset.info.kind}. Hint: sample it into a pandas or "
+            "polars frame first (e.g. duckdb.sql(\"SELECT * FROM 'data.parquet' USING SAMPLE "
+            '1000000").df()) and mitigate that.'
+        )
+    if method not in ("reweighing", "synthetic"):
         check_resampling_engine(dataset)
     lazy_rows = dataset.is_file or (not dataset.eager and dataset.info.engine != "polars")
     if method == "preferential" and ranker is not None and lazy_rows:
@@ -185,6 +194,20 @@ def mitigate(
             else dataset.info
         )
         after_ct = reweighed(ct, dims, ids, factors)
+    elif method == "synthetic":
+        from audit.mitigation.synthetic import as_kind, synthesize, synthetic_plan
+
+        plan, flat_ids = synthetic_plan(
+            ct, dims, size, seed, weighted=spec.sample_weight is not None
+        )
+        rows = nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
+        grown = synthesize(rows, spec, ct, dims, plan, flat_ids)
+        if output is None:
+            out = as_kind(grown, dataset.info.engine)
+        else:
+            out = dataset.emit(nw.from_native(grown, eager_only=True).lazy(), output,
+                               overwrite=overwrite)  # fmt: skip
+        after_spec = spec
     else:
         plan, flat_ids = resampling_plan(
             ct,
