@@ -88,7 +88,9 @@ def render_comparison(
 
 
 def render_model_check(check: ModelCheck, console: Console) -> None:
-    """The fixed-model check: accuracy and prediction disparities before and after."""
+    """The fixed-model check: accuracy and prediction disparities before and after (and,
+    for synthetic oversampling, after reweighing and uniform resampling of the same rows)."""
+    others = list(check.alternatives.items())
     table = Table(
         box=box.SIMPLE_HEAD,
         title=Text.assemble(
@@ -99,19 +101,16 @@ def render_model_check(check: ModelCheck, console: Console) -> None:
         ),
         title_justify="left",
     )
-    for column in ("metric", "before", "after"):
+    sides = [check.before, check.after, *(s for _, s in others)]
+    names = ["before", "after" if not others else check.method, *(n for n, _ in others)]
+    for column in ("metric", *names):
         table.add_column(column, justify="left" if column == "metric" else "right")
-    table.add_row("accuracy", f"{check.before.accuracy:.4f}", f"{check.after.accuracy:.4f}")
-    table.add_row(
-        "balanced accuracy",
-        f"{check.before.balanced_accuracy:.4f}",
-        f"{check.after.balanced_accuracy:.4f}",
-    )
-    table.add_row("ROC AUC", f"{check.before.roc_auc:.4f}", f"{check.after.roc_auc:.4f}")
+    table.add_row("accuracy", *(f"{s.accuracy:.4f}" for s in sides))
+    table.add_row("balanced accuracy", *(f"{s.balanced_accuracy:.4f}" for s in sides))
+    table.add_row("ROC AUC", *(f"{s.roc_auc:.4f}" for s in sides))
     for attribute in check.before.audit.spec.sensitive_features:
-        sb = check.before.audit.dimension(attribute).classification
-        sa = check.after.audit.dimension(attribute).classification
-        if sb is None or sa is None:
+        found = [s.audit.dimension(attribute).classification for s in sides]
+        if any(c is None for c in found):
             continue
         for label, name in (
             ("demographic parity difference", "demographic_parity_difference"),
@@ -119,9 +118,7 @@ def render_model_check(check: ModelCheck, console: Console) -> None:
             ("equalized odds difference", "equalized_odds_difference"),
         ):
             table.add_row(
-                Text(f"{attribute}: {label}"),
-                fmt_bracketed(getattr(sb, name)),
-                fmt_bracketed(getattr(sa, name)),
+                Text(f"{attribute}: {label}"), *(fmt_bracketed(getattr(c, name)) for c in found)
             )
     console.print()
     print_table(console, table)

@@ -5,7 +5,7 @@ assumed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,9 @@ class ModelCheck:
     random_state: int
     before: ModelScores
     after: ModelScores
+    # synthetic oversampling: the same model after reweighing and after uniform resampling
+    # of the same training rows, on the same held-out rows
+    alternatives: Mapping[str, ModelScores] = field(default_factory=dict)
 
 
 def _scores(
@@ -157,7 +160,6 @@ def fixed_model_check(
             "Too few labelled rows to hold out a stratified test split for the model check. "
             "Hint: turn the model check off for this dataset."
         ) from None
-    from audit.mitigation.sklearn import Resampler, Reweighing  # scikit-learn: only here
 
     features = feature_columns(list(frame.columns), spec)
     base = default_model(frame, features) if estimator is None else estimator
@@ -167,25 +169,14 @@ def fixed_model_check(
     y_int = y_train.astype(int)
     # scikit-learn's warnings are re-emitted as AuditWarnings by call_model
     before_model = _fit(clone(base), train[features], y_int, weights)
-    if method == "reweighing":
-        new_weights = Reweighing(
-            sensitive_features=sensitive, favorable=1, bins=bins, missing=spec.missing
-        ).fit_sample_weight(train[sensitive], y_int, weights)
-        after_model = _fit(clone(base), train[features], y_int, new_weights)
-    else:
-        score = spec.score if (ranker is None and spec.score is not None) else None
-        columns = list(dict.fromkeys([*sensitive, *features, *([score] if score else [])]))
-        resampler = Resampler(
-            sensitive_features=sensitive,
-            method=method,
-            favorable=1,
-            bins=bins,
-            ranker=(ranker or "default") if method == "preferential" and not score else None,
-            score=score,
-            random_state=random_state,
-        )
-        x_res, y_res = resampler.fit_resample(train[columns], y_int)
-        after_model = _fit(clone(base), x_res[features], np.asarray(y_res), None)
+    fit = {"base": base, "features": features, "sensitive": sensitive, "bins": bins,
+           "weights": weights, "spec": spec, "ranker": ranker, "seed": random_state}  # fmt: skip
+    after_model = _mitigated(method, train, y_int, **fit)
+    alternatives = {}
+    if method == "synthetic":  # against the other two on the same rows
+        for other in ("reweighing", "uniform"):
+            model = _mitigated(other, train, y_int, **fit)
+            alternatives[other] = _scores(model, test, features, y_test, spec, created_at)
     return ModelCheck(
         model=type(base).__name__
         if estimator is not None
@@ -196,4 +187,65 @@ def fixed_model_check(
         random_state=random_state,
         before=_scores(before_model, test, features, y_test, spec, created_at),
         after=_scores(after_model, test, features, y_test, spec, created_at),
+        alternatives=alternatives,
     )
+
+
+def _mitigated(
+    method: str, train: Any, y_int: Any, *, base: Any, features: list[str],
+    sensitive: list[str], bins: Mapping[str, Any], weights: Any, spec: AuditSpec,
+    ranker: Any, seed: int,
+) -> Any:  # fmt: skip
+    """The model fit on the training rows after ``method`` (fit on those rows only)."""
+    from sklearn.base import clone
+
+    from audit.mitigation.sklearn import Resampler, Reweighing  # scikit-learn: only here
+
+    if method == "reweighing":
+        new_weights = Reweighing(
+            sensitive_features=sensitive, favorable=1, bins=bins, missing=spec.missing
+        ).fit_sample_weight(train[sensitive], y_int, weights)
+        return _fit(clone(base), train[features], y_int, new_weights)
+    if method == "synthetic":
+        grown = _synthetic_rows(train, y_int, features, sensitive, bins, spec, seed)
+        return _fit(clone(base), grown[features], grown[_Y].to_numpy(dtype=int), None)
+    score = spec.score if (ranker is None and spec.score is not None) else None
+    columns = list(dict.fromkeys([*sensitive, *features, *([score] if score else [])]))
+    resampler = Resampler(
+        sensitive_features=sensitive,
+        method=method,
+        favorable=1,
+        bins=bins,
+        ranker=(ranker or "default") if method == "preferential" and not score else None,
+        score=score,
+        random_state=seed,
+    )
+    x_res, y_res = resampler.fit_resample(train[columns], y_int)
+    return _fit(clone(base), x_res[features], np.asarray(y_res), None)
+
+
+_Y = "__biasaudit_model_label"
+
+
+def _synthetic_rows(
+    train: Any, y_int: Any, features: list[str], sensitive: list[str],
+    bins: Mapping[str, Any], spec: AuditSpec, seed: int,
+) -> Any:  # fmt: skip
+    """The training rows followed by SMOTE-NC's rows for them (the label as 0/1)."""
+    import warnings
+
+    from audit.auditor import Auditor
+    from audit.data import open_data
+    from audit.exceptions import AuditWarning
+    from audit.mitigation.synthetic import synthesize, synthetic_plan
+
+    columns = list(dict.fromkeys([*sensitive, *features]))
+    frame = train[columns].assign(**{_Y: np.asarray(y_int, dtype=int)}).reset_index(drop=True)
+    own = AuditSpec(sensitive_features=tuple(sensitive), label=_Y, favorable=(1,), bins=bins,
+                    missing=spec.missing, min_group_size=1)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)  # the training rows' own audit
+        _, ct = Auditor(own).audit_dataset(open_data(frame, own))
+    dims = tuple(range(len(sensitive)))
+    plan, flat_ids = synthetic_plan(ct, dims, "keep", seed, weighted=False)
+    return synthesize(frame, own, ct, dims, plan, flat_ids)

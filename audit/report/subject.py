@@ -84,7 +84,11 @@ def _published_model_check(m: Any, k: int) -> tuple[Any, Suppression]:
         }
         return replace(side, audit=publish(side.audit, sup), roc_auc_by_group=aucs)
 
-    return replace(m, before=scores(m.before), after=scores(m.after)), sup
+    alternatives = {name: scores(side) for name, side in m.alternatives.items()}
+    published = replace(
+        m, before=scores(m.before), after=scores(m.after), alternatives=alternatives
+    )
+    return published, sup
 
 
 def publish_subject(s: Subject, k: int, private: bool = False) -> tuple[Subject, Sups]:

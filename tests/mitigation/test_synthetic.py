@@ -119,3 +119,22 @@ def test_what_smote_nc_cannot_do_is_a_typed_error(sample, tmp_path):
     lone = pd.concat([lone, sample.iloc[:40].assign(race="Lone", income="<=50K")])
     with pytest.raises(DataError, match="single row"):
         grow(lone, sensitive_features=["race"])
+
+
+def test_the_model_check_compares_it_with_reweighing_and_uniform_on_the_same_rows(sample):
+    check = grow(sample, sensitive_features=["sex"], random_state=5, model_check=True)
+    m = check.model_check
+    assert m.method == "synthetic"
+    assert set(m.alternatives) == {"reweighing", "uniform"}
+    for method in ("reweighing", "uniform"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AuditWarning)
+            own = audit.mitigate(sample, method=method, random_state=5, model_check=True,
+                                 **{**SPEC, "sensitive_features": ["sex"]}).model_check  # fmt: skip
+        assert own.test_rows == m.test_rows
+        assert own.before.accuracy == m.before.accuracy  # the same held-out rows and model
+        assert m.alternatives[method].accuracy == own.after.accuracy
+        assert m.alternatives[method].roc_auc == own.after.roc_auc
+    assert m.after.accuracy != m.alternatives["uniform"].accuracy  # new rows, not copies
+    again = audit.load_result(check.to_json())
+    assert again.model_check.alternatives["uniform"].accuracy == m.alternatives["uniform"].accuracy

@@ -17,9 +17,17 @@ from audit.result import DimensionResult, GroupResult
 __all__ = ["answer", "attribute_lines", "headline"]
 
 
-def answer(outcome: PolicyOutcome, construction: tuple[str, ...] = ()) -> str:
+_HOW = {
+    "reweighing": "its weights set their weighted rates equal",
+    "synthetic": "its new rows set their rates equal",
+}
+
+
+def answer(
+    outcome: PolicyOutcome, construction: tuple[str, ...] = (), method: str | None = None
+) -> str:
     """The verdict in words: no, with care, yes, or cannot be judged; a verdict that holds by
-    construction of a mitigation says so."""
+    construction of a mitigation (``method``) says so."""
     n = len(outcome.checks)
     source = outcome.source
     if outcome.failures:
@@ -44,8 +52,8 @@ def answer(outcome: PolicyOutcome, construction: tuple[str, ...] = ()) -> str:
     if construction:
         text += (
             f"; the checks of {', '.join(construction)} are met by construction of the "
-            "mitigation (it sets their weighted rates equal), which measures the mitigation, "
-            "not the data"
+            f"mitigation ({_HOW.get(method or '', 'its rows set their rates equal')}), which "
+            "measures the mitigation, not the data"
         )
     return text + "."
 
@@ -156,7 +164,7 @@ def headline(s: Subject, vb: View, va: View | None, private: bool = False) -> li
             lead = f"After {s.method}: "
         else:
             lead = "The data it is compared with: "
-        text = answer(after, equal)
+        text = answer(after, equal, s.method)
         out += [
             Paragraph(lead + text[0].lower() + text[1:], "headline"),
             Bullets(tuple(attribute_lines(va, after, equal))),

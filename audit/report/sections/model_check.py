@@ -15,28 +15,29 @@ from audit.report.sections.common import Ids
 def model_check_blocks(m: Any, sup: Suppression, ids: Ids) -> list[Block]:
     """The fixed-model table and chart, from a published model check (``sup``: the
     suppression of its held-out rows)."""
-    rows = [
-        ("Accuracy", f"{m.before.accuracy:.4f}", f"{m.after.accuracy:.4f}"),
-        (
-            "Balanced accuracy",
-            f"{m.before.balanced_accuracy:.4f}",
-            f"{m.after.balanced_accuracy:.4f}",
-        ),
-        ("ROC AUC", f"{m.before.roc_auc:.4f}", f"{m.after.roc_auc:.4f}"),
+    sides = [m.before, m.after, *m.alternatives.values()]
+    rows: list[tuple[str, ...]] = [
+        ("Accuracy", *(f"{x.accuracy:.4f}" for x in sides)),
+        ("Balanced accuracy", *(f"{x.balanced_accuracy:.4f}" for x in sides)),
+        ("ROC AUC", *(f"{x.roc_auc:.4f}" for x in sides)),
     ]
     series = []
     for d_b in m.before.audit.dimensions:
         if len(d_b.attributes) != 1 or d_b.classification is None:
             continue
-        d_a = next(d for d in m.after.audit.dimensions if d.attributes == d_b.attributes)
-        cb, ca = d_b.classification, d_a.classification
-        assert ca is not None
+        found = [
+            next(d for d in x.audit.dimensions if d.attributes == d_b.attributes).classification
+            for x in sides
+        ]
+        if any(c is None for c in found):
+            continue
         for label, attr in (
             ("demographic parity difference", "demographic_parity_difference"),
             ("equalized odds difference", "equalized_odds_difference"),
         ):
-            b, a = getattr(cb, attr), getattr(ca, attr)
-            rows.append((f"{d_b.name}: {label}", fmt_diff(b), fmt_diff(a)))
+            values = [getattr(c, attr) for c in found]
+            rows.append((f"{d_b.name}: {label}", *(fmt_diff(v) for v in values)))
+            b, a = values[0], values[1]
             if b.defined and a.defined:
                 series.append(
                     (
@@ -46,25 +47,28 @@ def model_check_blocks(m: Any, sup: Suppression, ids: Ids) -> list[Block]:
                     )
                 )
         for g in d_b.groups:
-            auc_b = m.before.roc_auc_by_group.get(d_b.name, {}).get(g.name, math.nan)
-            auc_a = m.after.roc_auc_by_group.get(d_b.name, {}).get(g.name, math.nan)
             if sup.hidden(d_b.attributes, g.key):
-                rows.append((f"{d_b.name} = {g.name}: ROC AUC", "suppressed", "suppressed"))
-            else:
-                rows.append(
-                    (
-                        f"{d_b.name} = {g.name}: ROC AUC",
-                        "n/a" if math.isnan(auc_b) else f"{auc_b:.4f}",
-                        "n/a" if math.isnan(auc_a) else f"{auc_a:.4f}",
-                    )
+                rows.append((f"{d_b.name} = {g.name}: ROC AUC", *("suppressed" for _ in sides)))
+                continue
+            aucs = [x.roc_auc_by_group.get(d_b.name, {}).get(g.name, math.nan) for x in sides]
+            rows.append(
+                (
+                    f"{d_b.name} = {g.name}: ROC AUC",
+                    *("n/a" if math.isnan(v) else f"{v:.4f}" for v in aucs),
                 )
+            )
     table_id, fig_id = ids("tab"), ids("fig")
     table = Table(
         table_id,
         "Fixed-model check: the same model trained before and after, scored on the same "
         "held-out rows",
-        ("Measure (held-out rows)", "Trained on data before", "Trained on data after"),
-        tuple(Row((Cell(a), Cell(b, "num"), Cell(c, "num")), True) for a, b, c in rows),
+        (
+            "Measure (held-out rows)",
+            "Trained on data before",
+            "Trained on data after",
+            *(f"After {name} instead" for name in m.alternatives),
+        ),
+        tuple(Row((Cell(r[0]), *(Cell(v, "num") for v in r[1:])), True) for r in rows),
         f"{m.model}; {count(m.train_rows)} training rows (the mitigation is fit on these "
         f"only), {count(m.test_rows)} held-out rows, random_state {m.random_state}.",
     )
