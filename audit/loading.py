@@ -28,6 +28,10 @@ def load_result(source: str | os.PathLike[str]) -> Any:
         return MitigationResult.from_dict(data)
     if kind == "comparison":
         return Comparison.from_dict(data)
+    if kind == "synthetic_validation":
+        from audit.synthetic_check import SyntheticValidation
+
+        return SyntheticValidation.from_dict(data)
     if kind == "drift":
         from audit.drift_result import DriftResult
 

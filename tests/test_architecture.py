@@ -97,6 +97,8 @@ LAYERS = (
     "audit.mitigation.result",
     "audit.mitigation.run",
     "audit.mitigation",
+    "audit.synthetic_model",  # train on synthetic, test on real (the model check's model)
+    "audit.synthetic_check",  # validate_synthetic(): a synthetic dataset's fidelity by group
     "audit.loading",  # load_result(): knows every kind of result, so above them all
     "audit.privacy.sums",
     "audit.privacy.cells",
@@ -141,6 +143,7 @@ LAYERS = (
     "audit.terminal_health",  # the data-health tables, after the audit's own
     "audit.terminal_compare",  # before -> after and the fixed-model check
     "audit.terminal_drift",  # each period against the baseline
+    "audit.terminal_synthetic",  # a synthetic-data validation
     "audit.cli.base",
     "audit.cli.options",
     "audit.cli.audit_commands",
@@ -148,6 +151,7 @@ LAYERS = (
     "audit.cli.check_command",
     "audit.cli.demo_command",
     "audit.cli.drift_command",
+    "audit.cli.synthetic_command",
     "audit.cli",
     "audit.cli.__main__",
     "audit.pytest_plugin",

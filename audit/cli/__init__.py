@@ -1,6 +1,6 @@
 """The ``biasaudit`` command: ``audit``, ``mitigate``, ``compare``, ``drift``, ``report``,
-``check`` and ``demo``. Thin: each command parses its options, calls the API, prints and
-sets the exit code.
+``check``, ``validate-synthetic`` and ``demo``. Thin: each command parses its options, calls
+the API, prints and sets the exit code.
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
 ("Error: ..." on stderr, no traceback).
@@ -19,6 +19,7 @@ from audit.cli.check_command import check_command
 from audit.cli.demo_command import demo_command
 from audit.cli.drift_command import drift_command
 from audit.cli.mitigate_command import mitigate_command
+from audit.cli.synthetic_command import validate_synthetic_command
 
 __all__ = ["cli", "main"]
 
@@ -36,6 +37,7 @@ for _command in (
     drift_command,
     report_command,
     check_command,
+    validate_synthetic_command,
     demo_command,
 ):
     cli.add_command(_command)
