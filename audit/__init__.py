@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from audit.report.render import write_report
     from audit.result import AuditResult, DimensionResult, GroupResult
     from audit.spec import AuditSpec
+    from audit.synthetic_check import SyntheticValidation, validate_synthetic
 
 _WHERE = {
     "AuditError": "audit.exceptions",
@@ -54,6 +55,8 @@ _WHERE = {
     "compare": "audit.comparison",
     "drift": "audit.drift_periods",
     "DriftResult": "audit.drift_result",
+    "SyntheticValidation": "audit.synthetic_check",
+    "validate_synthetic": "audit.synthetic_check",
     "load_reference_population": "audit.population",
     "mitigate": "audit.mitigation.run",
     "MitigationResult": "audit.mitigation.result",
@@ -81,6 +84,7 @@ __all__ = [
     "NotFittedError",
     "Policy",
     "SmallGroupWarning",
+    "SyntheticValidation",
     "TestResult",
     "audit",
     "compare",
@@ -89,6 +93,7 @@ __all__ = [
     "load_reference_population",
     "load_result",
     "mitigate",
+    "validate_synthetic",
     "write_report",
 ]
 

@@ -130,6 +130,7 @@ LAYERS = (
     "audit.report.sections",
     "audit.report.build",
     "audit.report.drift_report",  # a drift result's sections
+    "audit.report.synthetic_report",  # a synthetic-data validation's sections
     "audit.report.render",
     "audit.report",
     "audit.gate.config",

@@ -144,3 +144,17 @@ def test_bad_settings_and_the_json_round_trip(adult, faithful, tmp_path):
     assert run.exit_code == 1, run.output
     assert "race = Other (coverage)" in " ".join(run.output.split())
     np.testing.assert_equal(pd.read_csv(tmp_path / "real.csv").shape, adult.shape)
+
+
+def test_the_report_gives_the_verdict_and_withholds_small_groups(adult, faithful):
+    from audit.report.render import render_html
+
+    few = faithful.assign(race=faithful.race.where(faithful.index >= 5, "Tiny"))
+    v = check(adult.assign(race=adult.race.where(adult.index >= 5, "Tiny")), few,
+              model_check=False)  # fmt: skip
+    html = render_html(v, k=10, generated_at="2026-01-01T00:00:00+00:00")
+    assert v.verdict in html.replace("&#39;", "'")
+    tiny = next(g for g in v.dimension("race").groups if g.name == "Tiny")
+    assert tiny.real_n == 5  # the result keeps it; the report withholds it, and the TVD
+    assert "share TVD withheld (a small group)" in html
+    assert html.count(">withheld<") >= 6

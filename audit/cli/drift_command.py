@@ -83,7 +83,10 @@ def drift_command(
     from audit.terminal_drift import render_drift
 
     if epsilon is not None:
-        raise click.UsageError("--epsilon is not available for drift reports; use --k.")
+        raise click.UsageError(
+            "--epsilon is not available for drift reports; small groups are suppressed "
+            "(--suppress-below)."
+        )
     check_outputs(overwrite, [*data, kw.get("reference_population")], json=json_out, html=html_out)
     spec = build_spec(**kw)
     split = None if names is None else [n.strip() for n in names.split(",")]

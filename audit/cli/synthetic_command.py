@@ -11,6 +11,7 @@ from audit.cli.base import (
     Command,
     check_outputs,
     emit,
+    html_options,
     json_option,
     option,
     overwrite_option,
@@ -26,8 +27,8 @@ __all__ = ["validate_synthetic_command"]
 @click.argument("synthetic", type=str)
 @spec_options
 @option(
-    "--k",
-    "k",
+    "--coverage-k",
+    "coverage_k",
     section="Policy",
     type=int,
     default=10,
@@ -52,11 +53,13 @@ __all__ = ["validate_synthetic_command"]
 )
 @option("--intersections", is_flag=True, section="Policy", help="Judge intersections too.")
 @json_option("the validation")
+@html_options
 @overwrite_option
 @quiet_option
 def validate_synthetic_command(
-    real: str, synthetic: str, k: int, bounds: tuple[str, ...], no_model_check: bool,
-    intersections: bool, json_out: str | None, overwrite: bool, quiet: bool, **kw: Any,
+    real: str, synthetic: str, coverage_k: int, bounds: tuple[str, ...], no_model_check: bool,
+    intersections: bool, json_out: str | None, html_out: str | None, k: int,
+    epsilon: float | None, overwrite: bool, quiet: bool, **kw: Any,
 ) -> None:  # fmt: skip
     """Check that SYNTHETIC is faithful to REAL for every group: coverage, share TVD, base
     rates, disparate impact and train-on-synthetic accuracy. Exit 1 when it is not.
@@ -68,7 +71,9 @@ def validate_synthetic_command(
     from audit.synthetic_check import validate_synthetic
     from audit.terminal_synthetic import render_validation
 
-    check_outputs(overwrite, [real, synthetic], json=json_out)
+    if epsilon is not None:
+        raise click.UsageError("--epsilon is not available for this report.")
+    check_outputs(overwrite, [real, synthetic], json=json_out, html=html_out)
     policy = {}
     for item in bounds:
         key, sep, value = item.partition("=")
@@ -79,9 +84,10 @@ def validate_synthetic_command(
         if not sep:
             raise click.UsageError(f"--max takes KEY=NUMBER; got {item!r}.")
     result = validate_synthetic(
-        real, synthetic, spec=build_spec(**kw), k=k, policy=policy,
+        real, synthetic, spec=build_spec(**kw), k=coverage_k, policy=policy,
         model_check=not no_model_check, intersections=intersections,
     )  # fmt: skip
-    emit(result, json_out, quiet, lambda c: render_validation(result, c), overwrite=overwrite)
+    emit(result, json_out, quiet, lambda c: render_validation(result, c), (html_out, k, None),
+         overwrite=overwrite)  # fmt: skip
     if not result.faithful:
         sys.exit(1)

@@ -152,9 +152,24 @@ def render_html(
         exact count is in the file. Audit reports and comparisons of two unweighted audits.
     """
     from audit.drift_result import DriftResult
+    from audit.synthetic_check import SyntheticValidation
 
     if isinstance(obj, DriftResult):
         return _render_drift(obj, k=k, title=title, command=command, generated_at=generated_at)
+    if isinstance(obj, SyntheticValidation):
+        from audit.report.synthetic_report import validation_sections
+
+        spec = obj.real.spec
+        real = Path(obj.real.source.path).name if obj.real.source.path else "the real data"
+        synth = Path(obj.synthetic.source.path).name if obj.synthetic.source.path else "synthetic"
+        return _page(
+            title or f"Synthetic data check: {synth} against {real}",
+            f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome "
+            f"'{spec.label}'; {obj.real.n_rows:,} real and {obj.synthetic.n_rows:,} synthetic "
+            "rows.",
+            validation_sections(obj, k=k, command=command),
+            generated_at,
+        )
     subject = Subject.of(obj)
     privacy = None
     if epsilon is not None:
@@ -187,16 +202,23 @@ def _render_drift(
 
     spec = result.spec
     favorable = ", ".join(map(str, spec.favorable or ("the label's favourable value",)))
+    return _page(
+        title or f"Drift over {len(result.periods)} periods: {', '.join(result.periods)}",
+        f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
+        f"(favourable: {favorable}); {sum(result.period_rows):,} rows; baseline "
+        f"{result.baseline}.",
+        drift_sections(result, k=k, command=command),
+        generated_at,
+    )
+
+
+def _page(title: str, subtitle: str, sections: Any, generated_at: str | None) -> str:
     report = Report(
-        title=title or f"Drift over {len(result.periods)} periods: {', '.join(result.periods)}",
-        subtitle=(
-            f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
-            f"(favourable: {favorable}); {sum(result.period_rows):,} rows; baseline "
-            f"{result.baseline}."
-        ),
+        title=title,
+        subtitle=subtitle,
         generated_at=generated_at or now(),
         version=package_version(),
-        sections=drift_sections(result, k=k, command=command),
+        sections=sections,
         css=Markup(_asset("templates/report.css")),
         plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
     )
@@ -241,6 +263,8 @@ def input_paths(obj: Any) -> tuple[str | None, ...]:
     """The files the results of ``obj`` were computed from (a report never overwrites them)."""
     if hasattr(obj, "periods") and hasattr(obj, "sources"):  # a DriftResult
         return tuple(obj.sources)
+    if hasattr(obj, "synthetic") and hasattr(obj, "verdict"):  # a SyntheticValidation
+        return (obj.real.source.path, obj.synthetic.source.path)
     subject = Subject.of(obj)
     sides = [subject.before] + ([subject.after] if subject.after is not None else [])
     return tuple(side.source.path for side in sides)
@@ -251,6 +275,10 @@ def default_path(obj: Any, folder: str | Path = "reports") -> Path:
     if hasattr(obj, "periods") and hasattr(obj, "sources"):  # a DriftResult
         stem = Path(obj.sources[0]).name.split(".")[0] if obj.sources else "data"
         return Path(folder) / f"{stem or 'data'}-drift.html"
+    if hasattr(obj, "synthetic") and hasattr(obj, "verdict"):  # a SyntheticValidation
+        source = obj.synthetic.source.path
+        stem = Path(source).name.split(".")[0] if source else "synthetic"
+        return Path(folder) / f"{stem or 'synthetic'}-validation.html"
     subject = Subject.of(obj)
     source = subject.before.source.path
     stem = Path(source).name.split(".")[0] if source else "audit"
