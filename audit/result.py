@@ -193,6 +193,17 @@ class AuditResult:
         out["spec"] = to_jsonable(self.spec.to_dict())
         return out
 
+    def to_datacard(
+        self, folder: str | Path, *, k: int = 10, overwrite: bool = False
+    ) -> tuple[Path, Path]:
+        """Write the data card of this audit into ``folder``: ``DATACARD.md`` (Datasheets for
+        Datasets, the measured facts filled in, the rest marked TODO) and ``croissant.json``
+        (Croissant 1.0 with its RAI fields); groups under ``k`` rows are withheld
+        (:mod:`audit.datacard`)."""
+        from audit.datacard import write_datacard
+
+        return write_datacard(self, folder, k=k, overwrite=overwrite)
+
     def to_json(
         self, path: str | Path | None = None, *, indent: int | None = 2, overwrite: bool = False
     ) -> str:

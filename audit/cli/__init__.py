@@ -1,6 +1,6 @@
 """The ``biasaudit`` command: ``audit``, ``mitigate``, ``compare``, ``drift``, ``report``,
-``check``, ``validate-synthetic`` and ``demo``. Thin: each command parses its options, calls
-the API, prints and sets the exit code.
+``check``, ``validate-synthetic``, ``datacard`` and ``demo``. Thin: each command parses its
+options, calls the API, prints and sets the exit code.
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage, configuration or data error
 ("Error: ..." on stderr, no traceback).
@@ -16,6 +16,7 @@ import click
 from audit.cli.audit_commands import audit_command, compare_command, report_command
 from audit.cli.base import Group
 from audit.cli.check_command import check_command
+from audit.cli.datacard_command import datacard_command
 from audit.cli.demo_command import demo_command
 from audit.cli.drift_command import drift_command
 from audit.cli.mitigate_command import mitigate_command
@@ -38,6 +39,7 @@ for _command in (
     report_command,
     check_command,
     validate_synthetic_command,
+    datacard_command,
     demo_command,
 ):
     cli.add_command(_command)

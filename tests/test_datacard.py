@@ -1,0 +1,104 @@
+"""The data card of an audit of UCI Adult: DATACARD.md with the sections of Datasheets for
+Datasets and the measured facts (checked against pandas), croissant.json read back by
+MLCommons' mlcroissant with its RAI fields; small groups withheld in both."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+import audit
+from audit.cli import cli
+from audit.exceptions import AuditWarning, ConfigError
+
+SECTIONS = ("Motivation", "Composition", "Collection process", "Uses", "Distribution",
+            "Preprocessing, cleaning, labelling", "Maintenance")  # fmt: skip
+
+
+def run(data, **spec):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)
+        return audit.audit(data, **spec)
+
+
+@pytest.fixture(scope="module")
+def csv(adult, tmp_path_factory):
+    path = tmp_path_factory.mktemp("card") / "adult.csv"
+    adult.to_csv(path, index=False)
+    return path
+
+
+def test_the_card_holds_the_measured_facts(adult, csv, tmp_path):
+    r = run(str(csv), sensitive_features=["sex", "race"], label="income", favorable=">50K")
+    card, _ = r.to_datacard(tmp_path / "card")
+    text = card.read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert f"\n## {section}\n" in text
+    assert text.count("TODO") >= 7  # the questions only a person can answer
+    women = adult[adult.sex == "Female"]
+    share = len(women) / len(adult)
+    rate = (women.income == ">50K").mean()
+    ratio = rate / (adult[adult.sex == "Male"].income == ">50K").mean()
+    row = next(line for line in text.splitlines() if line.startswith("| Female |"))
+    assert row.startswith(f"| Female | {len(women):,} | {share:.1%} (")
+    assert f"| {rate:.1%} (" in row
+    assert f"| {ratio:.3f} (" in row
+    assert "rows with a missing label: 0" in text
+
+
+def test_croissant_is_read_by_mlcroissant_with_the_rai_fields(adult, csv, tmp_path):
+    import mlcroissant as mlc
+
+    r = run(str(csv), sensitive_features="sex", label="income", favorable=">50K")
+    _, meta = r.to_datacard(tmp_path / "card")
+    doc = json.loads(meta.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert doc["distribution"][0]["sha256"] == digest
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = mlc.Dataset(jsonld=str(meta))
+    issues = dataset.metadata.ctx.issues
+    assert not issues.errors, issues.report()
+    women = adult[adult.sex == "Female"]
+    ratio = (women.income == ">50K").mean() / (adult[adult.sex == "Male"].income == ">50K").mean()
+    m = dataset.metadata
+
+    def text(value):  # mlcroissant reads each RAI field as a list of texts
+        return " ".join(value) if isinstance(value, list) else value
+
+    assert f"disparate impact {ratio:.3f}" in text(m.data_biases)
+    assert text(m.personal_sensitive_information) == "Sensitive attributes: sex."
+    assert "Every group has at least 30 labelled rows" in text(m.data_limitations)
+
+
+def test_small_groups_are_withheld_in_both_files(adult, tmp_path):
+    few = adult.assign(race=adult.race.where(adult.index >= 7, "Tiny"))
+    r = run(few, sensitive_features="race", label="income", favorable=">50K")
+    card, meta = r.to_datacard(tmp_path / "card", k=10)
+    text = card.read_text(encoding="utf-8")
+    assert "| Tiny | withheld | withheld | withheld | withheld |" in text
+    smallest = few.race.value_counts().drop("Tiny").idxmin()  # withheld beside it
+    assert f"| {smallest} | withheld |" in text
+    assert "Tiny" not in meta.read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="exists"):
+        r.to_datacard(tmp_path / "card")
+    r.to_datacard(tmp_path / "card", overwrite=True)
+
+
+def test_the_command_on_a_mitigation_result(adult, tmp_path):
+    r = audit.mitigate(adult, sensitive_features="sex", label="income", favorable=">50K")
+    saved = tmp_path / "m.json"
+    r.to_json(saved)
+    out = CliRunner().invoke(cli, ["datacard", str(saved), "-o", str(tmp_path / "card")])
+    assert out.exit_code == 0, out.output
+    text = (tmp_path / "card" / "DATACARD.md").read_text(encoding="utf-8")
+    assert "Mitigation applied: reweighing over sex" in text
+    comparison = audit.compare(r.before, r.after)
+    comparison.to_json(tmp_path / "c.json")
+    bad = CliRunner().invoke(cli, ["datacard", str(tmp_path / "c.json"), "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 2
+    assert "from an audit or a mitigation result" in bad.output
