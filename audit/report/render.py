@@ -177,22 +177,11 @@ def render_html(
     spec = subject.before.spec
     sections = build_sections(subject, policy=policy, k=k, command=command, privacy=privacy)
     favorable = ", ".join(subject.before.favorable_values)
-    report = Report(
-        title=title or _title(subject),
-        subtitle=(
-            f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
-            f"(favourable: {favorable}); {_rows(subject.before, k, privacy is not None)}."
-        ),
-        generated_at=generated_at or now(),
-        version=package_version(),
-        sections=sections,
-        css=Markup(_asset("templates/report.css")),
-        plotly_js=Markup(_asset("assets/plotly-cartesian.min.js")),
+    subtitle = (
+        f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
+        f"(favourable: {favorable}); {_rows(subject.before, k, privacy is not None)}."
     )
-    text: str = (
-        _environment().get_template("report.html.j2").render(report=report, script_src=_SCRIPT_SRC)
-    )
-    return _with_script_hashes(text, report)
+    return _page(title or _title(subject), subtitle, sections, generated_at)
 
 
 def _render_drift(
