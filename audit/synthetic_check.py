@@ -163,6 +163,16 @@ def _di_difference(synthetic: Any, real: Any, z: float) -> Estimate:
     return Estimate(diff, diff - z * se, diff + z * se, rows)
 
 
+def _audit(data: Any, spec: AuditSpec, which: str) -> AuditResult:
+    """The audit of one side; an error names the side it comes from."""
+    from audit.exceptions import AuditError
+
+    try:
+        return audit(data, spec=spec)
+    except AuditError as exc:
+        raise type(exc)(f"The {which} data: {exc}") from None
+
+
 def _outside(e: Estimate, bound: float) -> bool:
     """The whole interval lies outside [-bound, bound]."""
     return e.defined and not math.isnan(e.ci_low) and (e.ci_low > bound or e.ci_high < -bound)
@@ -197,10 +207,17 @@ def validate_synthetic(
     z = z_value(spec.confidence_level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AuditWarning)  # small groups: the checks say it
-        r = audit(real, spec=spec)
+        r = _audit(real, spec, "real")
         references = {d.name: d.reference[0] for d in r.dimensions
                       if len(d.attributes) == 1 and d.reference}  # fmt: skip
-        s = audit(synthetic, spec=replace(r.spec, reference=references))
+        absent = False
+        try:
+            s = _audit(synthetic, replace(r.spec, reference=references), "synthetic")
+        except ConfigError as exc:
+            if "reference group given" not in str(exc):
+                raise
+            absent = True  # a real reference group has no synthetic rows: coverage says so
+            s = _audit(synthetic, r.spec, "synthetic")
     accuracy: dict[tuple[str, str], tuple[float, float]] = {}
     model = None
     if model_check is not False and model_check is not None:
@@ -219,9 +236,13 @@ def validate_synthetic(
             real_n, synth_n = (rg.n if rg else 0), (sg.n if sg else 0)
             di = (
                 _di_difference(sg, rg, z)
-                if rg is not None and sg is not None and not rg.is_reference
-                else Estimate.undefined(real_n + synth_n, "the reference group, or absent")
-            )
+                if rg is not None and sg is not None and not rg.is_reference and not absent
+                else Estimate.undefined(
+                    real_n + synth_n,
+                    "the real reference group has no synthetic rows" if absent
+                    else "the reference group, or absent",
+                )
+            )  # fmt: skip
             trtr, tstr = accuracy.get((d.name, g.name), (math.nan, math.nan))
             failed = []
             if MISSING_LABEL not in g.name.split(" & "):

@@ -185,3 +185,20 @@ def test_sdv_gaussian_copula_keeps_the_shares_but_not_the_gaps(adult):
     made = (fake.income[fake.sex == "Female"] == ">50K").mean()
     assert women.base_rate_difference.value == pytest.approx(made - real)
     assert "base_rate_difference" in women.failed  # the copula loses sex's tie to income
+
+
+def test_errors_name_the_side_and_a_missing_reference_is_a_coverage_failure(adult, faithful):
+    from audit.exceptions import ColumnNotFoundError, DataError
+
+    with pytest.raises(DataError, match=r"^The synthetic data: The dataset has no rows"):
+        check(adult, faithful.iloc[:0])
+    with pytest.raises(ColumnNotFoundError, match=r"^The synthetic data: Column 'income'"):
+        check(adult, faithful.drop(columns="income"))
+    no_men = faithful[faithful.sex == "Female"]  # the real reference group (Male) is gone
+    v = check(adult, no_men, model_check=False)
+    male = next(g for g in v.dimension("sex").groups if g.name == "Male")
+    assert male.failed == ("coverage",)
+    female = next(g for g in v.dimension("sex").groups if g.name == "Female")
+    assert female.disparate_impact_difference.reason == (
+        "the real reference group has no synthetic rows"
+    )
