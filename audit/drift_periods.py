@@ -220,8 +220,9 @@ class _Slice:
 
     @property
     def n_rows(self) -> int:
+        """The period's rows the audit counts (after the missing-value policy)."""
         if self.level is None:
-            return int(self.ct.n_rows)
+            return int(self.ct.n.sum())
         return int(self.ct.n[self.ct.codes[:, 0] == self.level].sum())
 
     def marginal(self, dims: Sequence[int]) -> dict[tuple[str, ...], _Counts]:

@@ -201,6 +201,15 @@ def test_rows_without_a_date_are_counted_and_one_period_is_an_error(moving):
     assert r.rows_without_time == int(holed.date.isna().sum()) == 300
     assert sum(r.period_rows) == 2700
     assert "300 rows have no value" in r.notes[0]
+    # rows dropped by missing="drop" are left out of both kinds of period alike
+    gaps = moving.assign(sex=moving.sex.where(moving.index % 20 != 0, None))
+    by_time = run(gaps, time="date", sensitive_features="sex", label="hired", favorable=[1],
+                  missing="drop")  # fmt: skip
+    parts = [gaps[gaps.date.str.startswith(y)] for y in ("2015", "2016", "2017")]
+    by_list = run(parts, sensitive_features="sex", label="hired", favorable=[1],
+                  missing="drop")  # fmt: skip
+    kept = tuple(int(p.sex.notna().sum()) for p in parts)
+    assert by_time.period_rows == by_list.period_rows == kept
     one = moving[moving.date.str.startswith("2015")]
     with pytest.raises(DataError, match="spans a single year"):
         run(one, time="date", sensitive_features="sex", label="hired", favorable=[1])
