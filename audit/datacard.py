@@ -78,6 +78,18 @@ def _shown(d: Any, k: int) -> dict[str, bool]:
     return {g.name: g.name not in small for g in d.groups}
 
 
+def _cell(text: str) -> str:
+    """A table cell's text: a ``|`` in a group's name would split the cell."""
+    return text.replace("|", "\\|")
+
+
+def _instances(result: Any, k: int) -> int:
+    """The rows to state: every row, or under ``missing='drop'`` with a withheld missing count
+    the rows audited (the total beside the groups would give that count away)."""
+    hidden = any(0 < n < k for n in result.missing_by_attribute.values())
+    return int(result.n_rows_audited if hidden and result.spec.missing == "drop" else result.n_rows)
+
+
 def _pct(e: Any) -> str:
     if e.value != e.value:  # NaN
         return "undefined"
@@ -102,16 +114,19 @@ def _composition(result: Any, k: int) -> list[str]:
     lines = []
     for d in _singles(result):
         shown = _shown(d, k)
+        ref = next((g for g in d.groups if g.is_reference), None)
+        ref_hidden = ref is not None and not shown[ref.name]  # a ratio to it gives its rate
         lines.append(f"\n**{d.name}** (reference group for disparities: "
                      f"{' & '.join(d.reference) if d.reference else 'none'})\n")  # fmt: skip
         lines.append("| group | rows | share | favourable rate | disparate impact |")
         lines.append("|---|---|---|---|---|")
         for g in d.groups:
             if not shown[g.name]:
-                lines.append(f"| {g.name} | withheld | withheld | withheld | withheld |")
+                lines.append(f"| {_cell(g.name)} | withheld | withheld | withheld | withheld |")
                 continue
-            lines.append(f"| {g.name} | {g.n:,} | {_pct(g.share)} | {_pct(g.base_rate)} | "
-                         f"{_ratio(g.disparate_impact_ratio)} |")  # fmt: skip
+            ratio = "withheld" if ref_hidden else _ratio(g.disparate_impact_ratio)
+            lines.append(f"| {_cell(g.name)} | {g.n:,} | {_pct(g.share)} | "
+                         f"{_pct(g.base_rate)} | {ratio} |")  # fmt: skip
     return lines
 
 
@@ -190,7 +205,9 @@ def datacard_markdown(
         "",
         "## Composition",
         "",
-        f"- Instances: {result.n_rows:,} rows ({source.kind}"
+        f"- Instances: {_instances(result, k):,} rows"
+        + (" audited" if _instances(result, k) != result.n_rows else "")
+        + f" ({source.kind}"
         + (f", `{source.path}`" if source.path else "")
         + ").",
         f"- Outcome: `{spec.label}`; favourable: {favorable}.",
@@ -257,7 +274,7 @@ def croissant(result: Any, *, k: int = 10, mitigation: str | None = None) -> dic
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
         "name": name,
-        "description": f"{result.n_rows:,} rows audited by biasaudit for the sensitive "
+        "description": f"{_instances(result, k):,} rows audited by biasaudit for the sensitive "
         f"attributes {', '.join(spec.sensitive_features)} and the outcome '{spec.label}'.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "dateCreated": result.created_at[:10],

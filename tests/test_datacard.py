@@ -102,3 +102,24 @@ def test_the_command_on_a_mitigation_result(adult, tmp_path):
     bad = CliRunner().invoke(cli, ["datacard", str(tmp_path / "c.json"), "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2
     assert "from an audit or a mitigation result" in bad.output
+
+
+def test_nothing_withheld_follows_from_what_is_shown(adult, tmp_path):
+    few = adult.assign(race=adult.race.where(adult.index >= 3, "Tiny|x"))
+    # a small reference group: a ratio to it would give its rate
+    r = run(few, sensitive_features="race", label="income", favorable=">50K",
+            reference={"race": "Tiny|x"})  # fmt: skip
+    card, _ = r.to_datacard(tmp_path / "a")
+    text = card.read_text(encoding="utf-8")
+    black = next(line for line in text.splitlines() if line.startswith("| Black |"))
+    assert black.endswith("| withheld |")
+    assert "| Tiny\\|x | withheld |" in text  # the name's bar does not split the table
+    # missing='drop' with 3 rows dropped: the total would give the withheld count away
+    holed = adult.assign(race=adult.race.where(adult.index >= 3, None))
+    r = run(holed, sensitive_features="race", label="income", favorable=">50K",
+            missing="drop")  # fmt: skip
+    card, meta = r.to_datacard(tmp_path / "b")
+    text = card.read_text(encoding="utf-8")
+    assert f"{len(adult) - 3:,} rows audited" in text
+    assert f"{len(adult):,}" not in text + meta.read_text(encoding="utf-8")
+    assert "race: withheld (fewer than 10)" in text

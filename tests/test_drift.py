@@ -272,6 +272,15 @@ def test_the_report_withholds_a_small_group_and_its_complement(moving):
     assert "F" not in names_2017  # the next smallest group of that period, 500 rows
     assert next(p for p in sex["periods"] if p["period"] == "2017")["psi"] is None
     assert "withheld" in html
+    from audit.privacy.drift import publish_drift
+
+    two = run(pd.concat([moving, few]), time="date", sensitive_features=["sex", "region"],
+              label="hired", favorable=[1])  # fmt: skip
+    shown = publish_drift(two, 10)
+    assert [d.name for d in shown.dimensions] == ["sex", "region"]  # no intersection cells
+    x_trend = next(t for t in shown.dimension("sex").trends if t.name == "X").trend
+    assert (x_trend.periods, x_trend.left_out) == (0, 0)  # not "1 period without a success"
+    assert str(x_trend.reason).startswith("withheld")
     # hidden in the baseline: its change in a later period would give the baseline's rate away
     later = pd.concat([few] * 10)  # 40 rows of X in 2017: shown there
     early = pd.concat([moving, few.assign(date="2015-06-30"), later])

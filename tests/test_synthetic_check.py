@@ -202,3 +202,19 @@ def test_errors_name_the_side_and_a_missing_reference_is_a_coverage_failure(adul
     assert female.disparate_impact_difference.reason == (
         "the real reference group has no synthetic rows"
     )
+
+
+def test_no_withheld_count_follows_from_the_report(adult):
+    from audit.report.synthetic_report import _hidden
+
+    real = adult.sample(3000, random_state=0).reset_index(drop=True)
+    real.loc[:2, "race"] = "Tiny"
+    synthetic = real.sample(len(real), replace=True, random_state=1).reset_index(drop=True)
+    v = check(real, synthetic, model_check=False, intersections=True)
+    hidden = _hidden(v, 10)
+    race = v.dimension("race")
+    assert sum(hidden(race, g.name) for g in race.groups) >= 2  # Tiny and one beside it
+    cells = v.dimension("sex & race")
+    for sex in ("Female", "Male"):  # within each sex's row of cells, never one alone
+        row = [g for g in cells.groups if g.name.startswith(f"{sex} & ") and g.real_n > 0]
+        assert sum(hidden(cells, g.name) for g in row) != 1

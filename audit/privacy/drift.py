@@ -5,7 +5,10 @@ period's total; that period's stability index and composition test (functions of
 count) and the withheld groups' trends are withheld too, and so is every disparate impact of
 a period whose reference group is hidden. A group hidden in the baseline period has its
 changes withheld in every period (each is a difference with the baseline's value), and
-every period's stability index and test are withheld."""
+every period's stability index and test are withheld. A withheld trend keeps no reason or
+count of periods (they would say a group had no favourable row). Intersections are left out:
+each attribute is suppressed on its own, and an intersection's cells beside its attributes'
+totals would give a withheld cell away."""
 
 from __future__ import annotations
 
@@ -49,7 +52,9 @@ def publish_drift(result: DriftResult, k: int) -> DriftResult:
     """The result as the report shows it (see the module docstring)."""
     gone = Estimate.undefined(0, _withheld(0, k))
     dims = []
-    for d in result.dimensions:
+    # intersections are left out: each dimension is suppressed on its own, and the cells of an
+    # intersection beside its attributes' totals would give a withheld cell away
+    for d in (d for d in result.dimensions if len(d.attributes) == 1):
         periods, hidden = [], set()
         base_hidden: set[str] = set()
         for p in d.periods:
@@ -75,7 +80,9 @@ def publish_drift(result: DriftResult, k: int) -> DriftResult:
             ]  # fmt: skip
         trends = tuple(
             t if t.name not in hidden and d.reference not in hidden
-            else GroupTrend(t.name, replace(t.trend, slope=gone, factor=gone, p_value=math.nan))
+            else GroupTrend(t.name, replace(t.trend, slope=gone, factor=gone,
+                                            p_value=math.nan, periods=0, left_out=0,
+                                            reason=_withheld(0, k)))
             for t in d.trends
         )  # fmt: skip
         dims.append(replace(d, periods=tuple(periods), trends=trends))

@@ -1,15 +1,20 @@
 """The report of a synthetic-data validation: the verdict first, then per attribute a chart of
 each group's favourable rate in the real and the synthetic data and the table of checks.
 
-A group with fewer than ``k`` rows in either dataset has its numbers withheld (its row counts
-too), and so does the attribute's share TVD, which is a function of every group's share."""
+A group is withheld (its row counts and every number) where the audit report of the two
+datasets side by side would hide it (:func:`audit.privacy.suppression.suppress_pair`: fewer
+than ``k`` rows in either, and the complementary cells that keep each count from following
+from the totals, across attributes and intersections); so is an attribute's share TVD when
+one of its groups is, as it is a function of every group's share."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from audit.exceptions import AuditError
 from audit.metrics.inference import Estimate
+from audit.privacy.suppression import suppress_pair
 from audit.report.figures import Point, bars, render
 from audit.report.model import Block, Bullets, Cell, Code, Figure, Paragraph, Row, Section, Table
 from audit.report.sections.common import Ids
@@ -31,8 +36,26 @@ def _acc(x: float, hidden: bool) -> str:
     return "withheld" if hidden else ("n/a" if math.isnan(x) else f"{x:.3f}")
 
 
-def _rates(v: Any, d: Any, k: int) -> list[tuple[str, list[Point]]]:
-    shown = {g.name for g in d.groups if min(g.real_n, g.synthetic_n) >= k}
+def _hidden(v: Any, k: int) -> Any:
+    """A function (dimension, group name) -> withheld."""
+    try:
+        real, synthetic = suppress_pair(v.real, v.synthetic, k)
+    except AuditError:  # no suppression protects the small groups: show no group
+        return lambda d, name: True
+
+    def hidden(d: Any, name: str) -> bool:
+        for result, sup in ((v.real, real), (v.synthetic, synthetic)):
+            dim = result.dimension(*d.name.split(" & "))
+            g = next((x for x in dim.groups if x.name == name), None)
+            if g is not None and sup.hidden(dim.attributes, g.key):
+                return True
+        return False
+
+    return hidden
+
+
+def _rates(v: Any, d: Any, k: int, hidden: Any) -> list[tuple[str, list[Point]]]:
+    shown = {g.name for g in d.groups if not hidden(d, g.name)}
     out = []
     for label, result in (("real", v.real), ("synthetic", v.synthetic)):
         dim = result.dimension(*d.name.split(" & "))
@@ -48,6 +71,7 @@ def _rates(v: Any, d: Any, k: int) -> list[tuple[str, list[Point]]]:
 def validation_sections(v: Any, *, k: int = 10, command: str | None = None) -> tuple[Section, ...]:
     """The report's sections (see the module docstring)."""
     ids = Ids()
+    is_hidden = _hidden(v, k)
     bad = [
         f"{d.name} = {g.name}: {', '.join(g.failed)}" for d in v.dimensions for g in d.groups
         if g.failed
@@ -57,10 +81,10 @@ def validation_sections(v: Any, *, k: int = 10, command: str | None = None) -> t
         answer.append(Bullets(tuple(bad)))
     sections = [Section("answer", "In short", tuple(answer))]
     for d in v.dimensions:
-        hidden = {g.name for g in d.groups if 0 < g.real_n < k or 0 < g.synthetic_n < k}
+        hidden = {g.name for g in d.groups if is_hidden(d, g.name)}
         table_id, fig_id = ids("tab"), ids("fig")
         blocks: list[Block] = []
-        series = _rates(v, d, k)
+        series = _rates(v, d, k, is_hidden)
         if any(points for _, points in series):
             title = f"{d.name}: favourable rate, real and synthetic"
             blocks.append(
@@ -118,7 +142,10 @@ def validation_sections(v: Any, *, k: int = 10, command: str | None = None) -> t
             f"({v.model or 'not run'}); a group fails when its accuracy drops by more than the "
             "bound."
         ),
-        Paragraph(f"Groups with fewer than {k} rows in either dataset are withheld."),
+        Paragraph(
+            f"Groups with fewer than {k} rows in either dataset are withheld, with the groups "
+            "beside them that would give their counts away."
+        ),
     ]
     if command:
         method.append(Code(command, "Reproduce"))
