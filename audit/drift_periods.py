@@ -21,7 +21,7 @@ from audit.assemble import choose_reference
 from audit.crosstab import compute_crosstab
 from audit.data import open_data
 from audit.drift_result import DriftDimension, DriftGroup, DriftPeriod, DriftResult, GroupTrend
-from audit.exceptions import ConfigError, DataError
+from audit.exceptions import AuditError, ConfigError, DataError
 from audit.metrics.drift import di_trend, psi
 from audit.metrics.inference import Estimate, holm, independence_test, z_value
 from audit.metrics.rates import Proportion, difference, ratio
@@ -94,8 +94,9 @@ def drift(
     else:
         if time is None:
             raise ConfigError(
-                "drift needs time= (the column of dates) or a list of datasets. Hint: "
-                "drift(data, time='date', freq='year')."
+                "drift needs a column of dates (time=, CLI --time COL) or several datasets, "
+                "one a period. Hint: drift(data, time='date', freq='year'), or biasaudit "
+                "drift DATA --time date, or biasaudit drift A.csv B.csv."
             )
         tables, periods, dropped, source = _by_time(data, time, freq, spec)
     if baseline is None:
@@ -193,9 +194,15 @@ def _by_time(
     )
     try:
         ct = compute_crosstab(replace(dataset, frame=frame), keyed)
-    except DataError as exc:
+    except AuditError as exc:
         if "could not compute the grouped count" in str(exc) and freq is not None:
             raise unreadable from None
+        if f"'{key}'" in str(exc) and "max_categories" in str(exc):
+            raise ConfigError(
+                f"The time column '{time}' makes more than {spec.max_categories:,} periods. "
+                "Hint: a coarser freq ('year', 'quarter', 'month'), or max_categories= to "
+                "allow more periods."
+            ) from None
         raise
     levels = ct.levels[0]
     kept = [i for i, name in enumerate(levels) if name != MISSING_LABEL]
@@ -246,8 +253,11 @@ def _datasets(
         raise ConfigError(f"names has {len(names)} entries for {len(data)} datasets.")
     tables, periods, sources = [], [], []
     for i, item in enumerate(data):
-        dataset = open_data(item, spec)
-        ct = compute_crosstab(dataset, replace(spec, strata=None))
+        try:
+            dataset = open_data(item, spec)
+            ct = compute_crosstab(dataset, replace(spec, strata=None))
+        except AuditError as exc:  # say which dataset
+            raise type(exc)(f"Dataset {i + 1} of {len(data)}: {exc}") from None
         tables.append(_Slice(ct))
         sources.append(dataset.info.path or dataset.info.kind)
         if names is not None:

@@ -182,7 +182,7 @@ def test_adult_train_against_test_equals_pandas_scipy_and_statsmodels(adult, adu
 @pytest.mark.parametrize(
     ("options", "error", "match"),
     [
-        ({}, ConfigError, "needs time="),
+        ({}, ConfigError, "needs a column of dates"),
         ({"time": "date", "freq": "week"}, ConfigError, "freq must be one of"),
         ({"time": "dat"}, ConfigError, "time column 'dat' not found"),
         ({"time": "sex"}, ConfigError, "a column with a role"),
@@ -317,3 +317,15 @@ def test_the_drift_report_draws_in_chromium(chromium, moving, tmp_path):
     assert traces == [2, 2, 2, 2]  # rate and share charts for sex and region, two groups each
     assert errors == []
     page.close()
+
+
+def test_messages_name_the_dataset_and_the_periods(moving):
+    from audit.exceptions import ColumnNotFoundError
+
+    with pytest.raises(ColumnNotFoundError, match=r"^Dataset 2 of 2: Column 'hired'"):
+        run([moving, moving.drop(columns="hired")], sensitive_features="sex", label="hired",
+            favorable=[1])  # fmt: skip
+    many = moving.assign(t=np.arange(len(moving)))
+    with pytest.raises(ConfigError, match="The time column 't' makes more than 100 periods"):
+        run(many, time="t", freq=None, sensitive_features="sex", label="hired", favorable=[1],
+            max_categories=100)  # fmt: skip

@@ -43,6 +43,12 @@ def synthetic_plan(
     ct: CrossTab, dims: Sequence[int], size: str, random_state: int, weighted: bool
 ) -> tuple[ResamplingPlan, list[int]]:
     """The cells' targets: uniform resampling's when no cell loses rows."""
+    if weighted:
+        raise ConfigError(
+            "Synthetic oversampling adds rows of weight 1 and cannot carry sample weights; "
+            "this spec has a sample_weight. Hint: use method='reweighing', which multiplies "
+            "the existing weights."
+        )
     if size == "undersample":
         raise ConfigError(
             "Synthetic oversampling only adds rows; size='undersample' would drop some. Hint: "

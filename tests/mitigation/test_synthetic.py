@@ -138,3 +138,8 @@ def test_the_model_check_compares_it_with_reweighing_and_uniform_on_the_same_row
     assert m.after.accuracy != m.alternatives["uniform"].accuracy  # new rows, not copies
     again = audit.load_result(check.to_json())
     assert again.model_check.alternatives["uniform"].accuracy == m.alternatives["uniform"].accuracy
+
+
+def test_weights_are_refused_with_the_reason(sample):
+    with pytest.raises(ConfigError, match="cannot carry sample weights"):
+        grow(sample.assign(w=1.0), sample_weight="w")
