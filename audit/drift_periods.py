@@ -23,7 +23,8 @@ from audit.data import open_data
 from audit.drift_result import DriftDimension, DriftGroup, DriftPeriod, DriftResult, GroupTrend
 from audit.exceptions import AuditError, ConfigError, DataError
 from audit.metrics.drift import di_trend, psi
-from audit.metrics.inference import Estimate, holm, independence_test, z_value
+from audit.metrics.inference import Estimate, TestResult, holm, independence_test, z_value
+from audit.metrics.outcomes import pair_test
 from audit.metrics.rates import Proportion, difference, ratio
 from audit.missingness import resolve_spec
 from audit.result import SCHEMA_VERSION
@@ -349,6 +350,11 @@ def _dimension(
                     base_rate=rate.estimate(z, "no labelled rows in this period"),
                     base_rate_change=difference(rate, _proportion(counts, base, g), z),
                     disparate_impact_ratio=_impact(rate, counts, p, g, ref, z),
+                    change_test=(
+                        pair_test(rate, _proportion(counts, base, g))
+                        if p != base
+                        else TestResult.undefined(rate.rows, "the baseline period itself")
+                    ),
                 )
             )
         value, smoothed = psi(weight[p] / max(total, 1e-300), weight[base] / weight[base].sum())
@@ -376,9 +382,23 @@ def _dimension(
             int(rows[:, g].sum() + rows[:, ref].sum()),
         )
         trends.append(GroupTrend(name, trend))
+    adjusted = holm([t.trend.p_value for t in trends])
+    trends = [replace(t, p_value_holm=a) for t, a in zip(trends, adjusted, strict=True)]
     name = " & ".join(attrs)
     reference = names[ref] if ref is not None else None
-    return DriftDimension(attrs, name, reference, tuple(out_periods), tuple(trends))
+    return DriftDimension(attrs, name, reference, tuple(_holm_changes(out_periods)), tuple(trends))
+
+
+def _holm_changes(periods: list[DriftPeriod]) -> list[DriftPeriod]:
+    """Holm's adjustment of the groups' change tests over every group and period."""
+    tests = [g.change_test.p_value for p in periods for g in p.groups]
+    adjusted = iter(holm(tests))
+    return [
+        replace(p, groups=tuple(
+            replace(g, change_test=g.change_test.with_holm(next(adjusted))) for g in p.groups
+        ))
+        for p in periods
+    ]  # fmt: skip
 
 
 def _impact(

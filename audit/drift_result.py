@@ -34,8 +34,10 @@ __all__ = [
 class DriftGroup:
     """One group in one period: its share of the period's rows and its base rate (Wilson),
     their changes since the baseline period (Newcombe intervals, the periods being
-    independent samples) and its disparate impact against the reference group within the
-    period (Katz interval)."""
+    independent samples), the test of equal rates in the two periods (``change_test``:
+    chi-square or Fisher on effective counts, Holm-adjusted over every group and period of
+    the attribute) and its disparate impact against the reference group within the period
+    (Katz interval)."""
 
     name: str
     n: int
@@ -44,6 +46,7 @@ class DriftGroup:
     base_rate: Estimate
     base_rate_change: Estimate
     disparate_impact_ratio: Estimate
+    change_test: TestResult
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,12 @@ class DriftPeriod:
 
 @dataclass(frozen=True)
 class GroupTrend:
-    """A group's disparate impact over the periods (see :class:`audit.metrics.drift.Trend`)."""
+    """A group's disparate impact over the periods (see :class:`audit.metrics.drift.Trend`);
+    ``p_value_holm`` adjusts the trend's p-value over the attribute's groups."""
 
     name: str
     trend: Trend
+    p_value_holm: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,9 @@ def psi_band(value: float) -> str:
 
 def drift_findings(result: DriftResult, alpha: float = 0.05) -> list[str]:
     """Plain sentences: the attributes whose composition moved, the groups whose base rate
-    changed (interval excluding 0) and the disparate impacts with a trend (p < alpha)."""
+    changed and the disparate impacts with a trend, each by a Holm-adjusted p < alpha (over
+    the groups and periods of the attribute: with many periods, some 95% intervals exclude 0
+    by chance alone)."""
     out = []
     for d in result.dimensions:
         if len(d.attributes) != 1:
@@ -169,14 +176,14 @@ def drift_findings(result: DriftResult, alpha: float = 0.05) -> list[str]:
                 )
             for g in p.groups:
                 c = g.base_rate_change
-                if c.defined and (c.ci_low > 0 or c.ci_high < 0):
+                if c.defined and g.change_test.p_value_holm < alpha:
                     out.append(
                         f"{d.name} = {g.name}: base rate {c.value * 100:+.1f} pp in {p.period} "
                         f"against {result.baseline} ({c.ci_low * 100:+.1f} to "
                         f"{c.ci_high * 100:+.1f})."
                     )
         for t in d.trends:
-            if t.trend.p_value < alpha:
+            if t.p_value_holm < alpha:
                 f = t.trend.factor
                 out.append(
                     f"{d.name} = {t.name}: its disparate impact against {d.reference} changes by "

@@ -329,3 +329,35 @@ def test_messages_name_the_dataset_and_the_periods(moving):
     with pytest.raises(ConfigError, match="The time column 't' makes more than 100 periods"):
         run(many, time="t", freq=None, sensitive_features="sex", label="hired", favorable=[1],
             max_categories=100)  # fmt: skip
+
+
+def test_findings_hold_over_many_periods(moving, adult, adult_test):
+    from audit.drift_result import drift_findings
+
+    r = run(moving, time="date", sensitive_features=["sex", "region"], label="hired",
+            favorable=[1])  # fmt: skip
+    found = drift_findings(r)
+    assert any(line.startswith("sex = F: base rate -15.0 pp in 2017") for line in found)
+    assert not any(line.startswith("sex = M:") for line in found)
+    # 36 months of Adult dated at random: 95% intervals exclude 0 somewhere by chance alone;
+    # the findings are Holm-adjusted over each attribute's groups and periods
+    rng = np.random.default_rng(0)
+    days = pd.to_timedelta(rng.integers(0, 3 * 365, len(adult)), unit="D")
+    dated = adult.assign(date=pd.Timestamp("2022-01-01") + days)
+    months = run(dated, time="date", freq="month", sensitive_features=["sex", "race"],
+                 label="income", favorable=">50K")  # fmt: skip
+    changes = [g.base_rate_change for d in months.dimensions if len(d.attributes) == 1
+               for p in d.periods[1:] for g in p.groups]  # fmt: skip
+    loose = [c for c in changes if c.ci_low > 0 or c.ci_high < 0]
+    assert loose  # what an unadjusted reading would report
+    assert drift_findings(months) == []
+    # the change test is the 2x2 chi-square of the group's rows in the two periods
+    r = run([adult, adult_test], sensitive_features="race", label="income", favorable=">50K")
+    other = next(g for g in r.dimension("race").periods[1].groups if g.name == "Other")
+    from scipy.stats import chi2_contingency
+
+    rows = [d.income[d.race == "Other"] == ">50K" for d in (adult_test, adult)]
+    table = [[x.sum(), (~x).sum()] for x in rows]
+    assert other.change_test.p_value == pytest.approx(
+        chi2_contingency(table, correction=False)[1], rel=1e-9
+    )

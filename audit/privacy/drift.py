@@ -39,7 +39,9 @@ def _hide_period(p: DriftPeriod, k: int, ref: str | None) -> tuple[DriftPeriod, 
     groups = []
     for g in p.groups:
         if g.name in names:
-            groups.append(DriftGroup(g.name, 0, gone, gone, gone, gone, gone))
+            groups.append(
+                DriftGroup(g.name, 0, gone, gone, gone, gone, gone, TestResult.undefined(0, why))
+            )
         elif hidden_ref:
             groups.append(replace(g, disparate_impact_ratio=gone))
         else:
@@ -71,7 +73,7 @@ def publish_drift(result: DriftResult, k: int) -> DriftResult:
                     psi=math.nan,
                     composition_test=test,
                     groups=tuple(
-                        replace(g, share_change=gone, base_rate_change=gone)
+                        replace(g, share_change=gone, base_rate_change=gone, change_test=test)
                         if g.name in base_hidden else g
                         for g in p.groups
                     ),

@@ -144,12 +144,15 @@ def drift_sections(
     shown = publish_drift(result, k)
     ids = Ids()
     findings = drift_findings(shown)
+    periods = result.periods
+    span = ", ".join(periods) if len(periods) <= 4 else f"{periods[0]} to {periods[-1]}"
     answer: list[Block] = [
         Paragraph(
-            f"{len(result.periods)} periods ({', '.join(result.periods)}), each compared with "
-            f"{result.baseline}. "
-            + ("What moved beyond chance:" if findings else "No attribute's composition and no "
-               "group's favourable rate moved beyond chance (95% intervals; p < 0.05).")
+            f"{len(result.periods)} periods ({span}), each compared with {result.baseline}. "
+            + ("What moved beyond chance (Holm-adjusted over the groups and periods of each "
+               "attribute, p < 0.05):" if findings else "No attribute's composition and no "
+               "group's favourable rate moved beyond chance (Holm-adjusted p < 0.05 over the "
+               "groups and periods of each attribute).")
         )
     ]  # fmt: skip
     if findings:

@@ -192,13 +192,18 @@ def _render_drift(
     spec = result.spec
     favorable = ", ".join(map(str, spec.favorable or ("the label's favourable value",)))
     return _page(
-        title or f"Drift over {len(result.periods)} periods: {', '.join(result.periods)}",
+        title or f"Drift over {len(result.periods)} periods: {_span(result.periods)}",
         f"Sensitive attributes {', '.join(spec.sensitive_features)}; outcome '{spec.label}' "
         f"(favourable: {favorable}); {sum(result.period_rows):,} rows; baseline "
         f"{result.baseline}.",
         drift_sections(result, k=k, command=command),
         generated_at,
     )
+
+
+def _span(periods: Any) -> str:
+    """``2022-01, 2022-02`` or, for more than four, ``2022-01 to 2024-12``."""
+    return ", ".join(periods) if len(periods) <= 4 else f"{periods[0]} to {periods[-1]}"
 
 
 def _page(title: str, subtitle: str, sections: Any, generated_at: str | None) -> str:
