@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 
 from audit.assemble import choose_reference
 from audit.crosstab import compute_crosstab
 from audit.data import open_data
+from audit.drift_keys import period_expr, period_name
 from audit.drift_result import DriftDimension, DriftGroup, DriftPeriod, DriftResult, GroupTrend
 from audit.exceptions import AuditError, ConfigError, DataError
 from audit.metrics.drift import di_trend, psi
@@ -129,39 +129,6 @@ _Counts = tuple[
 ]  # n, w, w2: (periods, groups, 3) over unfavourable, favourable, missing
 
 
-def _period_expr(column: str, dtype: Any, freq: str | None) -> nw.Expr:
-    """The period of each row: its year (2015), year * 10 + quarter (20152) or year * 100 +
-    month (201503); with ``freq=None`` the value itself."""
-    x = nw.col(column)
-    if freq is None:
-        return x
-    if dtype == nw.String:
-        x = x.str.slice(0, 10).str.to_datetime(format="%Y-%m-%d")
-    elif dtype not in (nw.Date, nw.Datetime):
-        raise ConfigError(
-            f"The time column '{column}' is not a date, a timestamp or ISO text. Hint: with "
-            "freq=None its values are the periods in sorted order (a year, a release)."
-        )
-    year = x.dt.year()  # no cast: pandas' year of a missing date is a float NaN
-    if freq == "year":
-        return year
-    month = x.dt.month()
-    if freq == "quarter":
-        return year * 10 + (month - 1) // 3 + 1
-    return year * 100 + month
-
-
-def _period_name(code: str, freq: str | None) -> str:
-    if freq is None:
-        return code
-    value = int(float(code))
-    if freq == "year":
-        return str(value)
-    if freq == "quarter":
-        return f"{value // 10}-Q{value % 10}"
-    return f"{value // 100}-{value % 100:02d}"
-
-
 def _by_time(
     data: Any, time: str, freq: str | None, spec: AuditSpec
 ) -> tuple[list[Any], list[str], int, tuple[str, ...]]:
@@ -183,7 +150,7 @@ def _by_time(
         "column or ISO text (YYYY-MM-DD...), or freq=None to use its values as the periods."
     )
     try:  # eager frames compute the period here, lazy ones in the count
-        frame = dataset.frame.with_columns(_period_expr(time, dtype, freq).alias(key))
+        frame = dataset.frame.with_columns(period_expr(time, dtype, freq).alias(key))
     except Exception:  # the engine's own error may quote a row
         raise unreadable from None
     keyed = replace(
@@ -207,7 +174,7 @@ def _by_time(
         raise
     levels = ct.levels[0]
     kept = [i for i, name in enumerate(levels) if name != MISSING_LABEL]
-    periods = [_period_name(levels[i], freq) for i in kept]
+    periods = [period_name(levels[i], freq) for i in kept]
     if not periods:
         raise DataError(f"The time column '{time}' holds no values; there is no period.")
     if len(periods) < 2:

@@ -83,6 +83,7 @@ LAYERS = (
     "audit.comparison",
     # DESIGN puts drift in comparison.py; it is a concept of its own (periods, a baseline)
     "audit.drift_result",
+    "audit.drift_keys",  # the period of each row, on the engine
     "audit.drift_periods",
     "audit.thresholds",  # the vocabulary and reading of a thresholds table, below policy.py
     "audit.policy_health",  # the data-health rules, judged for policy.py
