@@ -34,7 +34,6 @@ from audit.table import Marginal
 __all__ = ["FREQUENCIES", "drift"]
 
 FREQUENCIES = ("year", "quarter", "month")
-_PERIOD = "__biasaudit_period"
 
 
 def drift(
