@@ -18,8 +18,12 @@ def period_expr(column: str, dtype: Any, freq: str | None) -> nw.Expr:
     x = nw.col(column)
     if freq is None:
         return x
+    if dtype in (nw.Categorical, nw.Enum):  # a category of ISO text
+        x, dtype = x.cast(nw.String), nw.String
     if dtype == nw.String:
         x = x.str.slice(0, 10).str.to_datetime(format="%Y-%m-%d")
+    elif dtype == nw.Object:  # pandas' column of datetime.date or datetime objects
+        x = x.cast(nw.Date)
     elif dtype not in (nw.Date, nw.Datetime):
         raise ConfigError(
             f"The time column '{column}' is not a date, a timestamp or ISO text. Hint: with "

@@ -141,6 +141,40 @@ def test_quarters_months_and_a_named_baseline(moving):
     assert r.periods == ("2015-06", "2016-06", "2017-06")
 
 
+@pytest.mark.parametrize(
+    "as_dates",
+    [
+        pytest.param(lambda d: pd.to_datetime(d).dt.date, id="datetime.date objects"),
+        pytest.param(lambda d: pd.to_datetime(d).astype(object), id="Timestamp objects"),
+        pytest.param(lambda d: d.astype("category"), id="category of ISO text"),
+        pytest.param(lambda d: pd.to_datetime(d).dt.tz_localize("UTC"), id="aware timestamps"),
+    ],
+)
+def test_date_columns_of_every_pandas_kind_give_the_same_periods(moving, as_dates):
+    holed = moving.assign(date=moving.date.where(moving.index % 7 != 0, None))
+    frame = holed.assign(date=as_dates(holed.date))
+    before = frame.copy()
+    r = run(frame, time="date", freq="quarter", sensitive_features="sex", label="hired",
+            favorable=[1])  # fmt: skip
+    pd.testing.assert_frame_equal(frame, before)  # the user's frame is not changed
+    dated = pd.to_datetime(holed.date)
+    quarters = (
+        dated.dt.year.astype("Int64").astype(str)
+        + "-Q"
+        + dated.dt.quarter.astype("Int64").astype(str)
+    )
+    counts = quarters[dated.notna()].value_counts().sort_index()
+    assert r.periods == tuple(counts.index)
+    assert r.period_rows == tuple(int(c) for c in counts)
+    assert r.rows_without_time == int(dated.isna().sum())
+
+
+def test_an_object_column_that_is_not_dates_is_a_typed_error(moving):
+    frame = moving.assign(date=[object()] * len(moving))
+    with pytest.raises(DataError, match="could not be read as dates"):
+        run(frame, time="date", sensitive_features="sex", label="hired", favorable=[1])
+
+
 # -- real data: Adult's train and test splits ------------------------------------------------
 
 
