@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from audit.data import Dataset
+from audit.exceptions import ConfigError
 from audit.metrics.inference import holm, z_value
 from audit.metrics.label_kinds import (
     ClarifyAttribute,
@@ -20,7 +21,6 @@ from audit.metrics.label_kinds import (
     ClassDimension,
     ClassGroup,
     Outcomes,
-    StratifiedAttribute,
 )
 from audit.metrics.labels import clarify_labels
 from audit.metrics.multiclass import class_rates
@@ -57,20 +57,27 @@ def outcome_analysis(
     spec = result.spec
     z = z_value(spec.confidence_level)
     kind = label_kind(spec, ct)
-    stratified = None
-    if dataset is not None and spec.strata is not None and ct.favorable_values:
-        from audit.strata import stratified_dataset
+    stratified, cdd_rows = None, None
+    if dataset is not None and spec.strata is not None:
+        if not ct.favorable_values:
+            raise ConfigError(
+                f"strata='{spec.strata}' compares favourable rates within strata, and a "
+                "multi-class label has no favourable value. Hint: give favorable=[...] (CLI "
+                "-f) for the classes that are the favourable outcome, or leave strata out."
+            )
+        from audit.strata import stratified_with_rows
 
-        stratified = stratified_dataset(dataset, spec, spec.strata)
+        stratified, cdd_rows = stratified_with_rows(dataset, spec, spec.strata)
     done = result.outcomes  # the count-only analyses, when audit_crosstab made them
+    clarify = _clarify(ct, result, cdd_rows)
     if done is not None and done.kind == kind:
-        out = replace(done, stratified=stratified, clarify=_clarify(ct, result, stratified))
+        out = replace(done, stratified=stratified, clarify=clarify)
     else:
         out = Outcomes(
             kind=kind,
             classes=ct.classes,
             multiclass=_multiclass(ct, result, z) if kind == "multiclass" else None,
-            clarify=_clarify(ct, result, stratified),
+            clarify=clarify,
             stratified=stratified,
         )
     if dataset is not None and continuous is not None:
@@ -130,21 +137,17 @@ def _multiclass(ct: CrossTab, result: AuditResult, z: float) -> tuple[ClassDimen
 
 
 def _clarify(
-    ct: CrossTab, result: AuditResult, stratified: tuple[StratifiedAttribute, ...] | None
+    ct: CrossTab, result: AuditResult, cdd_rows: tuple[dict[str, tuple[float, int]], ...] | None
 ) -> tuple[ClarifyAttribute, ...]:
     """Each group of each attribute (a facet value) against the rest of the data, counting
-    rows as Clarify does (weights are not part of its definitions)."""
+    rows as Clarify does (weights are not part of its definitions); ``cdd_rows`` holds each
+    attribute's CDDL by group, with the strata it left out."""
     favourable = np.array([c in result.favorable_values for c in ct.classes], dtype=bool)
     out = []
     for j, attribute in enumerate(ct.attributes):
         n, _, _ = ct.class_table([j])
         total = n.sum(axis=0)
-        cdd = {}
-        if stratified is not None:
-            cdd = {
-                g.name: (g.conditional_demographic_disparity, g.cdd_strata_left_out)
-                for g in stratified[j].groups
-            }
+        cdd = cdd_rows[j] if cdd_rows is not None else {}
         facets = []
         for g, name in enumerate(ct.marginal([j]).labels):
             if name == MISSING_LABEL or n[g].sum() <= 0:

@@ -14,14 +14,20 @@ import numpy as np
 
 from audit.crosstab import compute_crosstab
 from audit.data import Dataset, open_data
-from audit.exceptions import ConfigError
+from audit.exceptions import AuditError, ConfigError
 from audit.metrics.conditional import conditional_disparity, stratified
 from audit.metrics.inference import z_value
 from audit.metrics.label_kinds import StratifiedAttribute, StratifiedGroup
 from audit.missingness import resolve_spec
 from audit.spec import MISSING_LABEL
 
-__all__ = ["StratifiedAttribute", "StratifiedGroup", "stratified_dataset", "stratified_disparity"]
+__all__ = [
+    "StratifiedAttribute",
+    "StratifiedGroup",
+    "stratified_dataset",
+    "stratified_disparity",
+    "stratified_with_rows",
+]
 
 
 def stratified_disparity(
@@ -46,8 +52,22 @@ def stratified_disparity(
     return stratified_dataset(open_data(data, spec), spec, strata)
 
 
+# The dense (strata, groups) tables of one attribute: above this many cells, a strata column
+# of that many values is refused before the tables are built.
+_MAX_CELLS = 20_000_000
+
+
 def stratified_dataset(dataset: Dataset, spec: Any, strata: str) -> tuple[StratifiedAttribute, ...]:
     """:func:`stratified_disparity` of an opened dataset."""
+    return stratified_with_rows(dataset, spec, strata)[0]
+
+
+def stratified_with_rows(
+    dataset: Dataset, spec: Any, strata: str
+) -> tuple[tuple[StratifiedAttribute, ...], tuple[dict[str, tuple[float, int]], ...]]:
+    """The stratified disparities, and per attribute each group's conditional demographic
+    disparity counting rows (Clarify's CDDL, which has no weights) with its strata left out.
+    Without sample weights the two disparities are the same."""
     if strata not in dataset.columns:
         from audit._suggest import did_you_mean
 
@@ -61,32 +81,76 @@ def stratified_dataset(dataset: Dataset, spec: Any, strata: str) -> tuple[Strati
         max_depth=1,
         strata=None,
     )
-    ct = compute_crosstab(dataset, keyed)
+    try:
+        ct = compute_crosstab(dataset, keyed)
+    except AuditError as exc:  # its wording is about sensitive columns; this one is the strata
+        raise _as_strata(exc, strata) from None
     z = z_value(spec.confidence_level)
     s_dim = len(spec.sensitive_features)
-    out = []
+    out, by_rows = [], []
     for i, attribute in enumerate(spec.sensitive_features):
+        shape = (len(ct.levels[s_dim]), len(ct.levels[i]))
+        if shape[0] * shape[1] > _MAX_CELLS:
+            raise ConfigError(
+                f"The strata column '{strata}' has {shape[0]:,} values and '{attribute}' "
+                f"{shape[1]:,} groups: too many (stratum, group) cells. Hint: a coarser "
+                "strata column."
+            )
         m = ct.marginal([s_dim, i])
-        n_strata, n_groups = len(ct.levels[s_dim]), len(ct.levels[i])
-        fav = m.w[:, 1].reshape(n_strata, n_groups)
-        total = (m.w[:, 0] + m.w[:, 1]).reshape(n_strata, n_groups)
+        fav, total, total_sq, rows, fav_rows = (
+            _dense(m, values, shape)
+            for values in (
+                m.w[:, 1], m.w[:, 0] + m.w[:, 1], m.w2[:, 0] + m.w2[:, 1],
+                m.n[:, 0] + m.n[:, 1], m.n[:, 1],
+            )
+        )  # fmt: skip
         names = ct.levels[i]
-        ref = _reference(spec, attribute, names, fav, total)
-        groups = []
+        ref = _reference(spec, attribute, names, fav, total, rows)
+        groups, cdd_rows = [], {}
         for g, name in enumerate(names):
             cdd, used, left_out = conditional_disparity(fav, total, g)
-            against = None if g == ref or ref is None else stratified(fav, total, g, ref, z)
+            against = (
+                None
+                if g == ref or ref is None
+                else stratified(fav, total, g, ref, z, total_sq, rows)
+            )
             groups.append(StratifiedGroup(name, against, cdd, used, left_out))
+            value, _, rows_left_out = conditional_disparity(fav_rows, rows, g)
+            cdd_rows[name] = (value, rows_left_out)
         out.append(
             StratifiedAttribute(
-                attribute, strata, n_strata, None if ref is None else names[ref], tuple(groups)
+                attribute, strata, shape[0], None if ref is None else names[ref], tuple(groups)
             )
         )
-    return tuple(out)
+        by_rows.append(cdd_rows)
+    return tuple(out), tuple(by_rows)
+
+
+def _dense(m: Any, values: Any, shape: tuple[int, int]) -> np.ndarray:
+    """One value per (stratum, group), 0 where the data has no such row (a marginal over
+    more than 10,000 combinations lists only those that occur)."""
+    out = np.zeros(shape[0] * shape[1], dtype=np.float64)
+    ids = m.flat_ids if m.flat_ids is not None else np.arange(len(values))
+    out[ids] = values
+    return out.reshape(shape)
+
+
+def _as_strata(exc: AuditError, strata: str) -> AuditError:
+    text = str(exc)
+    if f"'{strata}'" not in text:
+        return exc
+    text = text.replace(f"Sensitive column '{strata}'", f"The strata column '{strata}'")
+    text = text.replace("Missing values in sensitive column(s)", "Missing values in column(s)")
+    return type(exc)(text)
 
 
 def _reference(
-    spec: Any, attribute: str, names: tuple[str, ...], fav: np.ndarray, total: np.ndarray
+    spec: Any,
+    attribute: str,
+    names: tuple[str, ...],
+    fav: np.ndarray,
+    total: np.ndarray,
+    rows: np.ndarray,
 ) -> int | None:
     given = spec.reference.get(attribute)
     if given is not None:
@@ -96,7 +160,7 @@ def _reference(
                 "audit's groups of that attribute."
             )
         return names.index(given)
-    sizes, favs = total.sum(axis=0), fav.sum(axis=0)
+    sizes, weights, favs = rows.sum(axis=0), total.sum(axis=0), fav.sum(axis=0)
     eligible = [
         g for g, name in enumerate(names)
         if name != MISSING_LABEL and sizes[g] >= spec.min_group_size
@@ -105,4 +169,4 @@ def _reference(
         eligible = [g for g, name in enumerate(names) if name != MISSING_LABEL and sizes[g] > 0]
     if not eligible:
         return None
-    return max(eligible, key=lambda g: favs[g] / sizes[g])
+    return max(eligible, key=lambda g: favs[g] / weights[g] if weights[g] > 0 else -1.0)

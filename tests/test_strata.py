@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from audit.exceptions import ConfigError
+from audit.exceptions import ConfigError, DataError
 from audit.strata import stratified_disparity
 from tests.metrics.test_conditional import BERKELEY
 
@@ -58,3 +58,95 @@ def test_a_stratum_with_one_group_only_is_left_out_and_counted(berkeley):
     (sex,) = stratified_disparity(pd.concat([berkeley, extra]), strata="department", **SPEC)
     women = next(g for g in sex.groups if g.name == "F").against_reference
     assert (women.strata_used, women.strata_left_out) == (6, 1)
+
+
+def _scaled_tables(df, strata, group, reference, weight):
+    """statsmodels' 2x2 tables (group, reference) x (favourable, not) of each stratum with
+    both groups, as sums of weights times the one Kish factor sum(w) / sum(w^2) of their
+    rows (the module's documented scaling)."""
+    both = df[df.sex.isin([group, reference])]
+    keep = both.groupby(strata).sex.transform("nunique") == 2
+    both = both[keep]
+    k = both[weight].sum() / (both[weight] ** 2).sum()
+    tables = []
+    for _, part in both.groupby(strata):
+        t = part.pivot_table(index="sex", columns="fav", values=weight, aggfunc="sum")
+        t = t.reindex(index=[group, reference], columns=[True, False]).fillna(0.0)
+        tables.append(t.to_numpy() * k)
+    return tables, len(both)
+
+
+def test_weights_scale_the_intervals_by_kish_and_a_constant_weight_changes_nothing(adult):
+    df = adult.assign(fav=adult.income == ">50K", one=1.0, thousand=1000.0)
+    spec = {"sensitive_features": "sex", "label": "income", "favorable": ">50K"}
+
+    def women(weight):
+        (sex,) = stratified_disparity(df, strata="relationship", sample_weight=weight, **spec)
+        return next(g for g in sex.groups if g.name == "Female").against_reference
+
+    plain, constant = women(None), women("thousand")
+    for name in ("odds_ratio", "risk_ratio", "crude_risk_ratio"):
+        a, b = getattr(plain, name), getattr(constant, name)
+        assert (b.value, b.ci_low, b.ci_high) == pytest.approx((a.value, a.ci_low, a.ci_high))
+        assert b.n == a.n  # rows, not sums of weights
+    assert constant.cmh.statistic == pytest.approx(plain.cmh.statistic)
+
+    weighted = women("fnlwgt")
+    tables, rows = _scaled_tables(df, "relationship", "Female", "Male", "fnlwgt")
+    st = StratifiedTable(tables)
+    assert weighted.odds_ratio.value == pytest.approx(st.oddsratio_pooled, rel=1e-9)
+    lo, hi = st.oddsratio_pooled_confint()
+    assert (weighted.odds_ratio.ci_low, weighted.odds_ratio.ci_high) == pytest.approx((lo, hi))
+    assert weighted.risk_ratio.value == pytest.approx(st.riskratio_pooled, rel=1e-9)
+    test = st.test_null_odds(correction=False)
+    assert weighted.cmh.statistic == pytest.approx(test.statistic, rel=1e-6)
+    assert weighted.odds_ratio.n == rows
+    # the crude ratio is the audit's weighted disparate impact: each group's Kish counts
+    from audit import audit
+
+    di = audit(df, sample_weight="fnlwgt", **spec).dimension("sex").group("Female")
+    di = di.disparate_impact_ratio
+    crude = weighted.crude_risk_ratio
+    assert (crude.value, crude.ci_low, crude.ci_high) == pytest.approx(
+        (di.value, di.ci_low, di.ci_high)
+    )
+
+
+def test_strata_with_groups_missing_beyond_ten_thousand_combinations(adult):
+    # 385 strata x 42 countries: a marginal lists only the combinations that occur
+    df = adult.assign(stratum=adult.age.astype(str) + "/" + adult.relationship)
+    (country,) = stratified_disparity(df, strata="stratum", sensitive_features="native_country",
+                                      label="income", favorable=">50K",
+                                      reference={"native_country": "United-States"})  # fmt: skip
+    assert country.n_strata == df.stratum.nunique() > 300
+    mexico = next(g for g in country.groups if g.name == "Mexico").against_reference
+    both = df[df.native_country.isin(["Mexico", "United-States"])]
+    tables = []
+    for _, part in both.groupby("stratum"):
+        t = pd.crosstab(part.native_country, part.income == ">50K").reindex(
+            index=["Mexico", "United-States"], columns=[True, False], fill_value=0
+        )
+        if (t.sum(axis=1) > 0).all():
+            tables.append(t.to_numpy())
+    st = StratifiedTable(tables)
+    assert mexico.strata_used == len(tables)
+    assert mexico.risk_ratio.value == pytest.approx(st.riskratio_pooled, rel=1e-9)
+    assert mexico.cmh.statistic == pytest.approx(st.test_null_odds(correction=False).statistic)
+
+
+def test_strata_errors_name_the_strata_column(berkeley):
+    holed = berkeley.assign(department=berkeley.department.where(berkeley.index % 9 != 0, None))
+    with pytest.raises(DataError, match="Missing values in column") as caught:
+        stratified_disparity(holed, strata="department", missing="error", **SPEC)
+    assert "sensitive" not in str(caught.value)
+    ids = berkeley.assign(clerk=[f"c{i}" for i in range(len(berkeley))])
+    with pytest.raises(DataError, match="The strata column 'clerk' has"):
+        stratified_disparity(ids, strata="clerk", **SPEC)
+
+
+def test_strata_with_a_multiclass_label_is_a_config_error(berkeley):
+    from audit import audit
+
+    three = berkeley.assign(admitted=berkeley.admitted.where(berkeley.index % 3 != 0, "wait"))
+    with pytest.raises(ConfigError, match="multi-class label has no favourable value"):
+        audit(three, sensitive_features="sex", label="admitted", strata="department")

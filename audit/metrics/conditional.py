@@ -21,6 +21,12 @@ c_s` and :math:`t_s = n_{1s} + n_{0s}`:
   weighted by their rows. A stratum without one of the outcomes has no such difference: it
   is left out and counted (Clarify counts it as 0).
 
+With sample weights the counts are sums of weights: the pooled ratios are those of the
+weighted counts, and their intervals and the CMH test use the counts times one Kish factor
+:math:`\\sum w / \\sum w^2` over the two groups' rows in the strata used (so a constant weight
+changes nothing and the effective sample size is the rows' Kish size); the crude ratio uses
+each group's own Kish factor, as the audit's disparate impact does.
+
 Strata where the group or the reference has no row say nothing about the comparison: they
 are left out of the pooled values and counted. The Simpson flag is raised when the crude
 ratio of the two groups' favourable rates and the pooled risk ratio lie on opposite sides
@@ -56,9 +62,18 @@ class Stratified:
     simpson: bool
 
 
-def stratified(fav: Counts, total: Counts, group: int, reference: int, z: float) -> Stratified:
+def stratified(
+    fav: Counts,
+    total: Counts,
+    group: int,
+    reference: int,
+    z: float,
+    total_sq: Counts | None = None,
+    rows: Counts | None = None,
+) -> Stratified:
     """The stratified comparison of ``group`` with ``reference`` from ``fav`` and ``total``
-    of shape (strata, groups).
+    of shape (strata, groups): rows, or sums of weights with ``total_sq`` their sums of
+    squared weights and ``rows`` the rows behind them.
 
     Examples
     --------
@@ -66,27 +81,40 @@ def stratified(fav: Counts, total: Counts, group: int, reference: int, z: float)
     >>> stratified(fav, total, 0, 1, 1.96).risk_ratio.value  # (5 + 10) / (10 + 10)
     0.75
     """
+    sq = total if total_sq is None else total_sq
+    n = total if rows is None else rows
     a_all, n1_all = fav[:, group], total[:, group]
     c_all, n0_all = fav[:, reference], total[:, reference]
     used = (n1_all > 0) & (n0_all > 0)
-    a, n1, c, n0 = a_all[used], n1_all[used], c_all[used], n0_all[used]
-    b, d, t = n1 - a, n0 - c, n1 + n0
-    rows = int(n1.sum() + n0.sum())
     left_out = int((~used & ((n1_all > 0) | (n0_all > 0))).sum())
-    crude = _crude(a_all.sum(), n1_all.sum(), c_all.sum(), n0_all.sum(), z)
+    all_rows = round(float(n[:, group].sum() + n[:, reference].sum()))
+    crude = _crude(*_kish(a_all, n1_all, sq[:, group]), *_kish(c_all, n0_all, sq[:, reference]),
+                   z, all_rows)  # fmt: skip
+    rows_used = round(float(n[used, group].sum() + n[used, reference].sum()))
     if not used.any():
         reason = "no stratum has rows of both the group and the reference group"
-        gone = Estimate.undefined(rows, reason)
-        return Stratified(gone, gone, crude, TestResult.undefined(rows, reason), 0, left_out, False)
-    odds = _odds_ratio(a, b, c, d, t, rows, z)
-    risk = _risk_ratio(a, c, n1, n0, t, rows, z)
-    cmh = _cmh(a, b, c, d, n1, n0, t, rows)
+        gone = Estimate.undefined(rows_used, reason)
+        test = TestResult.undefined(rows_used, reason)
+        return Stratified(gone, gone, crude, test, 0, left_out, False)
+    weight = n1_all[used].sum() + n0_all[used].sum()
+    k = float(weight / (sq[used, group].sum() + sq[used, reference].sum()))
+    a, n1, c, n0 = a_all[used] * k, n1_all[used] * k, c_all[used] * k, n0_all[used] * k
+    b, d, t = n1 - a, n0 - c, n1 + n0
+    odds = _odds_ratio(a, b, c, d, t, rows_used, z)
+    risk = _risk_ratio(a, c, n1, n0, t, rows_used, z)
+    cmh = _cmh(a, b, c, d, n1, n0, t, rows_used)
     simpson = crude.defined and risk.defined and (crude.value - 1) * (risk.value - 1) < 0
     return Stratified(odds, risk, crude, cmh, int(used.sum()), left_out, bool(simpson))
 
 
-def _crude(a: float, n1: float, c: float, n0: float, z: float) -> Estimate:
-    rows = int(n1 + n0)
+def _kish(fav: Counts, total: Counts, total_sq: Counts) -> tuple[float, float]:
+    """A group's favourable and total counts over the strata, as Kish effective counts."""
+    w, w2 = float(total.sum()), float(total_sq.sum())
+    k = w / w2 if w2 > 0 else 0.0
+    return float(fav.sum()) * k, w * k
+
+
+def _crude(a: float, n1: float, c: float, n0: float, z: float, rows: int) -> Estimate:
     if n1 <= 0 or n0 <= 0 or c <= 0:
         return Estimate.undefined(rows, "the reference group has no favourable row")
     value = float((a / n1) / (c / n0))
