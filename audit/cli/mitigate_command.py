@@ -54,9 +54,8 @@ __all__ = ["mitigate_command", "show_mitigation"]
     "--size",
     section="Mitigation",
     type=click.Choice(SIZES),
-    default=SIZES[0],
-    show_default=True,
-    help="Resampling size policy.",
+    default=None,
+    help="Resampling size policy [default: keep; synthetic oversampling always oversamples].",
 )
 @option(
     "--random-state",
@@ -91,7 +90,7 @@ def mitigate_command(
     output: str,
     overwrite: bool,
     weight_column: str,
-    size: str,
+    size: str | None,
     random_state: int | None,
     model_check: bool,
     json_out: str | None,

@@ -247,5 +247,5 @@ def _synthetic_rows(
         warnings.simplefilter("ignore", AuditWarning)  # the training rows' own audit
         _, ct = Auditor(own).audit_dataset(open_data(frame, own))
     dims = tuple(range(len(sensitive)))
-    plan, flat_ids = synthetic_plan(ct, dims, "keep", seed, weighted=False)
+    plan, flat_ids = synthetic_plan(ct, dims, None, seed, weighted=False)
     return synthesize(frame, own, ct, dims, plan, flat_ids)

@@ -68,7 +68,7 @@ def mitigate(
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     weight_column: str = "mitigation_weight",
-    size: str = "keep",
+    size: str | None = None,
     random_state: int | None = None,
     ranker: Any = None,
     model_check: bool | Any = False,
@@ -98,8 +98,9 @@ def mitigate(
     weight_column
         Name of the new weight column (reweighing); it must not exist yet.
     size
-        Resampling size policy: ``"keep"`` n (default), ``"oversample"`` only, or
-        ``"undersample"`` only.
+        Resampling size policy: ``"keep"`` n (the default of resampling), ``"oversample"``
+        only, or ``"undersample"`` only. Synthetic oversampling only adds rows: its size is
+        ``"oversample"``, and another one is refused.
     random_state
         Seed of the resampling; the same seed gives the same rows on every engine.
     ranker
@@ -119,7 +120,8 @@ def mitigate(
     1.0
     """
     check_method(method)
-    check_size(size)
+    if size is not None:
+        check_size(size)
     if not isinstance(overwrite, bool):
         raise ConfigError(f"overwrite must be True or False; got {type(overwrite).__name__}.")
     if output is not None and not isinstance(output, str | os.PathLike):
@@ -155,14 +157,14 @@ def mitigate(
     spec = auditor.spec
     dims = _dims(spec, over)
     dataset = open_data(data, spec)
-    dataset.check_output(output, overwrite=overwrite)  # before any work
-    if method == "synthetic" and not (dataset.eager and not dataset.is_file):
+    if method == "synthetic" and not (dataset.eager or dataset.is_file):
         raise ConfigError(
             "Synthetic oversampling generates rows from their neighbours, so it needs the rows "
             f"in memory; this is a {dataset.info.kind}. Hint: sample it into a pandas or "
             "polars frame first (e.g. duckdb.sql(\"SELECT * FROM 'data.parquet' USING SAMPLE "
-            '1000000").df()) and mitigate that.'
+            '1000000").df()) and mitigate that, or write it to a file, which is read whole.'
         )
+    dataset.check_output(output, overwrite=overwrite)  # before any work
     if method not in ("reweighing", "synthetic"):
         check_resampling_engine(dataset)
     lazy_rows = dataset.is_file or (not dataset.eager and dataset.info.engine != "polars")
@@ -213,7 +215,7 @@ def mitigate(
             ct,
             dims,
             method=method,
-            size=size,
+            size=size or "keep",
             random_state=seed,
             weighted=spec.sample_weight is not None,
         )

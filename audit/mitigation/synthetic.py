@@ -5,14 +5,16 @@ The targets are uniform resampling's with ``size="oversample"`` (:func:`resampli
 ``N' P(g) P(y)`` with the smallest ``N'`` at which no cell loses rows, so within every group
 the base rate becomes the overall one. SMOTE-NC treats each cell as a class: a new row lies
 between a row of the cell and one of its ``k`` nearest neighbours in that cell (numeric
-columns interpolated, categorical ones the most frequent value among the neighbours). Every
+columns interpolated, categorical ones the most frequent value among the neighbours; numeric
+codes are categorical: see :func:`codes`). Every
 column is generated that way, so a new row stays in its cell (an interval and a set of values
 are closed under those two operations); integer columns are rounded. The output is the input
 followed by the new rows, marked in a boolean column ``is_synthetic``.
 
 Refused: a numeric feature with missing values (SMOTE-NC cannot place them: fill them
-first), a cell to grow with a single row (nothing to interpolate with), and data that is not
-an in-memory frame (files, DuckDB relations, Spark: sample into a frame first).
+first), a cell to grow with a single row (nothing to interpolate with), and data that is
+neither an in-memory frame nor a file (a file is read whole; DuckDB relations, lazy frames and
+Spark: sample into a frame first).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ _MISSING = "__biasaudit_missing__"
 
 
 def synthetic_plan(
-    ct: CrossTab, dims: Sequence[int], size: str, random_state: int, weighted: bool
+    ct: CrossTab, dims: Sequence[int], size: str | None, random_state: int, weighted: bool
 ) -> tuple[ResamplingPlan, list[int]]:
     """The cells' targets: uniform resampling's when no cell loses rows."""
     if weighted:
@@ -49,10 +51,11 @@ def synthetic_plan(
             "this spec has a sample_weight. Hint: use method='reweighing', which multiplies "
             "the existing weights."
         )
-    if size == "undersample":
+    if size not in (None, "oversample"):
+        effect = "would drop some" if size == "undersample" else "cannot keep n"
         raise ConfigError(
-            "Synthetic oversampling only adds rows; size='undersample' would drop some. Hint: "
-            "leave size out (or 'oversample'), or use method='uniform' to undersample."
+            f"Synthetic oversampling only adds rows; size='{size}' {effect}. Hint: leave size "
+            "out (or 'oversample'), or use method='uniform' for that size."
         )
     plan, flat_ids = resampling_plan(
         ct, dims, method="uniform", size="oversample", random_state=random_state,
@@ -107,8 +110,9 @@ def synthesize(
     rows = cells >= 0
     features = list(frame.columns)
     data = frame.loc[rows, features]
+    coded = codes(spec)
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(data[c].dtype)
-               and not pd.api.types.is_bool_dtype(data[c].dtype)]  # fmt: skip
+               and not pd.api.types.is_bool_dtype(data[c].dtype) and c not in coded]  # fmt: skip
     holes = [c for c in numeric if data[c].isna().any()]
     if holes:
         raise DataError(
@@ -139,6 +143,17 @@ def synthesize(
         new[c] = new[c].astype(frame[c].dtype)
     new[column] = True
     return pd.concat([marked, new], ignore_index=True)
+
+
+def codes(spec: AuditSpec) -> set[str]:
+    """The numeric columns whose values are codes, never interpolated: those declared
+    categorical, the sensitive attributes without bins, the strata, the prediction, and the
+    label unless it is continuous."""
+    out = set(spec.categorical) | {a for a in spec.sensitive_features if a not in spec.bins}
+    out |= {c for c in (spec.strata, spec.prediction) if c is not None}
+    if spec.label_type != "continuous":
+        out.add(spec.label)
+    return out
 
 
 def _sampler(

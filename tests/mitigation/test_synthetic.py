@@ -104,17 +104,20 @@ def test_a_polars_frame_comes_back_as_polars(sample):
 
 
 def test_what_smote_nc_cannot_do_is_a_typed_error(sample, tmp_path):
-    path = tmp_path / "adult.parquet"
-    sample.to_parquet(path)
+    import duckdb
+
     with pytest.raises(ConfigError, match="needs the rows in memory"):
-        grow(str(path), output=str(tmp_path / "out.parquet"))
+        grow(duckdb.from_df(sample))
+    with pytest.raises(ConfigError, match="needs the rows in memory"):
+        grow(pl.from_pandas(sample).lazy())
     holed = sample.assign(age=sample.age.where(sample.index % 50 != 0))
     with pytest.raises(DataError, match=r"Numeric column\(s\) \['age'\] have missing values"):
         grow(holed)
     with pytest.raises(ConfigError, match="already has a column 'is_synthetic'"):
         grow(sample.assign(is_synthetic=1))
-    with pytest.raises(ConfigError, match="only adds rows"):
-        grow(sample, size="undersample")
+    for size in ("undersample", "keep"):
+        with pytest.raises(ConfigError, match=f"only adds rows; size='{size}'"):
+            grow(sample, size=size)
     lone = pd.concat([sample, sample.iloc[:1].assign(race="Lone", income=">50K")])
     lone = pd.concat([lone, sample.iloc[:40].assign(race="Lone", income="<=50K")])
     with pytest.raises(DataError, match="single row"):
@@ -143,3 +146,37 @@ def test_the_model_check_compares_it_with_reweighing_and_uniform_on_the_same_row
 def test_weights_are_refused_with_the_reason(sample):
     with pytest.raises(ConfigError, match="cannot carry sample weights"):
         grow(sample.assign(w=1.0), sample_weight="w")
+
+
+def test_numeric_codes_are_never_interpolated(sample):
+    # race (declared categorical, not in over=) and the label as numeric codes: new rows take
+    # only the codes the data has
+    races = {r: i + 1.0 for i, r in enumerate(sorted(sample.race.unique()))}  # float codes
+    coded = sample.assign(race=sample.race.map(races), income=(sample.income == ">50K") * 1.0)
+    out = grow(coded, sensitive_features=["sex", "race"], over=["sex"], favorable=1,
+               categorical=["race"], random_state=2).data  # fmt: skip
+    new = out[out.is_synthetic]
+    assert len(new) > 0
+    for column in ("race", "income"):
+        assert set(new[column]) <= set(coded[column]), column
+    assert new.age.nunique() > coded.age.nunique() / 4  # age is still interpolated
+    assert (
+        new.groupby(["sex", "income"])
+        .size()
+        .index.isin(coded.groupby(["sex", "income"]).size().index)
+    ).all()
+
+
+def test_a_file_is_read_whole_and_the_output_written(sample, tmp_path):
+    path = tmp_path / "adult.parquet"
+    sample.to_parquet(path)
+    with pytest.raises(ConfigError, match="output="):
+        grow(str(path))
+    out = tmp_path / "grown.parquet"
+    result = grow(str(path), output=str(out), random_state=3)
+    written = pd.read_parquet(out)
+    originals = written[~written.is_synthetic].drop(columns="is_synthetic")
+    pd.testing.assert_frame_equal(originals.reset_index(drop=True), sample, check_dtype=False)
+    in_memory = grow(sample, random_state=3).data  # the same seed, the same new rows
+    pd.testing.assert_frame_equal(written, in_memory, check_dtype=False)
+    assert result.after.n_rows == len(written)
