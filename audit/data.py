@@ -263,6 +263,10 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
     # RAM): large sorts and writes spill to a temporary folder instead of growing the process.
     connection.execute(f"SET memory_limit = '{_memory_limit()}'")
     connection.execute(f"SET temp_directory = '{_spill_folder()}'")
+    # Time-zone-aware timestamps are instants; DuckDB shows them (and takes their year or
+    # month) in the connection's time zone, by default the machine's. UTC makes a file's
+    # periods the same on every machine and equal to those of a frame (audit.drift_keys).
+    connection.execute("SET TimeZone = 'UTC'")
     numeric_text: frozenset[str] = frozenset()
     names_are_safe = True
     try:

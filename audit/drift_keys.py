@@ -9,12 +9,17 @@ import narwhals as nw
 
 from audit.exceptions import ConfigError
 
-__all__ = ["period_expr", "period_name"]
+__all__ = ["UTC_ZONES", "period_expr", "period_name"]
+
+
+UTC_ZONES = (None, "UTC", "Etc/UTC")  # None: a timestamp without a time zone, taken as written
 
 
 def period_expr(column: str, dtype: Any, freq: str | None) -> nw.Expr:
     """The period of each row: its year (2015), year * 10 + quarter (20152) or year * 100 +
-    month (201503); with ``freq=None`` the value itself."""
+    month (201503); with ``freq=None`` the value itself. A time-zone-aware timestamp is an
+    instant: its period is taken in UTC, on every engine (biasaudit's DuckDB connections use
+    UTC)."""
     x = nw.col(column)
     if freq is None:
         return x
@@ -24,6 +29,8 @@ def period_expr(column: str, dtype: Any, freq: str | None) -> nw.Expr:
         x = x.str.slice(0, 10).str.to_datetime(format="%Y-%m-%d")
     elif dtype == nw.Object:  # pandas' column of datetime.date or datetime objects
         x = x.cast(nw.Date)
+    elif dtype == nw.Datetime and getattr(dtype, "time_zone", None) not in UTC_ZONES:
+        x = x.dt.convert_time_zone("UTC")  # an instant's period is taken in UTC
     elif dtype not in (nw.Date, nw.Datetime):
         raise ConfigError(
             f"The time column '{column}' is not a date, a timestamp or ISO text. Hint: with "

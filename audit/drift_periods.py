@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 
 from audit.assemble import choose_reference
 from audit.crosstab import compute_crosstab
 from audit.data import open_data
-from audit.drift_keys import period_expr, period_name
+from audit.drift_keys import UTC_ZONES, period_expr, period_name
 from audit.drift_result import DriftDimension, DriftGroup, DriftPeriod, DriftResult, GroupTrend
 from audit.exceptions import AuditError, ConfigError, DataError
 from audit.metrics.drift import di_trend, psi
@@ -143,6 +144,13 @@ def _by_time(
         known = [str(c) for c in dataset.columns]
         raise ConfigError(f"time column '{time}' not found.{did_you_mean(time, known)}")
     dtype = dataset.frame.collect_schema()[time]
+    zone = getattr(dtype, "time_zone", None) if dtype == nw.Datetime else None
+    if dataset.info.engine == "duckdb" and not dataset.is_file and zone not in UTC_ZONES:
+        raise ConfigError(
+            f"The time column '{time}' holds instants that this DuckDB connection shows in its "
+            f"time zone ({zone}); biasaudit takes their periods in UTC. Hint: run SET "
+            "TimeZone = 'UTC' on the connection, or cast the column to a TIMESTAMP."
+        )
     key = f"{time} ({freq})" if freq is not None else f"{time} (period)"
     unreadable = DataError(
         f"The time column '{time}' could not be read as dates. Hint: give a date or timestamp "

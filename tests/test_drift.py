@@ -169,6 +169,32 @@ def test_date_columns_of_every_pandas_kind_give_the_same_periods(moving, as_date
     assert r.rows_without_time == int(dated.isna().sum())
 
 
+def test_an_instant_has_the_same_period_on_every_engine(moving, tmp_path):
+    import duckdb
+    import polars as pl
+
+    # 00:30 and 03:00 on New Year's Day in Berlin: 23:30 on 31 December and 02:00 in UTC
+    local = np.where(moving.index % 3 == 0, "2020-01-01 00:30", "2020-01-01 03:00")
+    frame = moving.assign(date=pd.to_datetime(local).tz_localize("Europe/Berlin"))
+    utc = frame.date.dt.tz_convert("UTC")
+    expected = tuple(int(n) for n in utc.dt.strftime("%Y-%m").value_counts().sort_index())
+    assert len(expected) == 2
+    path = tmp_path / "instants.parquet"
+    frame.to_parquet(path)
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    options = {"time": "date", "freq": "month", "sensitive_features": "sex", "label": "hired",
+               "favorable": [1]}  # fmt: skip
+    for data in (frame, pl.from_pandas(frame), pl.from_pandas(frame).lazy(), str(path),
+                 connection.sql(f"SELECT * FROM '{path}'")):  # fmt: skip
+        r = run(data, **options)
+        assert r.periods == ("2019-12", "2020-01")
+        assert r.period_rows == expected
+    connection.execute("SET TimeZone = 'America/New_York'")
+    with pytest.raises(ConfigError, match="SET TimeZone = 'UTC'"):
+        run(connection.sql(f"SELECT * FROM '{path}'"), **options)
+
+
 def test_an_object_column_that_is_not_dates_is_a_typed_error(moving):
     frame = moving.assign(date=[object()] * len(moving))
     with pytest.raises(DataError, match="could not be read as dates"):
