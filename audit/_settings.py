@@ -209,6 +209,14 @@ def check_outcome(
             f"{kind!r}. Hint: label_type='continuous' (CLI: --label-type continuous)."
         )
     threshold = as_threshold(favorable)
+    if favorable is not None and len(favorable) > 1:
+        spelled = [v for v in favorable if isinstance(v, str) and _THRESHOLD.match(v)]
+        if spelled:
+            raise ConfigError(
+                f"favorable mixes the threshold '{spelled[0]}' with {len(favorable) - 1} other "
+                "value(s); a threshold is the whole favourable outcome of a numeric label. "
+                "Hint: one threshold (favorable='>= 40'), or the favourable values only."
+            )
     if kind == "continuous" and favorable is not None and threshold is None:
         raise ConfigError(
             f"label_type='continuous' with favorable={list(favorable)}: a continuous "

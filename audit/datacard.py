@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +80,23 @@ def _shown(d: Any, k: int) -> dict[str, bool]:
     return {g.name: g.name not in small for g in d.groups}
 
 
-def _cell(text: str) -> str:
-    """A table cell's text: a ``|`` in a group's name would split the cell."""
-    return text.replace("|", "\\|")
+def _md(text: object) -> str:
+    """A name from the data as Markdown text: on one line, with the characters that would
+    split a table cell, open a link, a code span or an HTML tag escaped."""
+    out = " ".join(str(text).splitlines()).replace("\\", "\\\\")
+    for ch in "|[]<`*":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _code(text: object) -> str:
+    """A name from the data as a Markdown code span, on one line."""
+    flat = " ".join(str(text).splitlines())
+    return f"`` {flat} ``" if "`" in flat else f"`{flat}`"
+
+
+def _plain(text: object) -> str:
+    return str(text)
 
 
 def _instances(result: Any, k: int) -> int:
@@ -116,21 +132,21 @@ def _composition(result: Any, k: int) -> list[str]:
         shown = _shown(d, k)
         ref = next((g for g in d.groups if g.is_reference), None)
         ref_hidden = ref is not None and not shown[ref.name]  # a ratio to it gives its rate
-        lines.append(f"\n**{d.name}** (reference group for disparities: "
-                     f"{' & '.join(d.reference) if d.reference else 'none'})\n")  # fmt: skip
+        lines.append(f"\n**{_md(d.name)}** (reference group for disparities: "
+                     f"{_md(' & '.join(d.reference)) if d.reference else 'none'})\n")  # fmt: skip
         lines.append("| group | rows | share | favourable rate | disparate impact |")
         lines.append("|---|---|---|---|---|")
         for g in d.groups:
             if not shown[g.name]:
-                lines.append(f"| {_cell(g.name)} | withheld | withheld | withheld | withheld |")
+                lines.append(f"| {_md(g.name)} | withheld | withheld | withheld | withheld |")
                 continue
             ratio = "withheld" if ref_hidden else _ratio(g.disparate_impact_ratio)
-            lines.append(f"| {_cell(g.name)} | {g.n:,} | {_pct(g.share)} | "
+            lines.append(f"| {_md(g.name)} | {g.n:,} | {_pct(g.share)} | "
                          f"{_pct(g.base_rate)} | {ratio} |")  # fmt: skip
     return lines
 
 
-def _biases(result: Any, k: int) -> str:
+def _biases(result: Any, k: int, esc: Callable[[object], str] = _plain) -> str:
     parts = []
     for d in _singles(result):
         shown = _shown(d, k)
@@ -141,18 +157,20 @@ def _biases(result: Any, k: int) -> str:
             di = g.disparate_impact_ratio
             if di.value == di.value and di.value < 0.8:
                 parts.append(
-                    f"{d.name} = {g.name}: favourable rate {_pct(g.base_rate)} against "
-                    f"{_pct(ref.base_rate)} for {ref.name}; disparate impact {_ratio(di)}"
+                    f"{esc(d.name)} = {esc(g.name)}: favourable rate {_pct(g.base_rate)} "
+                    f"against {_pct(ref.base_rate)} for {esc(ref.name)}; disparate impact "
+                    f"{_ratio(di)}"
                 )
     if not parts:
         return "No group's disparate impact ratio is below 0.8 (the four-fifths rule)."
     return "Measured disparities (disparate impact below 0.8): " + "; ".join(parts) + "."
 
 
-def _missing(result: Any, k: int) -> str:
+def _missing(result: Any, k: int, esc: Callable[[object], str] = _plain) -> str:
     counts = []
     for attribute, n in result.missing_by_attribute.items():
-        counts.append(f"{attribute}: {'withheld (fewer than ' + str(k) + ')' if 0 < n < k else n}")
+        shown = f"withheld (fewer than {k})" if 0 < n < k else n
+        counts.append(f"{esc(attribute)}: {shown}")
     label = result.n_label_missing
     label_text = f"withheld (fewer than {k})" if 0 < label < k else f"{label:,}"
     return (
@@ -161,7 +179,7 @@ def _missing(result: Any, k: int) -> str:
     )
 
 
-def _limitations(result: Any) -> str:
+def _limitations(result: Any, esc: Callable[[object], str] = _plain) -> str:
     small = [f"{d.name} = {g.name}" for d in _singles(result) for g in d.groups
              if 0 < g.n_labeled < result.spec.min_group_size]  # fmt: skip
     text = (
@@ -172,7 +190,8 @@ def _limitations(result: Any) -> str:
     )  # fmt: skip
     return (
         f"{text} The measurements cover the sensitive attributes "
-        f"{', '.join(result.spec.sensitive_features)} and the outcome '{result.spec.label}' "
+        f"{', '.join(esc(a) for a in result.spec.sensitive_features)} and the outcome "
+        f"'{esc(result.spec.label)}' "
         "only; they do not show how the data was collected or whether its labels are right."
     )
 
@@ -183,16 +202,18 @@ def datacard_markdown(
     """The data card in Markdown (the sections of Datasheets for Datasets)."""
     spec, source = result.spec, result.source
     name = Path(source.path).name if source.path else source.kind
-    favorable = ", ".join(map(str, result.favorable_values)) or "none (every class)"
+    favorable = ", ".join(_md(v) for v in result.favorable_values) or "none (every class)"
+    q = shlex.quote
     reproduce = command or (
-        f"biasaudit audit {source.path or 'DATA'} "
-        + " ".join(f"-s {a}" for a in spec.sensitive_features)
-        + f" -l {spec.label}"
-        + "".join(f" -f '{v}'" for v in (spec.favorable or ()))
+        f"biasaudit audit {q(source.path) if source.path else 'DATA'} "
+        + " ".join(f"-s {q(a)}" for a in spec.sensitive_features)
+        + f" -l {q(spec.label)}"
+        + "".join(f" -f {q(str(v))}" for v in (spec.favorable or ()))
         + " --json result.json && biasaudit datacard result.json -o datacard"
     )
+    reproduce = " ".join(reproduce.splitlines()).replace("```", "` ` `")
     lines = [
-        f"# Data card: {name}",
+        f"# Data card: {_md(name)}",
         "",
         f"Measured by biasaudit {result.versions.get('biasaudit', '')} on {result.created_at}. "
         "Sections follow Datasheets for Datasets (Gebru et al., 2021); every number comes from "
@@ -208,19 +229,19 @@ def datacard_markdown(
         f"- Instances: {_instances(result, k):,} rows"
         + (" audited" if _instances(result, k) != result.n_rows else "")
         + f" ({source.kind}"
-        + (f", `{source.path}`" if source.path else "")
+        + (f", {_code(source.path)}" if source.path else "")
         + ").",
-        f"- Outcome: `{spec.label}`; favourable: {favorable}.",
+        f"- Outcome: {_code(spec.label)}; favourable: {favorable}.",
         f"- Sensitive attributes (personal, sensitive information): "
-        f"{', '.join(f'`{a}`' for a in spec.sensitive_features)}.",
-        f"- Missing values: {_missing(result, k)}",
+        f"{', '.join(_code(a) for a in spec.sensitive_features)}.",
+        f"- Missing values: {_missing(result, k, _md)}",
         f"- Is it a sample of a larger set, and how representative? {TODO}",
         "",
         "Groups, their shares and favourable rates:",
         *_composition(result, k),
         "",
-        f"- {_biases(result, k)}",
-        f"- Limitations: {_limitations(result)}",
+        f"- {_biases(result, k, _md)}",
+        f"- Limitations: {_limitations(result, _md)}",
         "",
         "## Collection process",
         "",
@@ -229,8 +250,8 @@ def datacard_markdown(
         "## Preprocessing, cleaning, labelling",
         "",
         f"- Missing sensitive values: policy `missing='{spec.missing}'`; markers read as "
-        f"missing: {', '.join(repr(m) for m in spec.na_values) or 'empty fields only'}.",
-        f"- Bins of numeric attributes: {dict(spec.bins) or 'none'}.",
+        f"missing: {', '.join(_md(repr(m)) for m in spec.na_values) or 'empty fields only'}.",
+        f"- Bins of numeric attributes: {_md(dict(spec.bins)) if spec.bins else 'none'}.",
         f"- Mitigation applied: {mitigation or 'none measured here'}.",
         f"- How were the labels made, and checked? {TODO}",
         "",

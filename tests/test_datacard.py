@@ -123,3 +123,31 @@ def test_nothing_withheld_follows_from_what_is_shown(adult, tmp_path):
     assert f"{len(adult) - 3:,} rows audited" in text
     assert f"{len(adult):,}" not in text + meta.read_text(encoding="utf-8")
     assert "race: withheld (fewer than 10)" in text
+
+
+def test_names_from_the_data_cannot_change_the_cards_structure(adult, tmp_path):
+    from markdown_it import MarkdownIt
+
+    hostile = "Other|x\n## Injected heading\n<script>alert(1)</script> [link](http://x) `c"
+    data = adult.assign(race=adult.race.replace({"Other": hostile}))
+    r = run(data, sensitive_features=["race", "sex"], label="income", favorable=">50K")
+    card, meta = r.to_datacard(tmp_path / "card")
+    text = card.read_text(encoding="utf-8")
+    clean, _ = run(adult, sensitive_features=["race", "sex"], label="income",
+                   favorable=">50K").to_datacard(tmp_path / "clean")  # fmt: skip
+    parser = MarkdownIt("commonmark").enable("table")
+
+    def structure(markdown):
+        tokens = parser.parse(markdown)
+        return [t.type for t in tokens if t.type != "inline"], tokens
+
+    ours, tokens = structure(text)
+    assert ours == structure(clean.read_text(encoding="utf-8"))[0]  # same blocks and rows
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
+    assert not kinds & {"html_block", "html_inline", "link_open"}
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert "Injected heading" not in " ".join(headings)
+    cells = [t.content for t in tokens if t.type == "inline"]
+    shown = "Other|x ## Injected heading <script>"  # the name on one line, as written
+    assert any(c.replace("\\", "").startswith(shown) for c in cells)
+    assert json.loads(meta.read_text(encoding="utf-8"))["name"]  # the JSON-LD still loads

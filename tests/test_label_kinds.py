@@ -216,6 +216,8 @@ def test_a_threshold_makes_a_numeric_label_binary(adult):
         ({"strata": "departmnt"}, ConfigError, "strata column 'departmnt' not found"),
         ({"label_type": "multiclass", "favorable": ">= 40"}, ConfigError, "makes the label"),
         ({"label_type": "ordinal"}, ConfigError, "label_type must be one of"),
+        ({"favorable": [">= 40", 50]}, ConfigError, "mixes the threshold '>= 40'"),
+        ({"favorable": [">= 40", "< 10"]}, ConfigError, "mixes the threshold '>= 40'"),
     ],
 )
 def test_bad_outcome_settings_are_typed_errors(adult, options, error, match):
