@@ -23,7 +23,7 @@ import narwhals as nw
 from audit._settings import as_threshold
 from audit._suggest import close_names
 from audit.exceptions import ColumnNotFoundError, ConfigError, DataError
-from audit.spec import AuditSpec, SourceInfo
+from audit.spec import AuditSpec, SourceInfo, file_fingerprint
 
 __all__ = ["Dataset", "SourceInfo", "open_data"]
 
@@ -300,7 +300,7 @@ def _open_path(data: str | os.PathLike[str], spec: AuditSpec | None = None) -> D
     frame = nw.from_native(relation)
     return Dataset(
         frame=frame,
-        info=SourceInfo(kind=kind, engine="duckdb", path=text),
+        info=SourceInfo(kind=kind, engine="duckdb", path=text, fingerprint=file_fingerprint(text)),
         keepalive=connection,
         numeric_text=numeric_text,
         names_are_safe=names_are_safe,

@@ -277,8 +277,12 @@ def datacard_markdown(
     return "\n".join(lines)
 
 
-def _sha256(path: str) -> str | None:
-    if not os.path.isfile(path):
+def _sha256(path: str, fingerprint: str | None) -> str | None:
+    """The file's checksum, if it is still the file audited (same size and modification
+    time); None otherwise, rather than the checksum of another file."""
+    from audit.spec import file_fingerprint
+
+    if fingerprint is None or file_fingerprint(path) != fingerprint:
         return None
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -309,7 +313,7 @@ def croissant(result: Any, *, k: int = 10, mitigation: str | None = None) -> dic
             f"Mitigation: {mitigation or 'none measured here'}.",
         ],
     }  # fmt: skip
-    digest = _sha256(source.path) if source.path else None
+    digest = _sha256(source.path, source.fingerprint) if source.path else None
     if digest is not None and source.path is not None:
         suffix = Path(source.path).suffix.lower()
         kind = {".csv": "text/csv", ".parquet": "application/x-parquet"}.get(suffix)

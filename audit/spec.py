@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -27,6 +29,7 @@ __all__ = [
     "AuditSpec",
     "Scalar",
     "SourceInfo",
+    "file_fingerprint",
 ]
 
 
@@ -54,11 +57,24 @@ class SourceInfo:
 
     ``kind`` is the type of object or file (``"pandas.DataFrame"``, ``"parquet"``...), ``path``
     the file or glob for file inputs, and ``engine`` the backend that ran the aggregation.
+    ``fingerprint`` is a single file's size and modification time when it was read
+    (``"size:mtime_ns"``), so that a later step (the data card's checksum) can tell whether
+    the file at ``path`` is still the one audited.
     """
 
     kind: str
     engine: str
     path: str | None = None
+    fingerprint: str | None = None
+
+
+def file_fingerprint(path: str) -> str | None:
+    """A file's size and modification time (``"size:mtime_ns"``), None if it is not a file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}" if stat.S_ISREG(st.st_mode) else None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -151,3 +151,30 @@ def test_names_from_the_data_cannot_change_the_cards_structure(adult, tmp_path):
     shown = "Other|x ## Injected heading <script>"  # the name on one line, as written
     assert any(c.replace("\\", "").startswith(shown) for c in cells)
     assert json.loads(meta.read_text(encoding="utf-8"))["name"]  # the JSON-LD still loads
+
+
+def test_the_checksum_is_of_the_file_audited_or_none(adult, tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "adult.csv"
+    adult.to_csv(path, index=False)
+    monkeypatch.chdir(tmp_path)
+    r = run("adult.csv", sensitive_features="sex", label="income", favorable=">50K")
+    audited = hashlib.sha256(path.read_bytes()).hexdigest()
+    _, meta = r.to_datacard(tmp_path / "card")
+    assert json.loads(meta.read_text(encoding="utf-8"))["distribution"][0]["sha256"] == audited
+    # the relative path from another folder names another file: no checksum, not its one
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    adult.head(100).to_csv(other / "adult.csv", index=False)
+    monkeypatch.chdir(other)
+    _, meta = r.to_datacard(tmp_path / "card2")
+    assert "distribution" not in json.loads(meta.read_text(encoding="utf-8"))
+    # the audited file, changed after the audit
+    monkeypatch.chdir(tmp_path)
+    adult.head(200).to_csv(path, index=False)
+    os.utime(path, ns=(1, 1))
+    _, meta = r.to_datacard(tmp_path / "card3")
+    assert "distribution" not in json.loads(meta.read_text(encoding="utf-8"))
+    again = audit.load_result(r.to_json())  # the fingerprint survives the JSON
+    assert again.source.fingerprint == r.source.fingerprint is not None
