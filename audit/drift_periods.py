@@ -172,6 +172,15 @@ def _by_time(
     except AuditError as exc:
         if "could not compute the grouped count" in str(exc) and freq is not None:
             raise unreadable from None
+        text = str(exc)
+        if text.startswith(f"Missing values in sensitive column(s) '{key}' (") and (
+            text.count(" rows)") == 1
+        ):
+            raise DataError(
+                f"The time column '{time}' has rows without a date, and missing='error' "
+                "refuses missing values. Hint: missing='group' or 'drop' (rows without a date "
+                "are then counted and left out), or fill the dates."
+            ) from None
         if f"'{key}'" in str(exc) and "max_categories" in str(exc):
             raise ConfigError(
                 f"The time column '{time}' makes more than {spec.max_categories:,} periods. "

@@ -270,6 +270,9 @@ def test_rows_without_a_date_are_counted_and_one_period_is_an_error(moving):
                   missing="drop")  # fmt: skip
     kept = tuple(int(p.sex.notna().sum()) for p in parts)
     assert by_time.period_rows == by_list.period_rows == kept
+    with pytest.raises(DataError, match="The time column 'date' has rows without a date"):
+        run(holed, time="date", sensitive_features="sex", label="hired", favorable=[1],
+            missing="error")  # fmt: skip
     one = moving[moving.date.str.startswith("2015")]
     with pytest.raises(DataError, match="spans a single year"):
         run(one, time="date", sensitive_features="sex", label="hired", favorable=[1])

@@ -222,9 +222,13 @@ class DatasetCheck:
         return self.status in ("failed", "unassessed")
 
 
+UNASSESSED_WHY = (
+    "a check that must be judged could not be assessed (no check could be, or a data-health, "
+    "outcome or drift check could not), so this dataset cannot pass"
+)
 UNASSESSED = (
-    "no check of this dataset could be assessed, so it cannot pass. Hint: fix the reasons "
-    "below, or set allow_unassessed = true in [tool.biasaudit.thresholds] to accept this."
+    f"{UNASSESSED_WHY}. Hint: fix the reasons below, or set allow_unassessed = true in "
+    "[tool.biasaudit.thresholds] to accept this."
 )
 
 
@@ -371,6 +375,6 @@ class CheckedAudit:
                 f"  - {describe(c, self.k, self.withheld)}" for c in self.outcome.checks
             )
             raise AssertionError(
-                f"biasaudit: no check could be assessed (policy: {self.outcome.source}), so the "
-                f"data cannot pass. Set allow_unassessed = true to accept this.\n{lines}"
+                f"biasaudit: {UNASSESSED_WHY} (policy: {self.outcome.source}). "
+                f"Set allow_unassessed = true to accept this.\n{lines}"
             )
