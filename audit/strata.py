@@ -141,7 +141,7 @@ def _as_strata(exc: AuditError, strata: str) -> AuditError:
         return exc
     text = text.replace(f"Sensitive column '{strata}'", f"The strata column '{strata}'")
     text = text.replace("Missing values in sensitive column(s)", "Missing values in column(s)")
-    return type(exc)(text)
+    return exc if text == str(exc) else type(exc)(text)
 
 
 def _reference(

@@ -47,6 +47,11 @@ def _dims(spec: AuditSpec, over: Sequence[str] | str | None) -> tuple[int, ...]:
             )
     if not chosen:
         raise ConfigError("over is empty. Hint: leave it out to use every sensitive attribute.")
+    repeated = [a for i, a in enumerate(chosen) if a in chosen[:i]]
+    if repeated:
+        raise ConfigError(
+            f"over names '{repeated[0]}' more than once. Hint: list each attribute once."
+        )
     return tuple(spec.sensitive_features.index(a) for a in chosen)
 
 

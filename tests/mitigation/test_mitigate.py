@@ -616,6 +616,9 @@ def test_unknown_size_and_attribute(train):
         audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", over=["race"])
     with pytest.raises(audit.ConfigError, match="empty"):
         audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing", over=[])
+    with pytest.raises(audit.ConfigError, match="over names 'sex' more than once"):
+        audit.mitigate(spec=aud.spec, data=_small(train), method="reweighing",
+                       over=["sex", "sex"])  # fmt: skip
 
 
 def test_output_must_be_parquet(train, tmp_path):
