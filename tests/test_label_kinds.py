@@ -236,17 +236,14 @@ def test_a_continuous_text_label_is_a_data_error(adult):
 def test_strata_in_the_audit_equal_the_function_and_statsmodels(adult):
     from statsmodels.stats.contingency_tables import StratifiedTable
 
+    from tests.test_strata import stratum_tables
+
     spec = {"sensitive_features": "sex", "label": "income", "favorable": ">50K"}
     r = run(adult, strata="relationship", **spec)
     (sex,) = r.outcomes.stratified
     women = next(g for g in sex.groups if g.name == "Female").against_reference
-    tables = []
-    for _, part in adult.groupby("relationship"):
-        t = pd.crosstab(part.sex, part.income == ">50K").reindex(
-            index=["Female", "Male"], columns=[True, False], fill_value=0
-        )
-        if (t.sum(axis=1) > 0).all():
-            tables.append(t.to_numpy())
+    tables, _ = stratum_tables(adult, "relationship", "sex", "Female", "Male",
+                               lambda d: d.income == ">50K")  # fmt: skip
     st = StratifiedTable(tables)
     assert women.odds_ratio.value == pytest.approx(st.oddsratio_pooled, rel=1e-9)
     assert women.cmh.p_value == pytest.approx(st.test_null_odds(correction=False).pvalue)

@@ -60,17 +60,19 @@ def test_a_stratum_with_one_group_only_is_left_out_and_counted(berkeley):
     assert (women.strata_used, women.strata_left_out) == (6, 1)
 
 
-def _scaled_tables(df, strata, group, reference, weight):
-    """statsmodels' 2x2 tables (group, reference) x (favourable, not) of each stratum with
-    both groups, as sums of weights times the one Kish factor sum(w) / sum(w^2) of their
-    rows (the module's documented scaling)."""
-    both = df[df.sex.isin([group, reference])]
-    keep = both.groupby(strata).sex.transform("nunique") == 2
-    both = both[keep]
-    k = both[weight].sum() / (both[weight] ** 2).sum()
+def stratum_tables(df, strata, column, group, reference, favourable, weight=None):
+    """statsmodels' 2x2 tables, (group, reference) x (favourable, not), of each stratum that
+    has rows of both groups, and the rows they hold. With ``weight``: sums of weights times
+    the one Kish factor sum(w) / sum(w^2) of those rows (audit.metrics.conditional's
+    documented scaling)."""
+    both = df[df[column].isin([group, reference])]
+    both = both[both.groupby(strata)[column].transform("nunique") == 2]
+    fav = favourable(both)
+    w = both[weight] if weight is not None else pd.Series(1.0, index=both.index)
+    k = w.sum() / (w**2).sum()
     tables = []
-    for _, part in both.groupby(strata):
-        t = part.pivot_table(index="sex", columns="fav", values=weight, aggfunc="sum")
+    for _, part in both.assign(_fav=fav, _w=w).groupby(strata):
+        t = part.pivot_table(index=column, columns="_fav", values="_w", aggfunc="sum")
         t = t.reindex(index=[group, reference], columns=[True, False]).fillna(0.0)
         tables.append(t.to_numpy() * k)
     return tables, len(both)
@@ -92,7 +94,8 @@ def test_weights_scale_the_intervals_by_kish_and_a_constant_weight_changes_nothi
     assert constant.cmh.statistic == pytest.approx(plain.cmh.statistic)
 
     weighted = women("fnlwgt")
-    tables, rows = _scaled_tables(df, "relationship", "Female", "Male", "fnlwgt")
+    tables, rows = stratum_tables(df, "relationship", "sex", "Female", "Male", lambda d: d.fav,
+                                  weight="fnlwgt")  # fmt: skip
     st = StratifiedTable(tables)
     assert weighted.odds_ratio.value == pytest.approx(st.oddsratio_pooled, rel=1e-9)
     lo, hi = st.oddsratio_pooled_confint()
@@ -120,14 +123,8 @@ def test_strata_with_groups_missing_beyond_ten_thousand_combinations(adult):
                                       reference={"native_country": "United-States"})  # fmt: skip
     assert country.n_strata == df.stratum.nunique() > 300
     mexico = next(g for g in country.groups if g.name == "Mexico").against_reference
-    both = df[df.native_country.isin(["Mexico", "United-States"])]
-    tables = []
-    for _, part in both.groupby("stratum"):
-        t = pd.crosstab(part.native_country, part.income == ">50K").reindex(
-            index=["Mexico", "United-States"], columns=[True, False], fill_value=0
-        )
-        if (t.sum(axis=1) > 0).all():
-            tables.append(t.to_numpy())
+    tables, _ = stratum_tables(df, "stratum", "native_country", "Mexico", "United-States",
+                               lambda d: d.income == ">50K")  # fmt: skip
     st = StratifiedTable(tables)
     assert mexico.strata_used == len(tables)
     assert mexico.risk_ratio.value == pytest.approx(st.riskratio_pooled, rel=1e-9)
