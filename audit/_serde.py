@@ -19,7 +19,7 @@ from functools import cache
 from operator import attrgetter
 from typing import Any, Union, cast
 
-__all__ = ["build", "from_jsonable", "read_json", "to_jsonable"]
+__all__ = ["build", "build_tagged", "from_jsonable", "read_json", "to_jsonable"]
 
 
 def read_json(source: Any, what: str = "result") -> dict[str, Any]:
@@ -143,6 +143,20 @@ def build(tp: Any, data: Mapping[str, Any]) -> Any:
         else:
             kwargs[f.name] = from_jsonable(hints[f.name], value)
     return cast(Any, tp)(**kwargs)
+
+
+def build_tagged(tp: Any, data: Mapping[str, Any], schema: str, what: str, source: str) -> Any:
+    """``tp`` from the JSON of a result tagged with its ``kind``, read as of ``schema``; a
+    ConfigError saying it is not ``what`` and must come from ``source`` when it cannot be."""
+    from audit.exceptions import ConfigError
+
+    try:
+        fields = {k: v for k, v in data.items() if k != "kind"}
+        return build(tp, {**fields, "schema_version": schema})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"Not a {what} ({type(exc).__name__}: {exc}). Hint: it must come from {source}."
+        ) from None
 
 
 # -- columns -----------------------------------------------------------------------------------

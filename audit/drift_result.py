@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from audit._format import fmt_p
-from audit._serde import build, read_json, to_jsonable
-from audit.exceptions import ConfigError
+from audit._serde import build_tagged, read_json, to_jsonable
 from audit.metrics.drift import Trend
 from audit.metrics.inference import Estimate, TestResult
 from audit.result import SCHEMA_VERSION, Layout, find_dimension
@@ -129,15 +128,11 @@ class DriftResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DriftResult:
-        try:
-            fields = {k: v for k, v in data.items() if k != "kind"}
-            result: DriftResult = build(cls, {**fields, "schema_version": SCHEMA_VERSION})
-            return result
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(
-                f"Not a drift result ({type(exc).__name__}: {exc}). Hint: it must come from "
-                "DriftResult.to_json() or 'biasaudit drift --json'."
-            ) from None
+        result: DriftResult = build_tagged(
+            cls, data, SCHEMA_VERSION, "drift result",
+            "DriftResult.to_json() or 'biasaudit drift --json'",
+        )  # fmt: skip
+        return result
 
     @classmethod
     def from_json(cls, source: str | Path) -> DriftResult:

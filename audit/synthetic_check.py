@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from audit._serde import build, read_json, to_jsonable
+from audit._serde import build_tagged, read_json, to_jsonable
 from audit.auditor import audit
 from audit.comparison import compare
 from audit.exceptions import AuditWarning, ConfigError
@@ -117,16 +117,11 @@ class SyntheticValidation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SyntheticValidation:
-        try:
-            fields = {k: v for k, v in data.items() if k != "kind"}
-            result: SyntheticValidation = build(cls, {**fields, "schema_version": SCHEMA_VERSION})
-            return result
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(
-                f"Not a synthetic-data validation ({type(exc).__name__}: {exc}). Hint: it must "
-                "come from SyntheticValidation.to_json() or 'biasaudit validate-synthetic "
-                "--json'."
-            ) from None
+        result: SyntheticValidation = build_tagged(
+            cls, data, SCHEMA_VERSION, "synthetic-data validation",
+            "SyntheticValidation.to_json() or 'biasaudit validate-synthetic --json'",
+        )  # fmt: skip
+        return result
 
     @classmethod
     def from_json(cls, source: str | Path) -> SyntheticValidation:
