@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import narwhals as nw
@@ -177,7 +178,7 @@ def _weights(
 
 def compute_crosstab(
     dataset: Dataset, spec: AuditSpec, *, max_cells: int = DEFAULT_MAX_CELLS,
-    table: pa.Table | None = None,
+    table: pa.Table | None = None, roles: Mapping[str, str] | None = None,
 ) -> CrossTab:  # fmt: skip
     """Run the one grouped count of an audit on the data's own engine.
 
@@ -190,6 +191,9 @@ def compute_crosstab(
     max_cells
         Stop with an error when the grouping has more cells (a sensitive column that is
         really an identifier).
+    roles
+        What a key column that is not a sensitive attribute is called in errors, e.g.
+        ``{"department": "The strata column"}`` (default: "Sensitive column").
 
     Notes
     -----
@@ -231,14 +235,15 @@ def compute_crosstab(
         w = n.astype(np.float64)
         w2 = n.astype(np.float64)
     raw_keys = [_column(table, _SEN.format(i)) for i in range(len(attributes))]
-    keep, n_dropped, missing_counts, notes = _missing_policy(spec, raw_keys, n, w)
+    roles = roles or {}
+    keep, n_dropped, missing_counts, notes = _missing_policy(spec, raw_keys, n, w, roles)
     levels, level_values, warned = [], [], []
     codes = np.zeros((int(keep.sum()), len(attributes)), dtype=np.int64)
     for j, attribute in enumerate(attributes):
         keys = [v for v, k in zip(raw_keys[j], keep, strict=True) if k]
         coded = code_attribute(attribute, keys, spec.bins.get(attribute))
         _needs_bins(dataset, spec, attribute, coded.values)
-        check_cardinality(spec, attribute, len(coded.values))
+        check_cardinality(spec, attribute, len(coded.values), roles.get(attribute))
         codes[:, j] = coded.codes
         levels.append(tuple(coded.names))
         level_values.append(tuple(coded.values))
@@ -305,12 +310,13 @@ def compute_crosstab(
     )
 
 
-def check_cardinality(spec: AuditSpec, attribute: str, count: int) -> None:
-    """A sensitive column with more than ``max_categories`` values is refused (a likely
-    identifier), unless ``allow_high_cardinality``."""
+def check_cardinality(spec: AuditSpec, attribute: str, count: int, role: str | None = None) -> None:
+    """A sensitive column (or the key column ``role`` names) with more than
+    ``max_categories`` values is refused (a likely identifier), unless
+    ``allow_high_cardinality``."""
     if count > spec.max_categories and not spec.allow_high_cardinality:
         raise DataError(
-            f"Sensitive column '{attribute}' has {count} distinct values, more "
+            f"{role or 'Sensitive column'} '{attribute}' has {count} distinct values, more "
             f"than max_categories={spec.max_categories}; it looks like an identifier or a "
             "continuous value. Hint: give bins for a numeric column, leave the column out, "
             "or pass allow_high_cardinality=True."
@@ -318,7 +324,11 @@ def check_cardinality(spec: AuditSpec, attribute: str, count: int) -> None:
 
 
 def _missing_policy(
-    spec: AuditSpec, raw_keys: list[list[Any]], n: Any, w: FloatArray
+    spec: AuditSpec,
+    raw_keys: list[list[Any]],
+    n: Any,
+    w: FloatArray,
+    roles: Mapping[str, str] | None = None,
 ) -> tuple[Any, int, tuple[int, ...], list[str]]:
     """Which cells the ``missing`` policy keeps, how many rows it dropped, the missing count
     of each attribute, and the note saying so."""
@@ -334,9 +344,11 @@ def _missing_policy(
     for m in missing_rows:
         any_missing |= m
     if spec.missing == "error" and any(missing_counts):
-        bad = [f"'{a}' ({c} rows)" for a, c in zip(attributes, missing_counts, strict=True) if c]
+        named = [(a, c) for a, c in zip(attributes, missing_counts, strict=True) if c]
+        bad = [f"'{a}' ({c} rows)" for a, c in named]
+        kind = "column(s)" if any(a in (roles or {}) for a, _ in named) else "sensitive column(s)"
         raise DataError(
-            f"Missing values in sensitive column(s) {', '.join(bad)} and missing='error'. "
+            f"Missing values in {kind} {', '.join(bad)} and missing='error'. "
             "Hint: use missing='group' to audit them as an explicit group, or missing='drop'."
         )
     keep = np.ones(len(n), dtype=bool)

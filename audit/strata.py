@@ -14,7 +14,7 @@ import numpy as np
 
 from audit.crosstab import compute_crosstab
 from audit.data import Dataset, open_data
-from audit.exceptions import AuditError, ConfigError
+from audit.exceptions import ConfigError
 from audit.metrics.conditional import conditional_disparity, stratified
 from audit.metrics.inference import z_value
 from audit.metrics.label_kinds import StratifiedAttribute, StratifiedGroup
@@ -81,10 +81,7 @@ def stratified_with_rows(
         max_depth=1,
         strata=None,
     )
-    try:
-        ct = compute_crosstab(dataset, keyed)
-    except AuditError as exc:  # its wording is about sensitive columns; this one is the strata
-        raise _as_strata(exc, strata) from None
+    ct = compute_crosstab(dataset, keyed, roles={strata: "The strata column"})
     z = z_value(spec.confidence_level)
     s_dim = len(spec.sensitive_features)
     out, by_rows = [], []
@@ -133,15 +130,6 @@ def _dense(m: Any, values: Any, shape: tuple[int, int]) -> np.ndarray:
     ids = m.flat_ids if m.flat_ids is not None else np.arange(len(values))
     out[ids] = values
     return out.reshape(shape)
-
-
-def _as_strata(exc: AuditError, strata: str) -> AuditError:
-    text = str(exc)
-    if f"'{strata}'" not in text:
-        return exc
-    text = text.replace(f"Sensitive column '{strata}'", f"The strata column '{strata}'")
-    text = text.replace("Missing values in sensitive column(s)", "Missing values in column(s)")
-    return exc if text == str(exc) else type(exc)(text)
 
 
 def _reference(
