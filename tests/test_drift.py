@@ -316,6 +316,12 @@ def test_the_command_writes_json_and_a_report(tmp_path):
     bad = CliRunner().invoke(cli, [*args[:3], "--time", "date", *args[3:9]])
     assert bad.exit_code == 2
     assert "--time takes one DATA" in bad.output
+    # a drift report has no private form: --epsilon is refused, not ignored with exact counts
+    private = tmp_path / "private.html"
+    noisy = CliRunner().invoke(cli, ["report", str(out), "-o", str(private), "--epsilon", "1"])
+    assert noisy.exit_code == 2
+    assert "no differentially private form" in noisy.output
+    assert not private.exists()
 
 
 def test_the_report_withholds_a_small_group_and_its_complement(moving):

@@ -154,6 +154,15 @@ def render_html(
     from audit.drift_result import DriftResult
     from audit.synthetic_check import SyntheticValidation
 
+    if isinstance(obj, DriftResult | SyntheticValidation) and (
+        epsilon is not None or policy is not None
+    ):
+        what = "drift" if isinstance(obj, DriftResult) else "synthetic-data"
+        raise ConfigError(
+            f"A {what} report has no differentially private form and no gate policy; "
+            f"epsilon and policy apply to audit reports. Hint: leave them out (a {what} "
+            "report withholds groups under k rows)."
+        )
     if isinstance(obj, DriftResult):
         return _render_drift(obj, k=k, title=title, command=command, generated_at=generated_at)
     if isinstance(obj, SyntheticValidation):
