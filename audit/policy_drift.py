@@ -32,8 +32,9 @@ def drift_checks(
     """The drift rules judged for each of ``attributes`` (and their intersections when
     ``intersections``) in every period but the baseline: the PSI of the attribute (no
     interval), and the base-rate change of each group of at least ``min_size`` rows in both
-    periods other than the missing-value group. ``drift`` is the result, or why there is
-    none."""
+    periods other than the missing-value group; a group of at least ``min_size`` rows in
+    one of the two periods only (it vanished or appeared) is not assessable there, which
+    fails the gate. ``drift`` is the result, or why there is none."""
     rules = tuple(r for r in rules if r.metric in DRIFT_METRICS)
     if not rules:
         return []
@@ -59,8 +60,16 @@ def drift_checks(
                 for g, b in zip(p.groups, base.groups, strict=True):
                     if MISSING_LABEL in g.name.split(" & "):
                         continue
-                    if min(g.n, b.n) < min_size:
-                        continue
+                    if max(g.n, b.n) < min_size:
+                        continue  # a small group in both periods
                     where = f"{g.name} in {p.period}"
-                    out.append(judge(rule, d.name, where, g.base_rate_change, min(g.n, b.n)))
+                    change = g.base_rate_change
+                    if min(g.n, b.n) < min_size:  # it vanished or appeared: never a pass
+                        small, large = ("this period", "the baseline")[:: 1 if g.n < b.n else -1]
+                        change = Estimate.undefined(
+                            min(g.n, b.n),
+                            f"the group has fewer than {min_size} rows in {small}, against "
+                            f"{min_size} or more in {large}",
+                        )
+                    out.append(judge(rule, d.name, where, change, min(g.n, b.n)))
     return out

@@ -65,6 +65,27 @@ def test_psi_and_base_rate_change_bounds_in_evaluate():
     assert not outcome.passed
 
 
+def test_a_group_that_vanishes_or_appears_is_never_a_pass():
+    # b: 500 of 1,000 rows in 2020, none in 2021; c: none in 2020, 500 in 2021. Only the
+    # base-rate bound is set, so no PSI could catch the move.
+    rows = [("a", y, "2020") for y in (0, 1) * 250] + [("b", y, "2020") for y in (0, 1) * 250]
+    rows += [("a", y, "2021") for y in (0, 1) * 250] + [("c", y, "2021") for y in (0, 1) * 250]
+    df = pd.DataFrame(rows, columns=["g", "y", "date"]).assign(date=lambda d: d.date + "-03-01")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AuditWarning)
+        result = audit.audit(df, sensitive_features="g", label="y", favorable=[1])
+        d = drift(df, time="date", sensitive_features="g", label="y", favorable=[1])
+    table = {"drift": {"base_rate_change": {"max_abs": 0.1}}}
+    outcome = evaluate(result, policy(table), drift=d)
+    found = {c.id: c for c in outcome.checks}
+    assert found["drift.base_rate_change.max_abs[g=a in 2021]"].status == "met"
+    for group, small in (("b", "this period"), ("c", "the baseline")):
+        check = found[f"drift.base_rate_change.max_abs[g={group} in 2021]"]
+        assert check.status == "not assessable"
+        assert f"fewer than 30 rows in {small}" in check.reason
+    assert not outcome.passed
+
+
 @pytest.mark.parametrize(
     ("table", "match"),
     [
