@@ -23,6 +23,7 @@ __all__ = [
     "as_names",
     "as_threshold",
     "as_values",
+    "check_mixed_threshold",
     "check_outcome",
     "sensitive_only",
 ]
@@ -199,6 +200,20 @@ def as_threshold(favorable: tuple[Scalar, ...] | None) -> Threshold | None:
     return Threshold(match.group(1), value)
 
 
+def check_mixed_threshold(favorable: tuple[Scalar, ...] | None) -> None:
+    """On a numeric label, a favourable value spelled as a threshold among other values is
+    an error (on a text label such values are values)."""
+    if favorable is None or len(favorable) < 2:
+        return
+    spelled = [v for v in favorable if isinstance(v, str) and _THRESHOLD.match(v)]
+    if spelled:
+        raise ConfigError(
+            f"favorable mixes the threshold '{spelled[0]}' with {len(favorable) - 1} other "
+            "value(s); a threshold is the whole favourable outcome of a numeric label. "
+            "Hint: one threshold (favorable='>= 40'), or the favourable values only."
+        )
+
+
 def check_outcome(
     kind: Any, favorable: tuple[Scalar, ...] | None, strata: Any, used: list[str]
 ) -> None:
@@ -209,14 +224,6 @@ def check_outcome(
             f"{kind!r}. Hint: label_type='continuous' (CLI: --label-type continuous)."
         )
     threshold = as_threshold(favorable)
-    if favorable is not None and len(favorable) > 1:
-        spelled = [v for v in favorable if isinstance(v, str) and _THRESHOLD.match(v)]
-        if spelled:
-            raise ConfigError(
-                f"favorable mixes the threshold '{spelled[0]}' with {len(favorable) - 1} other "
-                "value(s); a threshold is the whole favourable outcome of a numeric label. "
-                "Hint: one threshold (favorable='>= 40'), or the favourable values only."
-            )
     if kind == "continuous" and favorable is not None and threshold is None:
         raise ConfigError(
             f"label_type='continuous' with favorable={list(favorable)}: a continuous "

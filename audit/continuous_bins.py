@@ -71,6 +71,15 @@ def _bins_of(y: np.ndarray, lo: float, width: float) -> np.ndarray:
     return np.minimum(np.floor((y - lo) / width), BINS - 1)  # the SQL above, in numpy
 
 
+def _bin_of(t: float, lo: float, width: float) -> int:
+    """The bin of one value, as the SQL above; a quotient that overflows (a threshold far
+    beyond the label's range) is the last bin, or -1 below the first."""
+    q = (t - lo) / width if width > 0 else math.copysign(math.inf, t - lo)
+    if math.isinf(q):
+        return BINS - 1 if q > 0 else -1
+    return min(math.floor(q), BINS - 1)
+
+
 def binned_scan(
     counted: Dataset, spec: AuditSpec, y: nw.Expr, rows: int, lo: float, hi: float
 ) -> Binned | None:
@@ -98,6 +107,8 @@ def binned_scan(
         )
     )
     width = (hi - lo) / BINS
+    if not 0 < width < math.inf:  # a range of subnormal width, or one that overflows
+        return None
     k = ", ".join(keys)
     window = _window(relation, rows, lo, width, threshold)
     kept = " OR ".join(f"b BETWEEN {a} AND {z}" for a, z in _runs(window)) or "false"
@@ -125,7 +136,7 @@ def binned_scan(
     at = [int(np.searchsorted(cum, r)) for r in ranks]
     wanted = set(at)
     if threshold is not None:
-        t_bin = min(math.floor((threshold.value - lo) / width), BINS - 1)
+        t_bin = _bin_of(threshold.value, lo, width)
         if 0 <= t_bin < BINS and counts[t_bin] > 0:
             wanted.add(t_bin)
     if int(counts[sorted(wanted)].sum()) > FETCH_ROWS:
@@ -154,7 +165,7 @@ def binned_scan(
         op, t = ">", median
     else:
         op, t = threshold.op, float(threshold.value)
-    t_bin = min(math.floor((t - lo) / width), BINS - 1)  # within the kept bins, or empty
+    t_bin = _bin_of(t, lo, width)  # within the kept bins, or empty
     inside = bins == t_bin
     split = (values[inside], value_ids[inside])
     crosstab = _crosstab(cells, keys, ids, b, n, split, op, t, t_bin)
@@ -177,7 +188,7 @@ def _window(relation: Any, rows: int, lo: float, width: float, threshold: Any) -
     a, b = _bins_of(middle, lo, width).astype(np.int64).tolist()
     window = set(range(max(a, 0), b + 1))
     if threshold is not None:
-        window.add(min(math.floor((threshold.value - lo) / width), BINS - 1))
+        window.add(_bin_of(threshold.value, lo, width))
     share = float(np.isin(_bins_of(y, lo, width), sorted(window)).mean())
     return window if share * rows <= FETCH_ROWS else set()
 

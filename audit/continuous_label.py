@@ -89,6 +89,7 @@ def _valid(y: nw.Expr) -> nw.Expr:
 def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, LabelSummary]:
     """The spec of a continuous audit (favourable: above the overall median unless a
     threshold is given) and the label's summary."""
+    dataset.require(spec)  # before the binned scan reads the sensitive columns
     counted, y = _label(dataset, spec)
     values = counted.frame.select(y.alias(_Y)).filter(_valid(nw.col(_Y)))
     duckdb = values.implementation.is_duckdb()

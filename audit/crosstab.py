@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from audit._settings import as_threshold
+from audit._settings import as_threshold, check_mixed_threshold
 from audit.bins_hint import bins_hint, quartiles
 from audit.coding import (
     MAX_NUMERIC_LEVELS,
@@ -260,6 +260,8 @@ def compute_crosstab(
         threshold = None  # on a text label, '>= 0.5' is a value like any other
     raw_labels = [v for v, k in zip(_column(table, _LAB), keep, strict=True) if k]
     numbers_as_text = spec.label in counted.numeric_text or spec.label in dataset.numeric_text
+    if numbers_as_text or counted.frame.collect_schema()[spec.label].is_numeric():
+        check_mixed_threshold(spec.favorable)
     outcomes, classes, class_codes = code_labels(
         spec, threshold, raw_labels, predictions, n[keep].tolist(), numbers_as_text
     )

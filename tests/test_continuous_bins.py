@@ -179,3 +179,32 @@ def test_a_median_at_the_maximum_is_a_typed_error(adult, tmp_path, monkeypatch, 
     assert r.dimension("sex").group("Female").base_rate.value == pytest.approx(
         (women >= -1000).mean(), rel=1e-12
     )
+
+
+def test_bad_input_on_the_binned_path_is_a_typed_error(binned, tmp_path):
+    from audit.exceptions import ColumnNotFoundError
+
+    rng = np.random.default_rng(4)
+    path = tmp_path / "uniform.parquet"
+    pd.DataFrame({"s": rng.choice(["a", "b"], 500), "y": rng.uniform(0, 1, 500)}).to_parquet(path)
+    spec = {"label": "y", "label_type": "continuous"}
+    with pytest.raises(ColumnNotFoundError, match="Column 'nope'"):
+        run(str(path), sensitive_features="nope", **spec)
+    # a threshold far beyond the label's range: its bin is an infinite quotient
+    with pytest.raises(DataError, match="holds for none of the 500"):
+        run(str(path), sensitive_features="s", favorable="> 1e308", **spec)
+    with pytest.raises(DataError, match="holds for all of the 500"):
+        run(str(path), sensitive_features="s", favorable="> -1e308", **spec)
+    df = pd.read_parquet(path)
+    r = run(str(path), sensitive_features="s", favorable="> 0.5", **spec)
+    assert binned[-1]
+    assert r.dimension("s").group("a").base_rate.value == pytest.approx(
+        (df[df.s == "a"].y > 0.5).mean()
+    )
+    # a label of 0 and the smallest double has bins 0 wide: the general path answers
+    tiny = tmp_path / "tiny.parquet"
+    y = np.where(rng.random(500) < 0.6, 0.0, 5e-324)
+    pd.DataFrame({"s": df.s, "y": y}).to_parquet(tiny)
+    r = run(str(tiny), sensitive_features="s", favorable="> 0", **spec)
+    assert not binned[-1]
+    assert r.dimension("s").group("a").base_rate.value == pytest.approx((y[df.s == "a"] > 0).mean())

@@ -341,3 +341,12 @@ def _captions(html):
     from tests.report.test_render import tables
 
     return [t["caption"] for t in tables(html)]
+
+
+def test_values_spelled_like_thresholds_on_a_text_label_are_values(adult):
+    bands = pd.cut(adult.age, [0, 25, 65, 100], right=False, labels=["< 25", "25-64", ">= 65"])
+    df = adult.assign(band=bands.astype(str))
+    r = run(df, sensitive_features="sex", label="band", favorable=["< 25", ">= 65"])
+    women = df[df.sex == "Female"]
+    expected = women.band.isin(["< 25", ">= 65"]).mean()
+    assert r.dimension("sex").group("Female").base_rate.value == pytest.approx(expected)
