@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from audit._withhold import withheld
+
 __all__ = ["CROISSANT_CONTEXT", "croissant", "datacard_markdown", "write_datacard"]
 
 CROISSANT_CONTEXT: dict[str, Any] = {
@@ -71,12 +73,8 @@ TODO = "TODO (a person must answer this)"
 
 
 def _shown(d: Any, k: int) -> dict[str, bool]:
-    """Group name -> shown; a group under ``k`` rows is withheld with the next smallest."""
-    small = {g.name for g in d.groups if 0 < g.n < k}
-    if len(small) == 1:
-        rest = sorted((g for g in d.groups if g.name not in small and g.n > 0), key=lambda g: g.n)
-        if rest:
-            small.add(rest[0].name)
+    """Group name -> shown; groups under ``k`` rows are withheld (:func:`withheld`)."""
+    small = withheld([(g.name, g.n) for g in d.groups], k)
     return {g.name: g.name not in small for g in d.groups}
 
 

@@ -24,6 +24,7 @@ LAYERS = (
     "audit._serde",
     "audit._suggest",
     "audit._format",
+    "audit._withhold",  # the groups a published table withholds (data card, drift report)
     "audit._settings",  # the checks of one setting's value, for spec.py
     # DESIGN lists spec before population; a spec validates the reference population it is
     # given (a mapping or a CSV path) when it is built, so the population module sits below it.

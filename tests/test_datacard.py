@@ -178,3 +178,19 @@ def test_the_checksum_is_of_the_file_audited_or_none(adult, tmp_path, monkeypatc
     assert "distribution" not in json.loads(meta.read_text(encoding="utf-8"))
     again = audit.load_result(r.to_json())  # the fingerprint survives the JSON
     assert again.source.fingerprint == r.source.fingerprint is not None
+
+
+def test_two_small_groups_are_withheld_with_enough_rows_to_hide_them(adult, tmp_path):
+    few = adult.copy()
+    few.loc[[0, 1], "race"] = ["One", "Two"]
+    r = run(few, sensitive_features="race", label="income", favorable=">50K")
+    card, _ = r.to_datacard(tmp_path / "card")
+    rows = {}
+    for line in card.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[1].replace(",", "").isdigit():
+            rows[cells[0]] = int(cells[1].replace(",", ""))
+    counts = few.race.value_counts()
+    assert {"One", "Two"}.isdisjoint(rows)
+    assert all(counts[name] == n for name, n in rows.items())
+    assert len(few) - sum(rows.values()) >= 10  # the withheld groups hold 10 rows or more

@@ -365,6 +365,22 @@ def test_the_report_withholds_a_small_group_and_its_complement(moving):
     assert all(math.isnan(p.psi) for p in shown.periods)
 
 
+def test_two_small_groups_are_withheld_with_enough_rows_to_hide_them(moving):
+    from audit.privacy.drift import publish_drift
+
+    # X and Y hold 1 row each in 2017: withheld, their 2 rows would pin both, so the next
+    # smallest group goes with them
+    few = pd.DataFrame({"sex": ["X", "Y"], "region": "north", "hired": [1, 0],
+                        "date": "2017-06-30"})  # fmt: skip
+    data = pd.concat([moving, few])
+    r = run(data, time="date", sensitive_features="sex", label="hired", favorable=[1])
+    period = publish_drift(r, 10).dimension("sex").period("2017")
+    rows = data[data.date.str.startswith("2017")].sex.value_counts()
+    shown = {g.name for g in period.groups if g.n > 0}
+    assert {"X", "Y"}.isdisjoint(shown)
+    assert rows.sum() - rows[sorted(shown)].sum() >= 10  # what the total leaves to the rest
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_drift_report_draws_in_chromium(chromium, moving, tmp_path):

@@ -15,25 +15,22 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from audit._withhold import withheld
 from audit.drift_result import DriftGroup, DriftPeriod, DriftResult, GroupTrend
 from audit.metrics.inference import Estimate, TestResult
 
 __all__ = ["publish_drift"]
 
 
-def _withheld(n: int, k: int) -> str:
+def _withheld(k: int) -> str:
     return f"withheld (fewer than {k} rows in a group of this period)"
 
 
 def _hide_period(p: DriftPeriod, k: int, ref: str | None) -> tuple[DriftPeriod, set[str]]:
-    small = [g for g in p.groups if 0 < g.n < k]
-    if not small:
+    names = withheld([(g.name, g.n) for g in p.groups], k)
+    if not names:
         return p, set()
-    names = {g.name for g in small}
-    others = sorted((g for g in p.groups if g.name not in names and g.n > 0), key=lambda g: g.n)
-    if len(small) == 1 and others:
-        names.add(others[0].name)  # else the one small group is the total minus the rest
-    why = _withheld(0, k)
+    why = _withheld(k)
     gone = Estimate.undefined(0, why)
     hidden_ref = ref in names
     groups = []
@@ -52,7 +49,7 @@ def _hide_period(p: DriftPeriod, k: int, ref: str | None) -> tuple[DriftPeriod, 
 
 def publish_drift(result: DriftResult, k: int) -> DriftResult:
     """The result as the report shows it (see the module docstring)."""
-    gone = Estimate.undefined(0, _withheld(0, k))
+    gone = Estimate.undefined(0, _withheld(k))
     dims = []
     # intersections are left out: each dimension is suppressed on its own, and the cells of an
     # intersection beside its attributes' totals would give a withheld cell away
@@ -66,7 +63,7 @@ def publish_drift(result: DriftResult, k: int) -> DriftResult:
             if p.period == result.baseline:
                 base_hidden = names
         if base_hidden:  # every change and stability index involves the baseline's counts
-            test = TestResult.undefined(0, _withheld(0, k))
+            test = TestResult.undefined(0, _withheld(k))
             periods = [
                 replace(
                     p,
@@ -84,7 +81,7 @@ def publish_drift(result: DriftResult, k: int) -> DriftResult:
             t if t.name not in hidden and d.reference not in hidden
             else GroupTrend(t.name, replace(t.trend, slope=gone, factor=gone,
                                             p_value=math.nan, periods=0, left_out=0,
-                                            reason=_withheld(0, k)))
+                                            reason=_withheld(k)))
             for t in d.trends
         )  # fmt: skip
         dims.append(replace(d, periods=tuple(periods), trends=trends))
