@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from audit.metrics.distributions import chi2_sf
 from audit.metrics.inference import Estimate, TestResult, katz_ratio_interval
+from audit.metrics.rates import Proportion
 
 __all__ = ["Stratified", "conditional_disparity", "stratified"]
 
@@ -88,7 +89,7 @@ def stratified(
     used = (n1_all > 0) & (n0_all > 0)
     left_out = int((~used & ((n1_all > 0) | (n0_all > 0))).sum())
     all_rows = round(float(n[:, group].sum() + n[:, reference].sum()))
-    crude = _crude(*_kish(a_all, n1_all, sq[:, group]), *_kish(c_all, n0_all, sq[:, reference]),
+    crude = _crude(_kish(a_all, n1_all, sq[:, group]), _kish(c_all, n0_all, sq[:, reference]),
                    z, all_rows)  # fmt: skip
     rows_used = round(float(n[used, group].sum() + n[used, reference].sum()))
     if not used.any():
@@ -107,14 +108,14 @@ def stratified(
     return Stratified(odds, risk, crude, cmh, int(used.sum()), left_out, bool(simpson))
 
 
-def _kish(fav: Counts, total: Counts, total_sq: Counts) -> tuple[float, float]:
-    """A group's favourable and total counts over the strata, as Kish effective counts."""
-    w, w2 = float(total.sum()), float(total_sq.sum())
-    k = w / w2 if w2 > 0 else 0.0
-    return float(fav.sum()) * k, w * k
+def _kish(fav: Counts, total: Counts, total_sq: Counts) -> Proportion:
+    """A group's proportion over the strata (its Kish effective counts with it)."""
+    return Proportion(float(fav.sum()), float(total.sum()), float(total_sq.sum()), 0)
 
 
-def _crude(a: float, n1: float, c: float, n0: float, z: float, rows: int) -> Estimate:
+def _crude(group: Proportion, reference: Proportion, z: float, rows: int) -> Estimate:
+    a, n1 = group.x_effective, group.n_effective
+    c, n0 = reference.x_effective, reference.n_effective
     if n1 <= 0 or n0 <= 0 or c <= 0:
         return Estimate.undefined(rows, "the reference group has no favourable row")
     value = float((a / n1) / (c / n0))
