@@ -198,16 +198,17 @@ def _by_time(
             f"The time column '{time}' spans a single {freq or 'period'} ({periods[0]}). Hint: "
             "a finer freq, or several datasets."
         )
-    source = (dataset.info.path or dataset.info.kind,)
-    return [_Slice(ct, i) for i in kept], periods, int(ct.missing_counts[0]), source
+    source, shared = (dataset.info.path or dataset.info.kind,), dict[Any, Any]()
+    return [_Slice(ct, i, shared) for i in kept], periods, int(ct.missing_counts[0]), source
 
 
 class _Slice:
     """One period of a count whose first attribute is the period: its marginals over the
-    other attributes, as a count of that period alone would give them."""
+    other attributes, as a count of that period alone would give them (``shared`` by the
+    periods of one count, which split each marginal once)."""
 
-    def __init__(self, ct: Any, level: int | None = None) -> None:
-        self.ct, self.level = ct, level
+    def __init__(self, ct: Any, level: int | None = None, shared: dict[Any, Any] | None = None):
+        self.ct, self.level, self.shared = ct, level, {} if shared is None else shared
 
     @property
     def n_rows(self) -> int:
@@ -219,13 +220,15 @@ class _Slice:
     def marginal(self, dims: Sequence[int]) -> dict[tuple[str, ...], _Counts]:
         """Group key -> its (n, w, w2) over unfavourable, favourable, missing label."""
         shift = 0 if self.level is None else 1
-        m = self.ct.marginal([*([0] if shift else []), *(d + shift for d in dims)])
-        out = {}
-        for i, key in enumerate(m.keys):
-            if shift and key[0] != self.ct.levels[0][self.level]:
-                continue
-            out[tuple(key[shift:])] = (m.n[i], m.w[i], m.w2[i])
-        return out
+        dims = tuple(dims)
+        if dims not in self.shared:
+            m = self.ct.marginal([*([0] if shift else []), *(d + shift for d in dims)])
+            split: dict[Any, dict[tuple[str, ...], _Counts]] = {}
+            for i, key in enumerate(m.keys):
+                period = key[0] if shift else None
+                split.setdefault(period, {})[tuple(key[shift:])] = (m.n[i], m.w[i], m.w2[i])
+            self.shared[dims] = split
+        return dict(self.shared[dims].get(self.ct.levels[0][self.level] if shift else None, {}))
 
 
 def _datasets(
