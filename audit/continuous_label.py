@@ -48,8 +48,6 @@ __all__ = ["BINS", "EXACT_ROWS", "LabelSummary", "as_continuous", "continuous_di
 EXACT_ROWS = 2_000_000
 """Up to this many labelled rows, every value is kept (KS and Wasserstein exact)."""
 
-_Y, _K = Y, K
-
 
 @dataclass(frozen=True)
 class LabelSummary:
@@ -91,11 +89,11 @@ def as_continuous(dataset: Dataset, spec: AuditSpec) -> tuple[AuditSpec, LabelSu
     threshold is given) and the label's summary."""
     dataset.require(spec)  # before the binned scan reads the sensitive columns
     counted, y = _label(dataset, spec)
-    values = counted.frame.select(y.alias(_Y)).filter(_valid(nw.col(_Y)))
+    values = counted.frame.select(y.alias(Y)).filter(_valid(nw.col(Y)))
     duckdb = values.implementation.is_duckdb()
-    stats = [nw.len().alias("n"), nw.col(_Y).min().alias("lo"), nw.col(_Y).max().alias("hi")]
+    stats = [nw.len().alias("n"), nw.col(Y).min().alias("lo"), nw.col(Y).max().alias("hi")]
     if not duckdb:
-        stats.append(nw.col(_Y).median().alias("median"))
+        stats.append(nw.col(Y).median().alias("median"))
     summary = _collect(values.select(*stats)).to_pylist()[0]
     rows = int(summary["n"] or 0)
     if rows == 0:
@@ -131,21 +129,21 @@ def _median(relation: Any, rows: int, lo: float, hi: float) -> float:
     if hi <= lo:
         return lo
     width = (hi - lo) / BINS
-    b = f"least(floor(({_Y} - {lo!r}) / {width!r}), {BINS - 1})"
+    b = f"least(floor(({Y} - {lo!r}) / {width!r}), {BINS - 1})"
     counts = relation.query("t", f"SELECT {b} AS b, count(*) FROM t GROUP BY b ORDER BY b")
     cum, ranks = 0, [(rows + 1) // 2, rows // 2 + 1]  # 1-based; equal when rows is odd
     for bin_, count in counts.fetchall():
         if cum + count >= ranks[0]:
             offset = ranks[0] - cum - 1
             got = relation.query(
-                "t", f"SELECT {_Y} FROM t WHERE {b} = {int(bin_)} ORDER BY {_Y} "
+                "t", f"SELECT {Y} FROM t WHERE {b} = {int(bin_)} ORDER BY {Y} "
                 f"LIMIT 2 OFFSET {offset}"
             ).fetchall()  # fmt: skip
             if ranks[0] == ranks[1]:
                 return float(got[0][0])
             if len(got) == 2:
                 return (float(got[0][0]) + float(got[1][0])) / 2
-            above = relation.query("t", f"SELECT min({_Y}) FROM t WHERE {b} > {int(bin_)}")
+            above = relation.query("t", f"SELECT min({Y}) FROM t WHERE {b} > {int(bin_)}")
             return (float(got[0][0]) + float(above.fetchall()[0][0])) / 2
         cum += count
     raise DataError("The label's median could not be located.")  # counts sum to rows
@@ -161,19 +159,19 @@ def _value_table(
     counted, y = _label(dataset, spec)
     schema = counted.frame.collect_schema()
     keys = [
-        sensitive_key(spec, a, schema[a]).alias(_K.format(i))
+        sensitive_key(spec, a, schema[a]).alias(K.format(i))
         for i, a in enumerate(spec.sensitive_features)
     ]
     lo, hi = summary.lo, summary.hi
     width = (hi - lo) / BINS if hi > lo else 1.0
     value = y if exact else ((y - lo) / width).floor().clip(0, BINS - 1).cast(nw.Int64)
     centred = y - summary.median
-    group = [*[_K.format(i) for i in range(len(keys))], _Y]
+    group = [*[K.format(i) for i in range(len(keys))], Y]
     if spec.sample_weight:
         w = nw.col(spec.sample_weight).cast(nw.Float64)
         rows = (
             counted.frame.filter(_valid(y))
-            .select(*keys, value.alias(_Y), w.alias("w"), centred.alias("c"))
+            .select(*keys, value.alias(Y), w.alias("w"), centred.alias("c"))
             .with_columns(
                 (nw.col("w") * nw.col("w")).alias("w2"), (nw.col("w") * nw.col("c")).alias("s1")
             )
@@ -183,7 +181,7 @@ def _value_table(
     else:  # each weight is 1: the rows are the weights and their squares
         rows = (
             counted.frame.filter(_valid(y))
-            .select(*keys, value.alias(_Y), centred.alias("s1"))
+            .select(*keys, value.alias(Y), centred.alias("s1"))
             .with_columns((nw.col("s1") * nw.col("s1")).alias("s2"))
         )
         sums = ("s1", "s2")
@@ -200,9 +198,7 @@ def _coded(
 ) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.float64]]]:
     """A value table's cells coded in the crosstab's levels (the cells of groups the missing
     policy dropped left out) and its columns as float arrays."""
-    columns = {
-        c: np.asarray(table.column(c).to_numpy(), dtype=np.float64) for c in (_Y, "n", *sums)
-    }
+    columns = {c: np.asarray(table.column(c).to_numpy(), dtype=np.float64) for c in (Y, "n", *sums)}
     if not spec.sample_weight:
         columns["w"] = columns["w2"] = columns["n"]
     attributes = len(spec.sensitive_features)
@@ -212,7 +208,7 @@ def _coded(
         levels = ct.levels[j]
         index = {v: i for i, v in enumerate(ct.level_values[j])}
         missing = levels.index(MISSING_LABEL) if MISSING_LABEL in levels else -1
-        encoded = table.column(_K.format(j)).combine_chunks().dictionary_encode()
+        encoded = table.column(K.format(j)).combine_chunks().dictionary_encode()
         distinct = encoded.dictionary.to_pylist()  # each key once: a few hundred at most
         of = np.array([index.get(v, -1) for v in distinct] + [missing], dtype=np.int64)
         positions = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
@@ -294,7 +290,7 @@ def _group_values(
     cols: dict[str, npt.NDArray[np.float64]], mask: Any, exact: bool, centre: float
 ) -> _Stats:
     """A group's sorted distinct values (bins), their rows and weights, and its moments."""
-    v = cols[_Y][mask]
+    v = cols[Y][mask]
     distinct, inverse = np.unique(v, return_inverse=True)
     rows = np.bincount(inverse, weights=cols["n"][mask], minlength=len(distinct))
     w = np.asarray(

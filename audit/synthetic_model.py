@@ -37,6 +37,7 @@ def tstr_accuracy(
         group_labels,
         labels,
     )
+    from audit.mitigation.synthetic import SYNTHETIC_COLUMN
 
     if estimator is not True and (
         isinstance(estimator, type) or not hasattr(estimator, "predict_proba")
@@ -44,7 +45,7 @@ def tstr_accuracy(
         raise ConfigError("model_check must be True, False or a scikit-learn classifier.")
     favorable = tuple(spec.favorable or (1,))
     real_rows, synth_rows = _rows(real, spec), _rows(synthetic, spec)
-    features = feature_columns(list(real_rows.columns), spec, extra=("is_synthetic",))
+    features = feature_columns(list(real_rows.columns), spec, extra=(SYNTHETIC_COLUMN,))
     missing = [c for c in features if c not in synth_rows.columns]
     if missing:
         raise ConfigError(

@@ -189,6 +189,7 @@ def mitigate(
     spec = replace(spec, favorable=before.spec.favorable, label_type=before.spec.label_type)
     chosen = tuple(spec.sensitive_features[d] for d in dims)
     plan: ReweighingPlan | ResamplingPlan
+    in_memory = None  # the rows as pandas, once read
     if method == "reweighing":
         frame, plan, (ids, factors) = attach_weights(dataset, spec, ct, dims, weight_column)
         out = dataset.emit(frame, output, overwrite=overwrite)
@@ -208,6 +209,7 @@ def mitigate(
             ct, dims, size, seed, weighted=spec.sample_weight is not None
         )
         rows = nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
+        in_memory = rows  # the model check reuses it
         grown = synthesize(rows, spec, ct, dims, plan, flat_ids)
         if output is None:
             out = as_kind(grown, dataset.info.engine)
@@ -249,7 +251,11 @@ def mitigate(
     comparison = compare(before, after, mitigation=method, mitigated_over=chosen, empty_cells=empty)
     check = None
     if model_check is not False and model_check is not None:
-        frame = nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
+        frame = (
+            in_memory
+            if in_memory is not None
+            else nw.from_native(dataset.frame.collect().to_native(), eager_only=True).to_pandas()
+        )
         check = fixed_model_check(
             frame,
             spec,
