@@ -83,6 +83,7 @@ class _State:
             name: {
                 "error": c.error,
                 "result": c.result.to_json(indent=None) if c.result is not None else None,
+                "drift": c.drift.to_json(indent=None) if c.drift is not None else None,
                 "notices": list(c.notices),
             }
             for name, c in self.checks.items()
@@ -93,6 +94,7 @@ class _State:
         import json
         from dataclasses import replace
 
+        from audit.drift_result import DriftResult
         from audit.gate.run import DatasetCheck, judged
         from audit.result import AuditResult
 
@@ -107,8 +109,10 @@ class _State:
                 self.checks[name] = DatasetCheck(name, None, None, (), item.get("error"), notices)
             else:
                 result = AuditResult.from_dict(json.loads(text))
+                moved = item.get("drift")
+                drift = None if moved is None else DriftResult.from_dict(json.loads(moved))
                 check = judged(
-                    dataset, result, config.policy, config.suppress_below, config.epsilon
+                    dataset, result, config.policy, config.suppress_below, config.epsilon, drift
                 )
                 self.checks[name] = replace(check, notices=notices)
 

@@ -199,6 +199,7 @@ class DatasetCheck:
     error: str | None = None
     notices: tuple[str, ...] = ()  # warnings of the loader (messages withheld) and libraries
     private: bool = False  # the reports are differentially private: no count is published
+    drift: Any = None  # the DriftResult the drift rules were judged on (None: none)
 
     @property
     def unassessed(self) -> bool:
@@ -327,7 +328,8 @@ def judged(
     outcome = evaluate(result, policy, drift=drift)
     withheld = withheld_values(result, policy, outcome, k, epsilon, drift)
     groups = groups_of(dataset.name, outcome, planned_checks(dataset, policy), k, withheld)
-    return DatasetCheck(dataset.name, result, outcome, tuple(groups), private=epsilon is not None)
+    return DatasetCheck(dataset.name, result, outcome, tuple(groups), private=epsilon is not None,
+                        drift=drift)  # fmt: skip
 
 
 def run_checks(

@@ -163,3 +163,40 @@ def test_bad_drift_settings_of_a_dataset(tmp_path, drift_table, match):
 
     with pytest.raises(ConfigError, match=match):
         load_config(_project(tmp_path, drift_table))
+
+
+@pytest.mark.slow
+def test_the_plugin_under_xdist_judges_drift_as_one_process_does(pytester: pytest.Pytester):
+    from audit.datasets import adult_path
+
+    # two halves of Adult's training split drawn at random: the same population
+    adult = pd.read_csv(adult_path("train"))
+    half = adult.sample(frac=0.5, random_state=11)
+    (pytester.path / "data").mkdir()
+    half.to_csv(pytester.path / "data" / "last.csv", index=False)
+    adult.drop(half.index).to_csv(pytester.path / "data" / "now.csv", index=False)
+    (pytester.path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """
+            [tool.biasaudit.thresholds]
+            drift.max_psi = 0.1
+            drift.base_rate_change.max_abs = 0.2
+
+            [[tool.biasaudit.datasets]]
+            name = "adult"
+            path = "data/now.csv"
+            sensitive = ["race"]
+            label = "income"
+            favorable = ">50K"
+            drift = { against = ["data/last.csv"] }
+            """
+        )
+    )
+    outputs = []
+    for workers in ((), ("-n", "2")):
+        result = pytester.runpytest_subprocess("--biasaudit", "-p", "no:cacheprovider", *workers)
+        assert result.ret == 0, result.stdout.str()
+        assert "NOT ASSESSABLE" not in result.stdout.str()
+        outputs.append([line for line in result.stdout.lines if "adult:" in line])
+    assert outputs[0]
+    assert outputs[0] == outputs[1]  # the controller's summary is the single process's
