@@ -316,6 +316,7 @@ def _dimension(
     names = tuple(" & ".join(k) for k in keys)
     rows = n.sum(axis=2)  # every row, labelled or not
     weight, weight2 = w.sum(axis=2), w2.sum(axis=2)
+    kish = weight.sum(axis=1) / np.maximum(weight2.sum(axis=1), 1e-300)  # to effective counts
     out_periods = []
     for p, period in enumerate(periods):
         total, total2 = float(weight[p].sum()), float(weight2[p].sum())
@@ -344,8 +345,7 @@ def _dimension(
                 )
             )
         value, smoothed = psi(weight[p] / max(total, 1e-300), weight[base] / weight[base].sum())
-        table = [[float(rows[base, g]), float(rows[p, g])] for g in range(len(names))]
-        test = independence_test(table)
+        test = independence_test((weight[[base, p]] * kish[[base, p], None]).T.tolist())
         out_periods.append(
             DriftPeriod(period, int(rows[p].sum()), value, smoothed, test, tuple(groups))
         )

@@ -365,6 +365,24 @@ def test_the_report_withholds_a_small_group_and_its_complement(moving):
     assert all(math.isnan(p.psi) for p in shown.periods)
 
 
+def test_with_weights_the_composition_test_counts_kish_effective_rows(moving):
+    rng = np.random.default_rng(8)
+    data = moving.assign(w=rng.uniform(0.5, 2.0, len(moving)), thousand=1000.0)
+    spec = {"time": "date", "sensitive_features": "region", "label": "hired", "favorable": [1]}
+    plain = run(data, **spec).dimension("region").period("2017").composition_test
+    constant = run(data, sample_weight="thousand", **spec).dimension("region").period("2017")
+    assert constant.composition_test.statistic == pytest.approx(plain.statistic)
+    weighted = run(data, sample_weight="w", **spec).dimension("region").period("2017")
+    table = []
+    for year in ("2015", "2017"):
+        part = data[data.date.str.startswith(year)]
+        kish = part.w.sum() / (part.w**2).sum()  # the period's weights as effective rows
+        table.append(part.groupby("region").w.sum() * kish)
+    chi2, p, _, _ = chi2_contingency(np.array(table), correction=False)
+    test = weighted.composition_test
+    assert (test.statistic, test.p_value) == (pytest.approx(chi2), pytest.approx(p))
+
+
 def test_two_small_groups_are_withheld_with_enough_rows_to_hide_them(moving):
     from audit.privacy.drift import publish_drift
 
